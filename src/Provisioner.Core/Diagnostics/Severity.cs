@@ -1,0 +1,8 @@
+namespace Provisioner.Core.Diagnostics;
+
+public enum Severity
+{
+    Info,
+    Warning,
+    Error,
+}

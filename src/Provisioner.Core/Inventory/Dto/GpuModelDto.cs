@@ -1,0 +1,22 @@
+using Provisioner.Core.Inventory.Binding;
+using Provisioner.Core.Yaml;
+
+namespace Provisioner.Core.Inventory.Dto;
+
+public sealed class GpuModelDto : Dto
+{
+    [Doc("Marketing name, for plans and runbooks (e.g. 'RTX A5000').")]
+    public YamlScalar? Name { get; set; }
+
+    [Doc("The PCI functions of one GPU slot, all passed to its VM (default: function 0 only). List the HDMI audio function too.")]
+    public List<GpuFunctionDto>? Functions { get; set; }
+}
+
+public sealed class GpuFunctionDto : Dto
+{
+    [RequiredKey, ScalarType("integer"), Doc("PCI function number, 0-7.")]
+    public YamlScalar? Function { get; set; }
+
+    [Doc("Expected vendor:device id, e.g. 10de:2231. Bound to vfio-pci by id.")]
+    public YamlScalar? Id { get; set; }
+}

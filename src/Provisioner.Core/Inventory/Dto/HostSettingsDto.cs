@@ -1,0 +1,41 @@
+using Provisioner.Core.Inventory.Binding;
+using Provisioner.Core.Yaml;
+
+namespace Provisioner.Core.Inventory.Dto;
+
+/// <summary>Settings that may be given in defaults, in a group or on a host (the host wins, then the group).</summary>
+public class HostSettingsDto : Dto
+{
+    [Doc("How to reach the host over SSH.")]
+    public SshDto? Ssh { get; set; }
+
+    [OneOf("auto", "el7", "el8", "el9", "debian", "ubuntu"), Doc("Operating system family; 'auto' is read from /etc/os-release when the host is probed (an offline plan then assumes el9).")]
+    public YamlScalar? Os { get; set; }
+
+    [OneOf("intel", "amd"), Doc("CPU vendor: selects intel_iommu=on or amd_iommu=on.")]
+    public YamlScalar? CpuVendor { get; set; }
+
+    [Doc("Installed memory of the host, e.g. 256GiB. Used to check that the VMs fit.")]
+    public YamlScalar? Memory { get; set; }
+
+    [Doc("Memory kept for the host itself and never given to VMs (default 16GiB).")]
+    public YamlScalar? HostReserve { get; set; }
+
+    [Doc("IOMMU kernel options.")]
+    public IommuDto? Iommu { get; set; }
+
+    [Doc("Hugepages reserved at boot for VM memory.")]
+    public HugepagesDto? Hugepages { get; set; }
+
+    [ScalarType("boolean"), Doc("Blacklist the nouveau driver on the host (default true).")]
+    public YamlScalar? BlacklistNouveau { get; set; }
+
+    [Doc("What every GPU slot of the host looks like: its PCI functions and their vendor:device ids.")]
+    public GpuModelDto? GpuModel { get; set; }
+
+    [Doc("Settings of the worker VM each GPU gets.")]
+    public VmDto? Vm { get; set; }
+
+    [Doc("Host networking: the bridge the VMs attach to, over one NIC or an LACP bond.")]
+    public HostNetworkDto? Network { get; set; }
+}

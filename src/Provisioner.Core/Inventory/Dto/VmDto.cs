@@ -1,0 +1,115 @@
+using Provisioner.Core.Inventory.Binding;
+using Provisioner.Core.Yaml;
+
+namespace Provisioner.Core.Inventory.Dto;
+
+public sealed class VmDto : Dto
+{
+    [Doc("VM name (default HOST-gpuN). Letters, digits and '-'.")]
+    public YamlScalar? Name { get; set; }
+
+    [ScalarType("integer"), Doc("Virtual CPUs (default 8).")]
+    public YamlScalar? Vcpus { get; set; }
+
+    [Doc("Guest memory, e.g. 24GiB (default 24GiB).")]
+    public YamlScalar? Memory { get; set; }
+
+    [ScalarType("boolean"), Doc("Back guest memory with the host's hugepages (default true).")]
+    public YamlScalar? Hugepages { get; set; }
+
+    [Doc("OS disk size, grown from the base image (default 100GiB).")]
+    public YamlScalar? OsDisk { get; set; }
+
+    [Doc("Work disk size for scenes, caches and output (default 200GiB).")]
+    public YamlScalar? WorkDisk { get; set; }
+
+    [OneOf("kvm", "qemu"), Doc("libvirt domain type: kvm (default) or qemu (software emulation, for labs).")]
+    public YamlScalar? DomainType { get; set; }
+
+    [OneOf("none", "vnc", "spice"), Doc("Graphical console (default none). Always bound to 127.0.0.1: reach it through an SSH tunnel.")]
+    public YamlScalar? Console { get; set; }
+
+    [Doc("UEFI firmware files (default: the OS family's OVMF paths).")]
+    public FirmwareDto? Firmware { get; set; }
+
+    [Doc("Cloud base image the OS disk is made from.")]
+    public ImageDto? Image { get; set; }
+
+    [Doc("The VM's network interface.")]
+    public VmNetworkDto? Network { get; set; }
+
+    [Doc("Login users: SSH keys only, passwords are locked.")]
+    public List<VmUserDto>? Users { get; set; }
+
+    [Doc("The render worker run inside the VM.")]
+    public WorkerDto? Worker { get; set; }
+}
+
+public sealed class FirmwareDto : Dto
+{
+    [Doc("OVMF code file (read-only pflash).")]
+    public YamlScalar? Loader { get; set; }
+
+    [Doc("OVMF variables template copied to the VM's own nvram file.")]
+    public YamlScalar? NvramTemplate { get; set; }
+}
+
+public sealed class ImageDto : Dto
+{
+    [RequiredKey, Doc("http(s) URL of a qcow2 or raw cloud image.")]
+    public YamlScalar? Url { get; set; }
+
+    [RequiredKey, Doc("sha256 of the image file (64 hex digits); a download that does not match is refused.")]
+    public YamlScalar? Sha256 { get; set; }
+}
+
+public sealed class VmNetworkDto : Dto
+{
+    [Doc("Host bridge the VM's NIC attaches to (default: the host's bridge, else br0).")]
+    public YamlScalar? Bridge { get; set; }
+
+    [OneOf("dhcp", "static"), Doc("dhcp (default) or static.")]
+    public YamlScalar? Mode { get; set; }
+
+    [Doc("Static address with prefix, e.g. 10.20.0.21/24.")]
+    public YamlScalar? Address { get; set; }
+
+    [Doc("Default gateway for a static address.")]
+    public YamlScalar? Gateway { get; set; }
+
+    [Doc("DNS servers for a static address.")]
+    public List<YamlScalar>? Dns { get; set; }
+
+    [Doc("MAC address (default: derived from host name and GPU address, stable across re-renders).")]
+    public YamlScalar? Mac { get; set; }
+}
+
+public sealed class VmUserDto : Dto
+{
+    [RequiredKey, Doc("Login name.")]
+    public YamlScalar? Name { get; set; }
+
+    [Doc("SSH public keys allowed to log in (at least one).")]
+    public List<YamlScalar>? SshAuthorizedKeys { get; set; }
+
+    [ScalarType("boolean"), Doc("Passwordless sudo (default false).")]
+    public YamlScalar? Sudo { get; set; }
+}
+
+public sealed class WorkerDto : Dto
+{
+    [OneOf("queue", "flamenco", "none"), Doc("queue (Provisioner's Redis queue worker, default), flamenco, or none.")]
+    public YamlScalar? Kind { get; set; }
+
+    [Doc("redis://host:port/db of the render queue (kind: queue).")]
+    public YamlScalar? QueueUrl { get; set; }
+
+    [Doc("Queue password as a reference: ${env:NAME} or ${file:/path}. Never inline.")]
+    public YamlScalar? QueuePassword { get; set; }
+
+    [Doc("Flamenco manager URL (kind: flamenco).")]
+    public YamlScalar? ManagerUrl { get; set; }
+
+    [OneOf("OPTIX", "CUDA", "CPU"), Doc("Cycles render device (default OPTIX).")]
+    public YamlScalar? Device { get; set; }
+}

@@ -1,0 +1,133 @@
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Binding;
+using Provisioner.Core.Inventory.Dto;
+using Provisioner.Core.Inventory.Model;
+using Provisioner.Core.Yaml;
+
+namespace Provisioner.Core.Inventory.Loading;
+
+/// <summary>
+/// inventory.yaml → validated <see cref="Model.Inventory"/>: parse with locations, bind DTOs,
+/// layer defaults → group → host, map to records, then run fleet-wide checks. Every problem
+/// is collected; the inventory is returned only when there is no error.
+/// </summary>
+public static class InventoryLoader
+{
+    public static LoadResult LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var missing = DiagnosticCodes.FileNotFound.At(new Diagnostics.SourceLocation(path, 1, 1),
+                $"cannot read the inventory: {e.Message}", "check the path; run from the directory the inventory's relative paths start from");
+            return new LoadResult(null, [missing]);
+        }
+
+        return Load(text, path);
+    }
+
+    public static LoadResult Load(string text, string file)
+    {
+        var diagnostics = new DiagnosticBag();
+        var root = YamlTreeReader.Read(text, file, diagnostics);
+        if (root is not YamlMapping mapping)
+        {
+            if (root is not null || !diagnostics.HasErrors)
+            {
+                diagnostics.Add(DiagnosticCodes.WrongType, root?.Location ?? new Diagnostics.SourceLocation(file, 1, 1),
+                    "the inventory must be a mapping with 'version' and 'hosts'", "start from inventories/example.yaml");
+            }
+
+            return new LoadResult(null, diagnostics.Sorted());
+        }
+
+        var dto = DtoBinder.Bind<InventoryDto>(mapping, diagnostics);
+        var inventory = Map(dto, file, diagnostics);
+        return new LoadResult(diagnostics.HasErrors ? null : inventory, diagnostics.Sorted());
+    }
+
+    private static Model.Inventory Map(InventoryDto dto, string file, DiagnosticBag diagnostics)
+    {
+        var read = new ValueReader(diagnostics);
+        if (dto.Version is null)
+        {
+            diagnostics.Add(DiagnosticCodes.MissingRequired, dto.Location, "the inventory needs 'version: 1'", "add 'version: 1' as the first line");
+        }
+        else if (dto.Version.Value != "1")
+        {
+            read.Report(DiagnosticCodes.UnsupportedVersion, dto.Version, $"inventory version '{dto.Version.Value}' is not supported",
+                "this Provisioner reads version 1");
+        }
+
+        var templates = ResolveTemplates(dto.Templates, file, read);
+        foreach (var groupName in (dto.Groups ?? []).Keys)
+        {
+            if (!Values.SafeText.IsName(groupName))
+            {
+                diagnostics.Add(DiagnosticCodes.UnsafeName, dto.Location, $"group name '{groupName}' is not a valid name", "use lower-case letters, digits and '-'");
+            }
+        }
+
+        if (dto.Hosts is null || dto.Hosts.Count == 0)
+        {
+            diagnostics.Add(dto.Hosts is null ? DiagnosticCodes.MissingRequired : DiagnosticCodes.HostsEmpty, dto.Location,
+                "the inventory lists no hosts", "add a 'hosts' list with at least one host");
+        }
+
+        var mapper = new HostMapper(read);
+        var mapped = new List<(HostDto, Host)>();
+        foreach (var hostDto in dto.Hosts ?? [])
+        {
+            var layered = Layer(hostDto, dto, read);
+            if (mapper.Map(layered) is { } host)
+            {
+                mapped.Add((layered, host));
+            }
+        }
+
+        FleetChecks.Run(mapped, diagnostics);
+        return new Model.Inventory(file, templates, [.. mapped.Select(m => m.Item2)]);
+    }
+
+    /// <summary>defaults, then the host's group, then the host itself: the upper layer wins key by key.</summary>
+    private static HostDto Layer(HostDto host, InventoryDto inventory, ValueReader read)
+    {
+        HostSettingsDto? group = null;
+        if (host.Group is not null && !(inventory.Groups ?? []).TryGetValue(host.Group.Value, out group))
+        {
+            read.Report(DiagnosticCodes.UnknownGroup, host.Group, $"group '{host.Group.Value}' is not defined under 'groups'",
+                DidYouMean.Hint(host.Group.Value, (inventory.Groups ?? []).Keys.Order(StringComparer.Ordinal)));
+        }
+
+        var settings = DtoOverlay.Merge(DtoOverlay.Merge(host, group), inventory.Defaults);
+        var layered = new HostDto
+        {
+            Location = host.Location, Name = host.Name, Address = host.Address, Group = host.Group,
+            Gpus = host.Gpus, GpusScalar = host.GpusScalar,
+        };
+        DtoOverlay.CopySettings(settings!, layered);
+        return layered;
+    }
+
+    private static string? ResolveTemplates(YamlScalar? scalar, string file, ValueReader read)
+    {
+        var path = read.LocalPath(scalar, "templates");
+        if (path is null)
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", path));
+        if (!Directory.Exists(full))
+        {
+            read.Report(DiagnosticCodes.TemplatesDirectory, scalar, $"templates directory '{path}' does not exist (looked at {full})",
+                "create it with the templates you override, or remove 'templates'");
+        }
+
+        return full;
+    }
+}

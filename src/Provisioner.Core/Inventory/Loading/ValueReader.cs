@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Binding;
+using Provisioner.Core.Inventory.Values;
+using Provisioner.Core.Yaml;
+
+namespace Provisioner.Core.Inventory.Loading;
+
+/// <summary>
+/// Turns located scalars into typed values, reporting a diagnostic at the scalar's position
+/// when one does not parse. Each method returns a fallback on error so mapping can go on and
+/// find the next problem too.
+/// </summary>
+public sealed partial class ValueReader(DiagnosticBag diagnostics)
+{
+    public DiagnosticBag Diagnostics { get; } = diagnostics;
+
+    public void Report(DiagnosticDescriptor descriptor, YamlScalar? at, string message, string? hint = null) =>
+        Diagnostics.Add(descriptor, at?.Location, message, hint);
+
+    public int Int(YamlScalar? scalar, string key, int fallback, int min, int max)
+    {
+        if (scalar is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be a whole number, found '{scalar.Value}'");
+            return fallback;
+        }
+
+        if (value < min || value > max)
+        {
+            Report(DiagnosticCodes.InvalidNumber, scalar, $"'{key}' is {value}, outside {min}..{max}");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    public bool Bool(YamlScalar? scalar, string key, bool fallback)
+    {
+        if (scalar is null)
+        {
+            return fallback;
+        }
+
+        // YAML 1.2 booleans only: 'yes'/'no' are strings there, and a silent surprise here is worse than an error.
+        switch (scalar.Value)
+        {
+            case "true" or "True" or "TRUE" when scalar.IsPlain:
+                return true;
+            case "false" or "False" or "FALSE" when scalar.IsPlain:
+                return false;
+            default:
+                Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be true or false, found '{scalar.Value}'",
+                    scalar.IsPlain ? null : "remove the quotes");
+                return fallback;
+        }
+    }
+
+    public ByteSize Size(YamlScalar? scalar, string key, ByteSize fallback)
+    {
+        if (scalar is null)
+        {
+            return fallback;
+        }
+
+        if (!ByteSize.TryParse(scalar.Value, out var size) || size.Bytes == 0)
+        {
+            Report(DiagnosticCodes.MalformedSize, scalar, $"'{key}' is not a size: '{scalar.Value}'",
+                "write a number and a unit, e.g. 24GiB, 100G, 512MiB (G/GiB = 1024^3, GB = 1000^3)");
+            return fallback;
+        }
+
+        return size;
+    }
+
+    /// <summary>One of the words the DTO property's [OneOf] lists.</summary>
+    public string Choice(YamlScalar? scalar, string key, IReadOnlyList<string> allowed, string fallback)
+    {
+        if (scalar is null)
+        {
+            return fallback;
+        }
+
+        if (!allowed.Contains(scalar.Value, StringComparer.Ordinal))
+        {
+            Report(DiagnosticCodes.InvalidEnum, scalar, $"'{key}' cannot be '{scalar.Value}'", DidYouMean.Hint(scalar.Value, allowed));
+            return fallback;
+        }
+
+        return scalar.Value;
+    }
+
+    public string? Name(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SafeText.IsName(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid name",
+                "use lower-case letters, digits and '-' (at most 63, not starting or ending with '-'); names reach shells, file names and libvirt");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    public string? InterfaceName(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SafeText.IsInterfaceName(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid interface name",
+                "use at most 15 letters, digits, '.', '_' or '-'");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    public string? AbsolutePath(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SafeText.IsAbsolutePath(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' '{scalar.Value}' is not a safe absolute path",
+                "use an absolute path of letters, digits, '.', '_', '+', '-' and '/', without '..' or spaces");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    /// <summary>A path on the control machine: absolute, ~/..., or relative to the inventory.</summary>
+    public string? LocalPath(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SafeText.IsLocalPath(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' '{scalar.Value}' is not a safe path",
+                "use letters, digits, '.', '_', '+', '-' and '/', optionally starting with ~/, without '..' or spaces");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    public PciAddress? Pci(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!PciAddress.TryParse(scalar.Value, out var address))
+        {
+            Report(DiagnosticCodes.MalformedPciAddress, scalar, $"'{key}' '{scalar.Value}' is not a PCI address",
+                "write DDDD:BB:SS.F as 'lspci -D' prints it, e.g. 0000:65:00.0 (slot ≤ 1f, function 0-7)");
+        }
+
+        return address;
+    }
+
+    public PciId? PciId(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!Values.PciId.TryParse(scalar.Value, out var id))
+        {
+            Report(DiagnosticCodes.MalformedPciId, scalar, $"'{key}' '{scalar.Value}' is not a vendor:device id",
+                "write four hex digits, a colon and four hex digits, as 'lspci -nn' shows in brackets, e.g. 10de:2231");
+        }
+
+        return id;
+    }
+
+    public IpCidr? Cidr(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!IpCidr.TryParse(scalar.Value, out var cidr))
+        {
+            Report(DiagnosticCodes.MalformedIp, scalar, $"'{key}' '{scalar.Value}' is not an address with a prefix",
+                "write e.g. 10.20.0.21/24");
+        }
+
+        return cidr;
+    }
+
+    public IPAddress? Ip(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!IpCidr.TryParseAddress(scalar.Value, out var address))
+        {
+            Report(DiagnosticCodes.MalformedIp, scalar, $"'{key}' '{scalar.Value}' is not an IP address", "write e.g. 10.20.0.1");
+        }
+
+        return address;
+    }
+
+    public IReadOnlyList<IPAddress> Ips(List<YamlScalar>? scalars, string key) =>
+        scalars is null ? [] : [.. scalars.Select(s => Ip(s, key)).OfType<IPAddress>()];
+
+    public MacAddress? Mac(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!MacAddress.TryParse(scalar.Value, out var mac))
+        {
+            Report(DiagnosticCodes.MalformedMac, scalar, $"'{key}' '{scalar.Value}' is not a unicast MAC address",
+                "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
+        }
+
+        return mac;
+    }
+
+    public string? Url(YamlScalar? scalar, string key, params string[] schemes)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        var ok = Uri.TryCreate(scalar.Value, UriKind.Absolute, out var uri)
+                 && schemes.Contains(uri.Scheme, StringComparer.Ordinal)
+                 && UrlCharacters().IsMatch(scalar.Value);
+        if (!ok)
+        {
+            Report(DiagnosticCodes.MalformedUrl, scalar, $"'{key}' '{scalar.Value}' is not a valid {string.Join(" or ", schemes)} URL",
+                "write a full URL without spaces or quotes, e.g. " + schemes[0] + "://example.org/path");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    public string? Sha256(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!Sha256Pattern().IsMatch(scalar.Value))
+        {
+            Report(DiagnosticCodes.MalformedSha256, scalar, $"'{key}' is not a sha256 digest",
+                "write the 64 hex digits that 'sha256sum FILE' prints");
+            return null;
+        }
+
+        return scalar.Value.ToLowerInvariant();
+    }
+
+    public SecretRef? Secret(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SecretRef.LooksLikeReference(scalar.Value))
+        {
+            // Never echo the value: it is probably the secret itself.
+            Report(DiagnosticCodes.InlineSecret, scalar, $"'{key}' holds a secret inline",
+                "reference it instead: ${env:NAME} (read from the environment) or ${file:/path} (read from a file)");
+            return null;
+        }
+
+        if (!SecretRef.TryParse(scalar.Value, out var secret))
+        {
+            Report(DiagnosticCodes.MalformedSecretRef, scalar, $"'{key}' is not a valid secret reference",
+                "write ${env:NAME} (NAME of letters, digits, '_') or ${file:/absolute/path}");
+        }
+
+        return secret;
+    }
+
+    public string? SshKey(YamlScalar scalar, string key)
+    {
+        if (!SshKeyPattern().IsMatch(scalar.Value))
+        {
+            Report(DiagnosticCodes.MalformedSshKey, scalar, $"'{key}' entry is not an SSH public key",
+                "paste one line of a .pub file: 'ssh-ed25519 AAAA... comment' (comment without quotes, '$' or '`')");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._~:/?#@!&+,;=%\\[\\]-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlCharacters();
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex("^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-][A-Za-z0-9@._+: -]*)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex SshKeyPattern();
+}

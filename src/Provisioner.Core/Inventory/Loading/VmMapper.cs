@@ -1,0 +1,151 @@
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Dto;
+using Provisioner.Core.Inventory.Model;
+using Provisioner.Core.Inventory.Values;
+
+namespace Provisioner.Core.Inventory.Loading;
+
+/// <summary>Maps the merged VM settings of one GPU into a <see cref="WorkerVm"/>.</summary>
+public sealed class VmMapper(ValueReader read)
+{
+    public WorkerVm Map(string hostName, OsFamily os, string defaultBridge, Gpu0 gpu, VmDto vm, Dto.Dto at)
+    {
+        var name = read.Name(vm.Name, "vm.name") ?? $"{hostName}-gpu{gpu.Index}";
+        if (vm.Name is null && !Values.SafeText.IsName(name))
+        {
+            read.Diagnostics.Add(DiagnosticCodes.UnsafeName, at.Location,
+                $"the default VM name '{name}' is longer than 63 characters", "set vm.name for this GPU");
+        }
+
+        return new WorkerVm(
+            Name: name,
+            Uuid: Identity.VmUuid(hostName, gpu.Address),
+            Vcpus: read.Int(vm.Vcpus, "vm.vcpus", 8, 1, 512),
+            Memory: read.Size(vm.Memory, "vm.memory", ByteSize.FromGiB(24)),
+            HugepageBacked: read.Bool(vm.Hugepages, "vm.hugepages", true),
+            OsDisk: read.Size(vm.OsDisk, "vm.os_disk", ByteSize.FromGiB(100)),
+            WorkDisk: read.Size(vm.WorkDisk, "vm.work_disk", ByteSize.FromGiB(200)),
+            DomainType: read.Choice(vm.DomainType, "vm.domain_type", Allowed.For<VmDto>(nameof(VmDto.DomainType)), "kvm"),
+            Console: read.Choice(vm.Console, "vm.console", Allowed.For<VmDto>(nameof(VmDto.Console)), "none"),
+            Firmware: MapFirmware(vm.Firmware, os),
+            Image: MapImage(vm.Image, at),
+            Network: MapNetwork(vm.Network, hostName, gpu.Address, defaultBridge),
+            Users: MapUsers(vm.Users, at),
+            Worker: MapWorker(vm.Worker));
+    }
+
+    private Firmware MapFirmware(FirmwareDto? firmware, OsFamily os)
+    {
+        var (loader, vars) = os switch
+        {
+            OsFamily.El7 => ("/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+            OsFamily.Debian or OsFamily.Ubuntu => ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+            _ => ("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"),
+        };
+        return new Firmware(
+            read.AbsolutePath(firmware?.Loader, "vm.firmware.loader") ?? loader,
+            read.AbsolutePath(firmware?.NvramTemplate, "vm.firmware.nvram_template") ?? vars);
+    }
+
+    private BaseImage MapImage(ImageDto? image, Dto.Dto at)
+    {
+        if (image is null)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.MissingRequired, at.Location, "no base image for this GPU's VM ('vm.image')",
+                "set defaults.vm.image with 'url' and 'sha256' of a cloud image");
+            return new BaseImage("", "");
+        }
+
+        Require(image.Url, image, "vm.image.url");
+        Require(image.Sha256, image, "vm.image.sha256");
+        return new BaseImage(read.Url(image.Url, "vm.image.url", "https", "http") ?? "", read.Sha256(image.Sha256, "vm.image.sha256") ?? "");
+    }
+
+    private VmNetwork MapNetwork(VmNetworkDto? network, string hostName, PciAddress gpu, string defaultBridge)
+    {
+        var mode = read.Choice(network?.Mode, "vm.network.mode", Allowed.For<VmNetworkDto>(nameof(VmNetworkDto.Mode)), "dhcp");
+        var address = read.Cidr(network?.Address, "vm.network.address");
+        if (mode == "static" && network?.Address is null)
+        {
+            read.Report(DiagnosticCodes.VmNetworkMode, network?.Mode, "vm.network.mode is static but no 'address' is set",
+                "add 'address: 10.20.0.21/24' for this VM, or use mode: dhcp");
+        }
+        else if (mode == "dhcp" && network?.Address is not null)
+        {
+            read.Report(DiagnosticCodes.VmNetworkMode, network.Address, "vm.network.address is set but the mode is dhcp",
+                "add 'mode: static', or remove the address");
+            address = null;
+        }
+
+        return new VmNetwork(
+            Bridge: read.InterfaceName(network?.Bridge, "vm.network.bridge") ?? defaultBridge,
+            Mac: read.Mac(network?.Mac, "vm.network.mac") ?? Identity.VmMac(hostName, gpu),
+            Address: address,
+            Gateway: read.Ip(network?.Gateway, "vm.network.gateway"),
+            Dns: read.Ips(network?.Dns, "vm.network.dns"));
+    }
+
+    private IReadOnlyList<VmUser> MapUsers(List<VmUserDto>? users, Dto.Dto at)
+    {
+        if (users is null || users.Count == 0)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.MissingRequired, at.Location, "the VM has no login users ('vm.users')",
+                "add defaults.vm.users with a name and ssh_authorized_keys: logins are key-only");
+            return [];
+        }
+
+        var result = new List<VmUser>();
+        foreach (var user in users)
+        {
+            Require(user.Name, user, "vm.users[].name");
+            if (user.Name is not null && !Values.SafeText.IsUserName(user.Name.Value))
+            {
+                read.Report(DiagnosticCodes.UnsafeName, user.Name, $"'{user.Name.Value}' is not a valid login name",
+                    "use lower-case letters, digits, '_' and '-', starting with a letter or '_'");
+            }
+
+            var keys = (user.SshAuthorizedKeys ?? []).Select(k => read.SshKey(k, "ssh_authorized_keys")).OfType<string>().ToList();
+            if (user.SshAuthorizedKeys is null || user.SshAuthorizedKeys.Count == 0)
+            {
+                read.Diagnostics.Add(DiagnosticCodes.UserWithoutKeys, user.Location, $"user '{user.Name?.Value}' has no ssh_authorized_keys",
+                    "logins are key-only: add at least one public key, or remove the user");
+            }
+
+            result.Add(new VmUser(user.Name?.Value ?? "", keys, read.Bool(user.Sudo, "sudo", false)));
+        }
+
+        return result;
+    }
+
+    private WorkerSettings MapWorker(WorkerDto? worker)
+    {
+        var kind = read.Choice(worker?.Kind, "vm.worker.kind", Allowed.For<WorkerDto>(nameof(WorkerDto.Kind)), "queue");
+        var queueUrl = read.Url(worker?.QueueUrl, "vm.worker.queue_url", "redis", "rediss");
+        var managerUrl = read.Url(worker?.ManagerUrl, "vm.worker.manager_url", "http", "https");
+        if (kind == "queue" && worker?.QueueUrl is null)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, worker?.Location, "worker kind 'queue' needs 'queue_url'",
+                "set defaults.vm.worker.queue_url: redis://HOST:6379/0, or kind: none");
+        }
+
+        if (kind == "flamenco" && worker?.ManagerUrl is null)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, worker?.Location, "worker kind 'flamenco' needs 'manager_url'",
+                "set vm.worker.manager_url: http://MANAGER:8080");
+        }
+
+        return new WorkerSettings(kind, queueUrl, read.Secret(worker?.QueuePassword, "vm.worker.queue_password"), managerUrl,
+            read.Choice(worker?.Device, "vm.worker.device", Allowed.For<WorkerDto>(nameof(WorkerDto.Device)), "OPTIX"));
+    }
+
+    private void Require(object? value, Dto.Dto owner, string key)
+    {
+        if (value is null)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.MissingRequired, owner.Location, $"'{key}' is required here", null);
+        }
+    }
+}
+
+/// <summary>What the VM mapper needs to know of its GPU before the GPU record exists.</summary>
+public sealed record Gpu0(int Index, PciAddress Address);

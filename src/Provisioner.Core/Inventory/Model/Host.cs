@@ -1,0 +1,23 @@
+using Provisioner.Core.Inventory.Values;
+
+namespace Provisioner.Core.Inventory.Model;
+
+public sealed record Host(
+    string Name,
+    string Address,
+    string? Group,
+    SshSettings Ssh,
+    OsFamily Os,
+    CpuVendor CpuVendor,
+    ByteSize? Memory,
+    ByteSize HostReserve,
+    IommuSettings Iommu,
+    HugepageSettings Hugepages,
+    bool BlacklistNouveau,
+    HostNetwork? Network,
+    bool GpusAuto,
+    IReadOnlyList<Gpu> Gpus)
+{
+    /// <summary>The OS family templates are rendered for: 'auto' is resolved from facts, offline it means el9.</summary>
+    public OsFamily EffectiveOs => Os == OsFamily.Auto ? OsFamily.El9 : Os;
+}

@@ -1,0 +1,3 @@
+namespace Provisioner.Core.Inventory.Model;
+
+public sealed record IommuSettings(bool Passthrough, bool AcsOverride);
