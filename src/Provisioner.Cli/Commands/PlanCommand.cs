@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Provisioner.Cli.Output;
+using Provisioner.Core.Pipeline;
+using Provisioner.Core.Planning;
+
+namespace Provisioner.Cli.Commands;
+
+/// <summary>`provision plan FILE --offline`: what would change on every host, and why.</summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliIo io)
+    {
+        var inventory = CommonOptions.Inventory();
+        var offline = new Option<bool>("--offline") { Description = "Plan without contacting hosts: every host is assumed empty." };
+        var json = new Option<bool>("--json") { Description = "Print the plan as JSON (format_version 1) on stdout." };
+        var diff = new Option<bool>("--diff") { Description = "Show the content of every file and document (sensitive ones stay hidden)." };
+        var outFile = new Option<string?>("-out", "--out") { Description = "Also save the plan as JSON to this file." };
+        var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing would change, 2 when something would, 1 on error." };
+        var command = new Command("plan", "Show what would change on every host, and why.") { inventory, offline, json, diff, outFile, detailed };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(inventory)!;
+            if (!parse.GetValue(offline))
+            {
+                io.Error.WriteLine("error: a live plan reads each host's facts over SSH, which this build cannot do yet; run 'provision plan --offline' to plan for empty hosts.");
+                return ExitCodes.Error;
+            }
+
+            var result = InventoryPipeline.Run(path);
+            DiagnosticPrinter.Print(result.Diagnostics, io.Error);
+            if (!result.Succeeded)
+            {
+                return ExitCodes.Error;
+            }
+
+            var plan = Planner.PlanOffline(path, result.Hosts);
+            if (parse.GetValue(json))
+            {
+                io.Out.Write(PlanJsonWriter.ToJson(plan));
+            }
+            else
+            {
+                PlanTextWriter.Write(plan, io.Out, parse.GetValue(diff));
+            }
+
+            if (parse.GetValue(outFile) is { } saveTo)
+            {
+                File.WriteAllText(saveTo, PlanJsonWriter.ToJson(plan));
+            }
+
+            return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Success;
+        });
+        return command;
+    }
+}

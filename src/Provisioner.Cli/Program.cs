@@ -1,0 +1,3 @@
+using Provisioner.Cli;
+
+return await ProvisionCli.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);

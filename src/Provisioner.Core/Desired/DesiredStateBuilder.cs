@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Model;
+using Provisioner.Core.Templates;
+using Provisioner.Core.Templates.Views;
+
+namespace Provisioner.Core.Desired;
+
+/// <summary>
+/// Inventory → desired state per host: typed resources with every file rendered. Pure apart
+/// from reading templates; hosts are rendered in parallel and returned in inventory order.
+/// </summary>
+public static class DesiredStateBuilder
+{
+    public static readonly IReadOnlyList<string> VfioModules = ["vfio", "vfio_iommu_type1", "vfio_pci"];
+
+    public static (IReadOnlyList<HostDesiredState> Hosts, IReadOnlyList<Diagnostic> Errors) Build(
+        Inventory.Model.Inventory inventory, TemplateLibrary templates, HostPaths? paths = null)
+    {
+        paths ??= HostPaths.Default;
+        var results = inventory.Hosts
+            .AsParallel().AsOrdered()
+            .Select(host =>
+            {
+                var errors = new List<Diagnostic>();
+                var state = BuildHost(host, new RenderScope(templates, errors), paths);
+                return (state, errors);
+            })
+            .ToList();
+        var allErrors = results.SelectMany(r => r.errors).Distinct().ToList();
+        return (results.Select(r => r.state).ToList(), allErrors);
+    }
+
+    internal static HostDesiredState BuildHost(Host host, RenderScope scope, HostPaths paths)
+    {
+        var os = host.EffectiveOs;
+        var profile = OsProfile.For(os);
+        var args = KernelArgsFor(host, profile);
+        var vfio = new VfioBinding(
+            [.. host.Gpus.SelectMany(g => g.Functions).Select(f => f.Id?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
+            [.. host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address).Order()]);
+        var view = ViewFactory.Host(host, os, args, vfio, VfioModules);
+        var files = HostFiles.Render(scope, host, profile, view, paths);
+        var vms = host.Gpus.Select(gpu => BuildVm(scope, host, view, gpu, paths)).ToList();
+        return new HostDesiredState(host, os, profile.Packages, ["libvirtd"], VfioModules, args, vfio, host.Hugepages, files, vms);
+    }
+
+    public static KernelArgs KernelArgsFor(Host host, OsProfile os)
+    {
+        var iommu = host.CpuVendor == CpuVendor.Intel ? "intel_iommu" : "amd_iommu";
+        var add = new List<string> { iommu + "=on" };
+        if (host.Iommu.Passthrough)
+        {
+            add.Add("iommu=pt");
+        }
+
+        if (host.Iommu.AcsOverride)
+        {
+            add.Add("pcie_acs_override=downstream,multifunction");
+        }
+
+        if (os.IsEl)
+        {
+            add.Add("rd.driver.pre=vfio-pci");
+            if (host.BlacklistNouveau)
+            {
+                add.Add("rd.driver.blacklist=nouveau");
+            }
+        }
+
+        if (host.Hugepages.IsGigantic && host.Hugepages.Count > 0)
+        {
+            add.Add("default_hugepagesz=1G");
+            add.Add("hugepagesz=1G");
+            add.Add("hugepages=" + host.Hugepages.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new KernelArgs(add, [iommu + "=off", "iommu=off"]);
+    }
+
+    private static VmDesiredState BuildVm(RenderScope scope, Host host, HostView hostView, Gpu gpu, HostPaths paths)
+    {
+        var vm = ViewFactory.Vm(host, gpu, paths);
+        var unit = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/provision-worker.service.sbn", ("host", hostView), ("vm", vm));
+        var env = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/worker.env.sbn", ("host", hostView), ("vm", vm));
+        var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env));
+        var networkConfig = scope.Render("vm/network-config.sbn", ("host", hostView), ("vm", vm));
+        var instanceId = "iid-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userData + "\0" + networkConfig)))[..16];
+        var metaData = scope.Render("vm/meta-data.sbn", ("host", hostView), ("vm", vm), ("instance_id", instanceId));
+        var domain = scope.Render("vm/domain.xml.sbn", ("host", hostView), ("vm", vm));
+        var image = new BaseImageResource(gpu.Vm.Image.Url, gpu.Vm.Image.Sha256, paths.BaseImage(gpu.Vm.Image.Sha256));
+        return new VmDesiredState(
+            gpu,
+            gpu.Vm,
+            image,
+            [new VmDisk(vm.OsDisk, gpu.Vm.OsDisk, "os", true), new VmDisk(vm.WorkDisk, gpu.Vm.WorkDisk, "work", false)],
+            new CloudInitSeed(instanceId, userData, metaData, networkConfig, vm.SeedIso, gpu.Vm.Worker.QueuePassword is not null),
+            new DomainDefinition(gpu.Vm.Name, gpu.Vm.Uuid, domain),
+            unit);
+    }
+}

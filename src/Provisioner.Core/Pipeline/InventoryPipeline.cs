@@ -1,0 +1,28 @@
+using Provisioner.Core.Desired;
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Templates;
+
+namespace Provisioner.Core.Pipeline;
+
+/// <summary>The stages every command starts with: load + validate, then desired state. Stops at the first stage with errors.</summary>
+public static class InventoryPipeline
+{
+    public static PipelineResult Run(string inventoryPath, string? builtInTemplates = null)
+    {
+        var load = InventoryLoader.LoadFile(inventoryPath);
+        if (load.Inventory is null)
+        {
+            return new PipelineResult(null, [], load.Diagnostics);
+        }
+
+        var templates = new TemplateLibrary(builtInTemplates ?? TemplateLibrary.DefaultDirectory, load.Inventory.TemplatesDirectory);
+        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates);
+        return new PipelineResult(load.Inventory, errors.Count == 0 ? hosts : [], [.. load.Diagnostics, .. errors]);
+    }
+}
+
+public sealed record PipelineResult(Inventory.Model.Inventory? Inventory, IReadOnlyList<HostDesiredState> Hosts, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => Inventory is not null && !Diagnostics.Any(d => d.IsError);
+}

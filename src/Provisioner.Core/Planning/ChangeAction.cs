@@ -1,0 +1,10 @@
+namespace Provisioner.Core.Planning;
+
+public enum ChangeAction
+{
+    NoOp,
+    Create,
+    Update,
+    Delete,
+    Run,
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Provisioner.Core.Desired;
+
+namespace Provisioner.Core.Planning;
+
+/// <summary>
+/// Desired state (× facts, once hosts can be probed) → plan. A pure function: no I/O, no clock.
+/// Offline, every host is assumed empty: everything is created, every trigger fires.
+/// Resource order is the order apply follows: packages, files, triggers, kernel args, VMs.
+/// </summary>
+public static class Planner
+{
+    public static Plan PlanOffline(string inventory, IReadOnlyList<HostDesiredState> hosts) =>
+        new(Plan.CurrentFormatVersion, inventory, Offline: true, [.. hosts.Select(PlanHostOffline)]);
+
+    private static HostPlan PlanHostOffline(HostDesiredState desired)
+    {
+        var changes = new List<PlannedChange>
+        {
+            new(ChangeAction.Create, "packages", string.Join(' ', desired.Packages), "virtualisation stack for the worker VMs", null, false),
+            new(ChangeAction.Create, "service", string.Join(' ', desired.Services), "enable and start", null, false),
+        };
+        changes.AddRange(desired.Files.Select(f => new PlannedChange(ChangeAction.Create, "file", f.Path,
+            $"{f.Mode} {f.Owner}:{f.Group}, {f.Purpose}", f.Sensitive ? null : f.Content, f.Sensitive)));
+        var (missing, _) = desired.KernelArgs.Diff("");
+        if (missing.Count > 0)
+        {
+            changes.Add(new(ChangeAction.Update, "kernel-args", string.Join(' ', missing.Select(a => "+" + a)),
+                "IOMMU on, vfio-pci early" + (desired.Hugepages.IsGigantic && desired.Hugepages.Count > 0 ? ", 1 GiB hugepages at boot" : ""), null, false));
+        }
+
+        foreach (var image in desired.Vms.Select(v => v.BaseImage).DistinctBy(i => i.Sha256))
+        {
+            changes.Add(new(ChangeAction.Create, "base-image", image.CachePath, "download " + image.Url + ", verify sha256", null, false));
+        }
+
+        foreach (var vm in desired.Vms)
+        {
+            changes.AddRange(vm.Disks.Select(d => new PlannedChange(ChangeAction.Create, "disk", d.Path,
+                $"{d.Role} disk, {d.Size}" + (d.FromBaseImage ? ", from the base image" : ", empty"), null, false)));
+            changes.Add(new(ChangeAction.Create, "seed", vm.Seed.IsoPath, $"cloud-init NoCloud seed, instance-id {vm.Seed.InstanceId}",
+                vm.Seed.Sensitive ? null : vm.Seed.UserData, vm.Seed.Sensitive));
+            changes.Add(new(ChangeAction.Create, "domain", vm.Vm.Name, DescribeVm(vm), vm.Domain.Xml, false));
+        }
+
+        var triggers = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().Select(t => Describe(t, desired)).ToList();
+        var reboot = triggers.Count > 0 || missing.Count > 0
+            ? "new kernel arguments, a rebuilt initramfs and vfio-pci binding take effect only at boot"
+            : null;
+        var notes = desired.Host.GpusAuto ? new[] { "GPUs are 'auto': worker VMs are planned once the host's facts are read" } : [];
+        return new HostPlan(desired.Host.Name, desired.Os.ToString().ToLowerInvariant(), changes, triggers, reboot, notes);
+    }
+
+    private static string DescribeVm(VmDesiredState vm) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{vm.Vm.Vcpus} vCPU, {vm.Vm.Memory}{(vm.Vm.HugepageBacked ? " on hugepages" : "")}, GPU {string.Join(" + ", vm.Gpu.Functions.Select(f => f.Address))}, MAC {vm.Vm.Network.Mac}; define, start, autostart");
+
+    private static string Describe(Trigger trigger, HostDesiredState desired) => trigger switch
+    {
+        Trigger.RebuildInitramfs => OsProfile.For(desired.Os).IsEl ? "rebuild initramfs (dracut -f)" : "rebuild initramfs (update-initramfs -u)",
+        Trigger.RegenerateGrub => "regenerate GRUB config (update-grub)",
+        Trigger.ApplyKernelArgs => "apply kernel arguments (" + OsProfile.For(desired.Os).KernelArgsMethod + ")",
+        Trigger.ReloadSysctl => "reload sysctl (sysctl --system)",
+        Trigger.Reboot => "network changes wait for the reboot",
+        _ => trigger.ToString(),
+    };
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Provisioner.Core.Diagnostics;
+using Scriban;
+using Scriban.Runtime;
+using Scriban.Parsing;
+using Scriban.Syntax;
+
+namespace Provisioner.Core.Templates;
+
+/// <summary>
+/// Finds, parses (once) and renders Scriban templates. A template in the inventory's override
+/// directory wins over the built-in one of the same relative name. Rendering is strict (an
+/// unknown variable is an error), culture-invariant and LF-only, so the same model always
+/// gives the same bytes. Errors come back as PRV040 diagnostics naming the template's line.
+/// </summary>
+public sealed class TemplateLibrary
+{
+    private readonly string _builtIn;
+    private readonly string? _overrides;
+    private readonly ConcurrentDictionary<string, Lazy<(Template? Template, Diagnostic? Error)>> _parsed = new(StringComparer.Ordinal);
+    private readonly ScriptObject _functions = TemplateFunctions.Create();
+
+    public TemplateLibrary(string builtInDirectory, string? overrideDirectory = null)
+    {
+        _builtIn = builtInDirectory;
+        _overrides = overrideDirectory;
+    }
+
+    /// <summary>The templates/ directory shipped beside the executable (copied there at build).</summary>
+    public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "templates");
+
+    public string PathOf(string name)
+    {
+        if (_overrides is not null)
+        {
+            var candidate = Path.Combine(_overrides, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.Combine(_builtIn, name);
+    }
+
+    /// <summary>Renders template <paramref name="name"/> (e.g. "host/modprobe-vfio.conf.sbn") with the given globals.</summary>
+    public RenderOutcome Render(string name, IReadOnlyDictionary<string, object?> globals)
+    {
+        var (template, error) = _parsed.GetOrAdd(name, n => new Lazy<(Template?, Diagnostic?)>(() => Parse(n))).Value;
+        if (template is null)
+        {
+            return new RenderOutcome(null, error);
+        }
+
+        var context = new TemplateContext(_functions)
+        {
+            StrictVariables = true,
+            NewLine = "\n",
+            LoopLimit = 100_000,
+            EnableRelaxedMemberAccess = false,
+            AutoIndent = false, // indentation is explicit, through the indent filter
+        };
+        context.PushCulture(CultureInfo.InvariantCulture);
+        var scope = new ScriptObject();
+        foreach (var (key, value) in globals)
+        {
+            scope.Add(key, value);
+        }
+
+        context.PushGlobal(scope);
+        try
+        {
+            var text = template.Render(context);
+            return new RenderOutcome(text.Replace("\r\n", "\n", StringComparison.Ordinal), null);
+        }
+        catch (ScriptRuntimeException e)
+        {
+            return new RenderOutcome(null, DiagnosticCodes.TemplateError.At(Locate(e.Span), e.OriginalMessage,
+                "a template may only use the variables documented in docs/templates.md"));
+        }
+    }
+
+    private (Template?, Diagnostic?) Parse(string name)
+    {
+        var path = PathOf(name);
+        if (!File.Exists(path))
+        {
+            return (null, DiagnosticCodes.TemplateError.At(new SourceLocation(path, 1, 1), $"template '{name}' not found",
+                "restore the built-in templates directory or the override file"));
+        }
+
+        var template = Template.Parse(File.ReadAllText(path), path);
+        if (template.HasErrors)
+        {
+            var first = template.Messages[0];
+            return (null, DiagnosticCodes.TemplateError.At(Locate(first.Span), first.Message, "fix the template syntax"));
+        }
+
+        return (template, null);
+    }
+
+    private static SourceLocation Locate(SourceSpan span) =>
+        new(span.FileName ?? "template", span.Start.Line + 1, span.Start.Column + 1);
+}
+
+public sealed record RenderOutcome(string? Text, Diagnostic? Error);

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Inventory.Model;
+using Provisioner.Core.Inventory.Values;
+
+namespace Provisioner.Core.Templates.Views;
+
+/// <summary>Builds the template views from the model: the only place template inputs are computed.</summary>
+public static class ViewFactory
+{
+    public static HostView Host(Host host, OsFamily os, KernelArgs args, VfioBinding vfio, IReadOnlyList<string> modules) => new(
+        Name: host.Name,
+        Os: os.ToString().ToLowerInvariant(),
+        IsEl: OsProfile.For(os).IsEl,
+        CpuVendor: host.CpuVendor.ToString().ToLowerInvariant(),
+        KernelArgs: args.Add,
+        KernelArgsRemove: args.Remove,
+        VfioIds: vfio.Ids,
+        Softdeps: ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel"],
+        Modules: modules,
+        BlacklistNouveau: host.BlacklistNouveau,
+        Hugepages: new HugepagesView(host.Hugepages.IsGigantic ? "1G" : "2M", host.Hugepages.PageSize.KibiBytes, host.Hugepages.Count,
+            new ByteSize(host.Hugepages.PageSize.Bytes * host.Hugepages.Count).ToString()),
+        Gpus: [.. host.Gpus.Select(g => new GpuView(g.Address.ToString(), g.ModelName, [.. g.Functions.Select(f => f.Address.ToString())], g.Vm.Name))]);
+
+    public static NetworkView Network(HostNetwork network)
+    {
+        var bridge = network.Bridge;
+        var bond = network.Bond;
+        BondView? bondView = null;
+        if (bond is not null)
+        {
+            var lacp = bond.Mode == "802.3ad";
+            List<BondOption> options = [new("mode", bond.Mode), new("miimon", "100")];
+            if (lacp)
+            {
+                options.Add(new("lacp_rate", "fast"));
+                options.Add(new("xmit_hash_policy", "layer3+4"));
+            }
+
+            bondView = new BondView(bond.Name, bond.Mode, lacp, bond.Interfaces, options,
+                string.Join(' ', options.Select(o => o.Key + "=" + o.Value)));
+        }
+
+        return new NetworkView(
+            new BridgeView(bridge.Name, bridge.Interface, bond?.Name ?? bridge.Interface ?? "", bridge.Address?.ToString(),
+                bridge.Address?.Address.ToString(), bridge.Address?.PrefixLength, bridge.Gateway?.ToString(),
+                [.. bridge.Dns.Select(d => d.ToString())], bridge.Mtu),
+            bondView,
+            bond is not null ? bond.Interfaces : [bridge.Interface ?? ""]);
+    }
+
+    public static VmView Vm(Host host, Gpu gpu, HostPaths paths)
+    {
+        var vm = gpu.Vm;
+        var worker = vm.Worker;
+        var (exec, args) = worker.Kind == "flamenco"
+            ? ("/opt/flamenco/flamenco-worker", " -manager ${FLAMENCO_MANAGER_URL}")
+            : ("/opt/provision-worker/provision-worker", "");
+        return new VmView(
+            Name: vm.Name,
+            Uuid: vm.Uuid.ToString("D", CultureInfo.InvariantCulture),
+            GpuAddress: gpu.Address.ToString(),
+            GpuModel: gpu.ModelName,
+            Vcpus: vm.Vcpus,
+            MemoryKib: vm.Memory.KibiBytes,
+            Hugepages: vm.HugepageBacked,
+            HugepageSizeKib: host.Hugepages.PageSize.KibiBytes,
+            DomainType: vm.DomainType,
+            Console: vm.Console,
+            Loader: vm.Firmware.Loader,
+            NvramTemplate: vm.Firmware.NvramTemplate,
+            NvramPath: paths.Nvram(vm.Name),
+            OsDisk: paths.OsDisk(vm.Name),
+            WorkDisk: paths.WorkDisk(vm.Name),
+            SeedIso: paths.SeedIso(vm.Name),
+            Bridge: vm.Network.Bridge,
+            Mac: vm.Network.Mac.Value,
+            Hostdevs: [.. gpu.Functions.Select(f => Hostdev(f.Address))],
+            Network: new VmNetworkView(vm.Network.Address?.ToString(), vm.Network.Gateway?.ToString(), [.. vm.Network.Dns.Select(d => d.ToString())]),
+            Users: [.. vm.Users.Select(u => new VmUserView(u.Name, u.SshAuthorizedKeys, u.Sudo))],
+            Worker: new WorkerView(worker.Kind, worker.Device, worker.QueueUrl, worker.QueuePassword?.ToString(), worker.ManagerUrl,
+                "provision-worker.service", exec, args));
+    }
+
+    private static HostdevView Hostdev(PciAddress a) => new(
+        string.Create(CultureInfo.InvariantCulture, $"0x{a.Domain:x4}"),
+        string.Create(CultureInfo.InvariantCulture, $"0x{a.Bus:x2}"),
+        string.Create(CultureInfo.InvariantCulture, $"0x{a.Slot:x2}"),
+        string.Create(CultureInfo.InvariantCulture, $"0x{a.Function:x1}"));
+}

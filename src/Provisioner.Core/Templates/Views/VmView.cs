@@ -1,0 +1,35 @@
+namespace Provisioner.Core.Templates.Views;
+
+/// <summary>`vm.*` in VM and worker templates.</summary>
+public sealed record VmView(
+    string Name,
+    string Uuid,
+    string GpuAddress,
+    string? GpuModel,
+    int Vcpus,
+    long MemoryKib,
+    bool Hugepages,
+    long HugepageSizeKib,
+    string DomainType,
+    string Console,
+    string Loader,
+    string NvramTemplate,
+    string NvramPath,
+    string OsDisk,
+    string WorkDisk,
+    string SeedIso,
+    string Bridge,
+    string Mac,
+    IReadOnlyList<HostdevView> Hostdevs,
+    VmNetworkView Network,
+    IReadOnlyList<VmUserView> Users,
+    WorkerView Worker);
+
+public sealed record HostdevView(string Domain, string Bus, string Slot, string Function);
+
+public sealed record VmNetworkView(string? Address, string? Gateway, IReadOnlyList<string> Dns);
+
+public sealed record VmUserView(string Name, IReadOnlyList<string> Keys, bool Sudo);
+
+/// <summary><see cref="QueuePassword"/> is the secret's reference text (e.g. ${env:NAME}), never its value.</summary>
+public sealed record WorkerView(string Kind, string Device, string? QueueUrl, string? QueuePassword, string? ManagerUrl, string UnitName, string Exec, string Args);
