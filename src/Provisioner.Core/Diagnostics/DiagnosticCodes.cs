@@ -21,8 +21,8 @@ public static class DiagnosticCodes
     public static readonly DiagnosticDescriptor DuplicateHostName = new("PRV010", Severity.Error, "Two hosts share a name");
     public static readonly DiagnosticDescriptor DuplicateVmName = new("PRV011", Severity.Error, "Two VMs share a name");
     public static readonly DiagnosticDescriptor MalformedPciAddress = new("PRV012", Severity.Error, "Malformed PCI address");
-    public static readonly DiagnosticDescriptor DuplicatePciAddress = new("PRV013", Severity.Error, "PCI address listed twice on a host");
-    public static readonly DiagnosticDescriptor GpuInTwoVms = new("PRV014", Severity.Error, "A PCI function is given to two VMs");
+    public static readonly DiagnosticDescriptor DuplicatePciAddress = new("PRV013", Severity.Error, "GPU listed twice on a host (given to two VMs)");
+    public static readonly DiagnosticDescriptor GpuWithoutFunctionZero = new("PRV014", Severity.Error, "GPU model lacks function 0");
     public static readonly DiagnosticDescriptor MalformedPciId = new("PRV015", Severity.Error, "Malformed vendor:device id");
     public static readonly DiagnosticDescriptor DuplicateIp = new("PRV016", Severity.Error, "IP address used twice");
     public static readonly DiagnosticDescriptor DuplicateMac = new("PRV017", Severity.Error, "MAC address used twice");
@@ -61,7 +61,7 @@ public static class DiagnosticCodes
     [
         YamlSyntax, UnknownKey, WrongType, MissingRequired, DuplicateKey, UnsupportedVersion, FileNotFound,
         UnknownGroup, InvalidEnum, DuplicateHostName, DuplicateVmName, MalformedPciAddress, DuplicatePciAddress,
-        GpuInTwoVms, MalformedPciId, DuplicateIp, DuplicateMac, MalformedMac, MalformedIp, MemoryExceeded,
+        GpuWithoutFunctionZero, MalformedPciId, DuplicateIp, DuplicateMac, MalformedMac, MalformedIp, MemoryExceeded,
         HugepagesTooFew, MemoryNotPageMultiple, UnsafeName, UnsafePath, MalformedSize, InvalidNumber,
         InlineSecret, MalformedSecretRef, MalformedSha256, MalformedUrl, MalformedSshKey, BridgeUplink,
         BondTooSmall, VmNetworkMode, WorkerSettings, TemplatesDirectory, HostsEmpty, AcsOverride, GpusAuto,

@@ -29,10 +29,13 @@ public sealed class HostMapper(ValueReader read)
         var os = Enum.Parse<OsFamily>(read.Choice(dto.Os, "os", Allowed.For<HostSettingsDto>(nameof(HostSettingsDto.Os)), "auto"), ignoreCase: true);
         var cpu = Enum.Parse<CpuVendor>(read.Choice(dto.CpuVendor, "cpu_vendor", Allowed.For<HostSettingsDto>(nameof(HostSettingsDto.CpuVendor)), "intel"), ignoreCase: true);
         var network = MapNetwork(dto.Network);
-        var gpus = MapGpus(name ?? "host", os == OsFamily.Auto ? OsFamily.El9 : os, network?.Bridge.Name ?? "br0", dto);
-        var memory = dto.Memory is null ? (ByteSize?)null : read.Size(dto.Memory, "memory", default);
+        var pageSize = read.Choice(dto.Hugepages?.Size, "hugepages.size", Allowed.For<HugepagesDto>(nameof(HugepagesDto.Size)), "1G") == "1G"
+            ? new ByteSize(ByteSize.GiB)
+            : new ByteSize(2 * ByteSize.MiB);
+        var gpus = MapGpus(name ?? "host", os == OsFamily.Auto ? OsFamily.El9 : os, network?.Bridge.Name ?? "br0", pageSize, dto);
+        var memory = read.SizeOrNull(dto.Memory, "memory");
         var reserve = read.Size(dto.HostReserve, "host_reserve", ByteSize.FromGiB(16));
-        var hugepages = MapHugepages(dto.Hugepages, gpus, dto);
+        var hugepages = MapHugepages(dto.Hugepages, gpus, pageSize);
         var iommu = new IommuSettings(
             read.Bool(dto.Iommu?.Passthrough, "iommu.passthrough", true),
             read.Bool(dto.Iommu?.AcsOverride, "iommu.acs_override", false));
@@ -79,10 +82,10 @@ public sealed class HostMapper(ValueReader read)
         return user.Value;
     }
 
-    private List<Gpu> MapGpus(string hostName, OsFamily os, string bridge, HostDto dto)
+    private List<Gpu> MapGpus(string hostName, OsFamily os, string bridge, ByteSize pageSize, HostDto dto)
     {
         var gpus = new List<Gpu>();
-        var owner = new Dictionary<PciAddress, Yaml.YamlScalar>();
+        var owner = new Dictionary<PciAddress, Yaml.YamlScalar>(); // slot -> where it was first listed
         foreach (var (gpuDto, index) in (dto.Gpus ?? []).Select((g, i) => (g, i)))
         {
             if (gpuDto.Address is null)
@@ -93,8 +96,11 @@ public sealed class HostMapper(ValueReader read)
             }
 
             var address = read.Pci(gpuDto.Address, "gpus[].address");
+            var vmSettings = Binding.DtoOverlay.Merge(gpuDto.Vm, dto.Vm) ?? new VmDto();
             if (address is null)
             {
+                // Still check the VM settings, so one run reports every problem of this entry.
+                _vms.Map(hostName, os, bridge, new Gpu0(index, new PciAddress(0, 0, 0, 0)), vmSettings, gpuDto);
                 continue;
             }
 
@@ -105,33 +111,26 @@ public sealed class HostMapper(ValueReader read)
                 continue;
             }
 
-            var model = Binding.DtoOverlay.Merge(gpuDto.Model, dto.GpuModel);
-            var functions = MapFunctions(address, model);
-            var duplicate = false;
-            foreach (var function in functions)
+            // Functions hang off their slot, so two entries can only share a function by naming the same slot.
+            if (owner.TryGetValue(address, out var first))
             {
-                if (owner.TryGetValue(function.Address, out var first))
-                {
-                    var sameSlot = function.Address.Function == 0;
-                    read.Report(sameSlot ? DiagnosticCodes.DuplicatePciAddress : DiagnosticCodes.GpuInTwoVms, gpuDto.Address,
-                        sameSlot
-                            ? $"GPU {address} is listed twice on host '{hostName}' (first at line {first.Location.Line})"
-                            : $"function {function.Address} would be given to two VMs on host '{hostName}' (also through the GPU at line {first.Location.Line})",
-                        "each PCI function can be passed through to one VM only: remove the duplicate entry");
-                    duplicate = true;
-                    break;
-                }
-
-                owner[function.Address] = gpuDto.Address;
-            }
-
-            if (duplicate)
-            {
+                read.Report(DiagnosticCodes.DuplicatePciAddress, gpuDto.Address,
+                    $"GPU {address} is listed twice on host '{hostName}' (first at line {first.Location.Line})",
+                    "a GPU and its functions can be passed through to one VM only: remove the duplicate entry");
                 continue;
             }
 
-            var vmSettings = Binding.DtoOverlay.Merge(gpuDto.Vm, dto.Vm) ?? new VmDto();
+            owner[address] = gpuDto.Address;
+            var model = Binding.DtoOverlay.Merge(gpuDto.Model, dto.GpuModel);
+            var functions = MapFunctions(address, model);
             var vm = _vms.Map(hostName, os, bridge, new Gpu0(index, address), vmSettings, gpuDto);
+            if (vm.HugepageBacked && vm.Memory.Bytes % pageSize.Bytes != 0)
+            {
+                read.Diagnostics.Add(DiagnosticCodes.MemoryNotPageMultiple, vmSettings.Memory?.Location ?? gpuDto.Location,
+                    $"VM '{vm.Name}' has {vm.Memory} of memory, not a whole number of {pageSize} hugepages",
+                    $"make vm.memory a multiple of {pageSize}, or set vm.hugepages: false for it");
+            }
+
             gpus.Add(new Gpu(index, address, model?.Name?.Value, functions, vm));
         }
 
@@ -161,27 +160,18 @@ public sealed class HostMapper(ValueReader read)
             }
         }
 
+        if (functions.Count > 0 && functions.TrueForAll(f => f.Address.Function != 0))
+        {
+            read.Diagnostics.Add(DiagnosticCodes.GpuWithoutFunctionZero, model.Location,
+                $"the functions of GPU {address} do not include function 0, the GPU itself", "add '- function: 0' (with its id) to gpu_model.functions");
+        }
+
         return [.. functions.DistinctBy(f => f.Address).OrderBy(f => f.Address)];
     }
 
-    private HugepageSettings MapHugepages(HugepagesDto? dto, List<Gpu> gpus, HostDto host)
+    private HugepageSettings MapHugepages(HugepagesDto? dto, List<Gpu> gpus, ByteSize size)
     {
-        var size = read.Choice(dto?.Size, "hugepages.size", Allowed.For<HugepagesDto>(nameof(HugepagesDto.Size)), "1G") == "1G"
-            ? new ByteSize(ByteSize.GiB)
-            : new ByteSize(2 * ByteSize.MiB);
-        long needed = 0;
-        foreach (var gpu in gpus.Where(g => g.Vm.HugepageBacked))
-        {
-            if (gpu.Vm.Memory.Bytes % size.Bytes != 0)
-            {
-                read.Diagnostics.Add(DiagnosticCodes.MemoryNotPageMultiple, host.Location,
-                    $"VM '{gpu.Vm.Name}' has {gpu.Vm.Memory} of memory, not a whole number of {size} hugepages",
-                    $"make vm.memory a multiple of {size}, or set vm.hugepages: false for it");
-            }
-
-            needed += (gpu.Vm.Memory.Bytes + size.Bytes - 1) / size.Bytes;
-        }
-
+        var needed = gpus.Where(g => g.Vm.HugepageBacked).Sum(g => (g.Vm.Memory.Bytes + size.Bytes - 1) / size.Bytes);
         if (dto?.Count is null || dto.Count.Value == "auto")
         {
             return new HugepageSettings(size, needed);

@@ -35,7 +35,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (value < min || value > max)
         {
-            Report(DiagnosticCodes.InvalidNumber, scalar, $"'{key}' is {value}, outside {min}..{max}");
+            Report(DiagnosticCodes.InvalidNumber, scalar, $"'{key}' is {value}, outside {min}..{max}", $"use a whole number from {min} to {max}");
             return fallback;
         }
 
@@ -78,6 +78,18 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         }
 
         return size;
+    }
+
+    /// <summary>A size, or null when absent or malformed (so no check runs on a made-up value).</summary>
+    public ByteSize? SizeOrNull(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        var size = Size(scalar, key, default);
+        return size.Bytes == 0 ? null : size;
     }
 
     /// <summary>One of the words the DTO property's [OneOf] lists.</summary>

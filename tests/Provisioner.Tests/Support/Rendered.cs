@@ -1,0 +1,25 @@
+using Provisioner.Core.Desired;
+using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Rendering;
+using Provisioner.Core.Templates;
+
+namespace Provisioner.Tests.Support;
+
+/// <summary>Loads a fixture inventory and renders it with the repository's templates.</summary>
+public static class Rendered
+{
+    public static IReadOnlyList<HostDesiredState> Hosts(string inventoryPath)
+    {
+        var load = InventoryLoader.LoadFile(inventoryPath);
+        Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
+        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory!, new TemplateLibrary(Repo.Templates, load.Inventory!.TemplatesDirectory));
+        Assert.Empty(errors);
+        return hosts;
+    }
+
+    public static IReadOnlyList<Artifact> Artifacts(string inventoryPath) => [.. Hosts(inventoryPath).SelectMany(ArtifactTree.For)];
+
+    /// <summary>The fixtures every template is rendered for: the example fleet and the one-host-per-OS test fleet.</summary>
+    public static IEnumerable<string> FixtureInventories =>
+        [Repo.Path("inventories", "example.yaml"), System.IO.Path.Combine(Repo.Fixtures, "fleet.yaml")];
+}
