@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Cli;
+
+/// <summary>The `provision` command run in-process: stdout, stderr and exit code as a user sees them.</summary>
+public sealed class CliTests
+{
+    private static readonly string Example = Repo.Path("inventories", "example.yaml");
+    private static readonly string Fleet = Path.Combine(Repo.Fixtures, "fleet.yaml");
+
+    [Fact]
+    public async Task Validate_GoodInventory_Exits0AndSummarises()
+    {
+        var result = await CliRunner.RunAsync("validate", Example);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"{Example}: valid (1 host(s), 4 worker VM(s)).\n", result.Stdout);
+        Assert.Equal("", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Validate_BadInventory_Exits1WithEveryDiagnosticOnStderr()
+    {
+        var bad = Path.Combine(Repo.Fixtures, "bad", "42-many-problems.yaml");
+
+        var result = await CliRunner.RunAsync("validate", bad);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.Contains($"{bad}:17:9: error PRV009: 'os' cannot be 'el10'\n    hint: did you mean 'el7'?", result.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith("6 error(s), 0 warning(s). Nothing was changed on any host.\n", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_Warning_Exits0AndPrintsIt()
+    {
+        var result = await CliRunner.RunAsync("validate", Fleet);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("warning PRV038", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("valid (6 host(s), 8 worker VM(s))", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_MissingFile_Exits1WithPrv007()
+    {
+        var result = await CliRunner.RunAsync("validate", "no-such-inventory.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("no-such-inventory.yaml:1:1: error PRV007: cannot read the inventory", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanOffline_Text_EndsWithSummary()
+    {
+        var result = await CliRunner.RunAsync("plan", Example, "--offline");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("  + file        /etc/modprobe.d/vfio.conf\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  ~ kernel-args +intel_iommu=on +iommu=pt", result.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("Plan: 1 host(s), 28 to create, 1 to change, 0 to destroy; 1 reboot(s).\n", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanOffline_DetailedExitcode_Exits2WhenThereAreChanges()
+    {
+        var result = await CliRunner.RunAsync("plan", Example, "--offline", "--detailed-exitcode");
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task PlanOffline_Json_IsVersionedAndStdoutHoldsOnlyJson()
+    {
+        var result = await CliRunner.RunAsync("plan", Fleet, "--offline", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(1, json.RootElement.GetProperty("format_version").GetInt32());
+        Assert.True(json.RootElement.GetProperty("offline").GetBoolean());
+        Assert.Equal(6, json.RootElement.GetProperty("hosts").GetArrayLength());
+        Assert.Contains("warning PRV038", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanOffline_Out_SavesTheSameJson()
+    {
+        using var dir = new TempDirectory();
+        var saved = Path.Combine(dir.Path, "plan.json");
+
+        var json = await CliRunner.RunAsync("plan", Example, "--offline", "--json");
+        var result = await CliRunner.RunAsync("plan", Example, "--offline", "-out", saved);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(json.Stdout, File.ReadAllText(saved));
+    }
+
+    [Fact]
+    public async Task PlanOffline_Diff_HidesSensitiveSeedsButShowsFiles()
+    {
+        var result = await CliRunner.RunAsync("plan", Example, "--offline", "--diff");
+
+        Assert.Contains("      + options vfio-pci ids=10de:1aef,10de:2231 disable_vga=1", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(sensitive: content not shown)", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("PROVISION_QUEUE_PASSWORD", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_WithoutOffline_Exits1AndSaysWhy()
+    {
+        var result = await CliRunner.RunAsync("plan", Example);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--offline", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Render_WritesEveryArtifactPerHost()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "out");
+
+        var result = await CliRunner.RunAsync("render", Fleet, "-o", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"Rendered {Rendered.Artifacts(Fleet).Count} file(s) for 6 host(s) into {output}.\n", result.Stdout);
+        Assert.True(File.Exists(Path.Combine(output, "el7-intel-01/files/etc/modprobe.d/vfio.conf")));
+        Assert.True(File.Exists(Path.Combine(output, "el9-amd-01/vms/el9-amd-01-gpu0/domain.xml")));
+        Assert.True(File.Exists(Path.Combine(output, "ubu-intel-01/files/etc/netplan/60-provision.yaml")));
+    }
+
+    [Fact]
+    public async Task Render_Again_ReplacesTheWholeTree()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "out");
+        await CliRunner.RunAsync("render", Fleet, "-o", output);
+        File.WriteAllText(Path.Combine(output, "el7-intel-01", "stale.txt"), "from an older render");
+
+        var result = await CliRunner.RunAsync("render", Example, "-o", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(output, "el7-intel-01")));
+        Assert.True(Directory.Exists(Path.Combine(output, "hk-gpu-01")));
+    }
+
+    [Fact]
+    public async Task Render_IntoADirectoryThatIsNotARender_RefusesAndKeepsIt()
+    {
+        using var dir = new TempDirectory();
+        var precious = dir.File("precious.txt", "user data");
+
+        var result = await CliRunner.RunAsync("render", Example, "-o", dir.Path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is not the output of an earlier 'provision render'", result.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(precious));
+    }
+
+    [Fact]
+    public async Task Render_BadInventory_WritesNothing()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "out");
+
+        var result = await CliRunner.RunAsync("render", Path.Combine(Repo.Fixtures, "bad", "13-duplicate-pci.yaml"), "-o", output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("render")]
+    [InlineData("plan")]
+    [InlineData("schema")]
+    public async Task Help_EveryCommand_Exits0AndDescribesIt(string command)
+    {
+        var result = await CliRunner.RunAsync(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Usage:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownOption_Exits1()
+    {
+        var result = await CliRunner.RunAsync("plan", Example, "--offlien");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--offlien", result.Stderr, StringComparison.Ordinal);
+    }
+}

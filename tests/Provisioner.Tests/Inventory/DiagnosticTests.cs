@@ -1,0 +1,68 @@
+using Provisioner.Core.Diagnostics;
+using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Pipeline;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Inventory;
+
+public sealed class DiagnosticTests
+{
+    [Fact]
+    public void Catalogue_CodesAreUniqueAndSequential()
+    {
+        var codes = DiagnosticCodes.All.Select(d => d.Code).ToList();
+
+        Assert.Equal(codes.Count, codes.Distinct().Count());
+        Assert.All(codes, c => Assert.Matches("^PRV0[0-9]{2}$", c));
+    }
+
+    [Fact]
+    public void Docs_ListEveryCode()
+    {
+        var docs = File.ReadAllText(Repo.Path("docs", "diagnostics.md"));
+
+        Assert.All(DiagnosticCodes.All, d => Assert.Contains("| " + d.Code + " |", docs, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LoadFile_Missing_ReportsPrv007()
+    {
+        var result = InventoryLoader.LoadFile("/nonexistent/inventory.yaml");
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("PRV007", diagnostic.Code);
+        Assert.Equal("/nonexistent/inventory.yaml", diagnostic.Location!.File);
+    }
+
+    [Fact]
+    public void Pipeline_TemplateWithUnknownVariable_ReportsPrv040AtTheTemplateLine()
+    {
+        using var dir = new TempDirectory();
+        dir.File("overrides/host/blacklist-nouveau.conf.sbn", "# ok line\nblacklist {{ host.driver_to_block }}\n");
+        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml")).Replace("version: 1", "version: 1\ntemplates: overrides", StringComparison.Ordinal);
+        var path = dir.File("inventory.yaml", inventory);
+
+        var result = InventoryPipeline.Run(path, Repo.Templates);
+
+        var error = Assert.Single(result.Diagnostics, d => d.IsError);
+        Assert.Equal("PRV040", error.Code);
+        Assert.EndsWith("overrides/host/blacklist-nouveau.conf.sbn", error.Location!.File, StringComparison.Ordinal);
+        Assert.Equal(2, error.Location.Line);
+        Assert.False(result.Succeeded);
+    }
+
+    [Fact]
+    public void Pipeline_TemplateOverride_ReplacesTheBuiltInTemplate()
+    {
+        using var dir = new TempDirectory();
+        dir.File("overrides/host/blacklist-nouveau.conf.sbn", "blacklist nouveau # site policy for {{ host.name }}\n");
+        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml")).Replace("version: 1", "version: 1\ntemplates: overrides", StringComparison.Ordinal);
+        var path = dir.File("inventory.yaml", inventory);
+
+        var result = InventoryPipeline.Run(path, Repo.Templates);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        var file = Assert.Single(result.Hosts[0].Files, f => f.Path == "/etc/modprobe.d/blacklist-nouveau.conf");
+        Assert.Equal("blacklist nouveau # site policy for hk-gpu-01\n", file.Content);
+    }
+}

@@ -1,0 +1,191 @@
+using Provisioner.Core.Rendering;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Templates;
+
+/// <summary>
+/// Rendered artifacts checked by the real tools that will read them: libvirt's schema and its
+/// test driver, cloud-init's schema, systemd's verifier, and the shells. Each check also has a
+/// negative case, so a validator that silently accepts everything would fail the suite.
+/// </summary>
+public sealed class ValidatorTests
+{
+    private static IReadOnlyList<Artifact> All { get; } = [.. Rendered.FixtureInventories.SelectMany(Rendered.Artifacts)];
+
+    private static IEnumerable<Artifact> Named(string suffix) => All.Where(a => a.RelativePath.EndsWith(suffix, StringComparison.Ordinal));
+
+    [Fact]
+    public void Domains_PassVirtXmlValidate()
+    {
+        ExternalTool.Require("virt-xml-validate");
+        using var dir = new TempDirectory();
+        var domains = Named("/domain.xml").ToList();
+        Assert.True(domains.Count >= 10);
+        foreach (var domain in domains)
+        {
+            var file = dir.File(domain.RelativePath, domain.Content);
+            var result = ExternalTool.Run("virt-xml-validate", file, "domain");
+            Assert.True(result.ExitCode == 0, domain.RelativePath + ": " + result);
+        }
+    }
+
+    [Fact]
+    public void VirtXmlValidate_RejectsAnInvalidDomain()
+    {
+        using var dir = new TempDirectory();
+        var domain = Named("/domain.xml").First().Content.Replace("<memballoon model='none'/>", "<graphics type='none'/>", StringComparison.Ordinal);
+
+        var result = ExternalTool.Run("virt-xml-validate", dir.File("bad.xml", domain), "domain");
+
+        Assert.NotEqual(0, result.ExitCode);
+    }
+
+    [Fact]
+    public void Domains_AreDefinedByLibvirtTestDriver()
+    {
+        ExternalTool.Require("virsh");
+        using var dir = new TempDirectory();
+        foreach (var domain in Named("/domain.xml"))
+        {
+            var result = ExternalTool.Run("virsh", "-q", "-c", "test:///default", "define", dir.File(domain.RelativePath, domain.Content));
+            Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, domain.RelativePath + ": " + result);
+        }
+    }
+
+    [Fact]
+    public void LibvirtTestDriver_RejectsADomainWithABadHostdevAddress()
+    {
+        using var dir = new TempDirectory();
+        var domain = Named("/domain.xml").First().Content.Replace("slot='0x00' function='0x1'", "slot='0x00' function='0x9'", StringComparison.Ordinal);
+
+        var result = ExternalTool.Run("virsh", "-q", "-c", "test:///default", "define", dir.File("bad.xml", domain));
+
+        Assert.NotEqual(0, result.ExitCode);
+    }
+
+    [Fact]
+    public void UserData_PassCloudInitSchema()
+    {
+        ExternalTool.Require("cloud-init");
+        using var dir = new TempDirectory();
+        foreach (var userData in Named("/user-data"))
+        {
+            var result = ExternalTool.Run("cloud-init", "schema", "--config-file", dir.File(userData.RelativePath, userData.Content));
+            Assert.True(result.ExitCode == 0, userData.RelativePath + ": " + result);
+            Assert.Contains("Valid cloud-config", result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void CloudInitSchema_RejectsInvalidUserData()
+    {
+        using var dir = new TempDirectory();
+        var userData = Named("/user-data").First().Content.Replace("ssh_pwauth: false", "ssh_pwauth: [nope]", StringComparison.Ordinal);
+
+        var result = ExternalTool.Run("cloud-init", "schema", "--config-file", dir.File("user-data", userData));
+
+        Assert.NotEqual(0, result.ExitCode);
+    }
+
+    [Fact]
+    public void WorkerUnits_PassSystemdAnalyzeVerify()
+    {
+        ExternalTool.Require("systemd-analyze");
+        using var root = SystemdRoot();
+        foreach (var unit in Named("/provision-worker.service"))
+        {
+            var result = VerifyUnit(root, unit.Content);
+            Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, unit.RelativePath + ": " + result);
+        }
+    }
+
+    [Fact]
+    public void SystemdAnalyzeVerify_RejectsAUnitWhoseCommandIsMissing()
+    {
+        using var root = SystemdRoot();
+        var unit = Named("/provision-worker.service").First().Content.Replace("ExecStart=/opt/", "ExecStart=/missing/", StringComparison.Ordinal);
+
+        Assert.NotEqual(0, VerifyUnit(root, unit).ExitCode);
+    }
+
+    [Fact]
+    public void ShellScripts_PassSyntaxCheck()
+    {
+        using var dir = new TempDirectory();
+        var scripts = All.Where(a => a.RelativePath.EndsWith(".sh", StringComparison.Ordinal)
+                                     || a.RelativePath.Contains("/initramfs-tools/hooks/", StringComparison.Ordinal)
+                                     || a.RelativePath.Contains("/default/grub.d/", StringComparison.Ordinal)).ToList();
+        Assert.True(scripts.Count >= 5);
+        foreach (var script in scripts)
+        {
+            var file = dir.File(script.RelativePath, script.Content);
+            var bash = ExternalTool.Run("bash", "-n", file);
+            Assert.True(bash.ExitCode == 0, script.RelativePath + ": " + bash);
+            if (!script.Content.StartsWith("#!/bin/bash", StringComparison.Ordinal))
+            {
+                // Sourced by grub-mkconfig or run by initramfs-tools under /bin/sh (dash on Debian).
+                var dash = ExternalTool.Run("dash", "-n", file);
+                Assert.True(dash.ExitCode == 0, script.RelativePath + " (dash): " + dash);
+            }
+        }
+    }
+
+    [Fact]
+    public void GrubDropIn_SourcedTwice_HasEachArgumentOnceAndDropsIommuOff()
+    {
+        using var dir = new TempDirectory();
+        var dropIn = Named("deb-amd-01/files/etc/default/grub.d/90-provision.cfg").Single();
+        var file = dir.File("90-provision.cfg", dropIn.Content);
+        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"quiet amd_iommu=off iommu=pt\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"splash\"\n");
+
+        // update-grub sources /etc/default/grub then every drop-in; a second run must not append again.
+        var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; . {file}; printf '%s|%s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
+
+        Assert.Equal(0, result.ExitCode);
+        var (linux, linuxDefault) = (result.Stdout.Split('|')[0].Split(' '), result.Stdout.Split('|')[1]);
+        Assert.Equal(linux.Distinct().Count(), linux.Length);
+        Assert.Contains("amd_iommu=on", linux);
+        Assert.Contains("iommu=pt", linux);
+        Assert.DoesNotContain("amd_iommu=off", linux);
+        Assert.Equal("quiet", linux[0]);
+        Assert.Equal("splash", linuxDefault);
+    }
+
+    [Fact]
+    public void YamlDocuments_AreWellFormed()
+    {
+        var documents = All.Where(a => a.RelativePath.EndsWith("/network-config", StringComparison.Ordinal)
+                                       || a.RelativePath.EndsWith("/meta-data", StringComparison.Ordinal)
+                                       || a.RelativePath.EndsWith(".yaml", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(documents);
+        foreach (var document in documents)
+        {
+            var diagnostics = new Core.Diagnostics.DiagnosticBag();
+            Assert.IsType<Core.Yaml.YamlMapping>(Core.Yaml.YamlTreeReader.Read(document.Content, document.RelativePath, diagnostics));
+            Assert.False(diagnostics.HasErrors, document.RelativePath + ": " + string.Join("\n", diagnostics.Items));
+        }
+    }
+
+    private static TempDirectory SystemdRoot()
+    {
+        // systemd-analyze --root needs the base units and the unit's commands to exist in the root.
+        var root = new TempDirectory();
+        var copy = ExternalTool.Run("cp", "-r", "/usr/lib/systemd/system", Path.Combine(root.Path, "unit-base"));
+        Assert.Equal(0, copy.ExitCode);
+        Directory.CreateDirectory(Path.Combine(root.Path, "usr/lib/systemd"));
+        Directory.Move(Path.Combine(root.Path, "unit-base"), Path.Combine(root.Path, "usr/lib/systemd/system"));
+        foreach (var command in new[] { "opt/provision-worker/provision-worker", "opt/flamenco/flamenco-worker" })
+        {
+            var path = root.File(command, "#!/bin/sh\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return root;
+    }
+
+    private static ExternalTool.Result VerifyUnit(TempDirectory root, string content)
+    {
+        root.File("etc/systemd/system/provision-worker.service", content);
+        return ExternalTool.Run("systemd-analyze", "verify", "--root=" + root.Path, "/etc/systemd/system/provision-worker.service");
+    }
+}
