@@ -16,7 +16,7 @@ public static class InventoryPipeline
             return new PipelineResult(null, [], load.Diagnostics);
         }
 
-        var templates = new TemplateLibrary(builtInTemplates ?? TemplateLibrary.DefaultDirectory, load.Inventory.TemplatesDirectory);
+        using var templates = new TemplateLibrary(builtInTemplates ?? TemplateLibrary.DefaultDirectory, load.Inventory.TemplatesDirectory);
         var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates);
         return new PipelineResult(load.Inventory, errors.Count == 0 ? hosts : [], [.. load.Diagnostics, .. errors]);
     }

@@ -14,17 +14,19 @@ namespace Provisioner.Core.Templates;
 /// unknown variable is an error), culture-invariant and LF-only, so the same model always
 /// gives the same bytes. Errors come back as PRV040 diagnostics naming the template's line.
 /// </summary>
-public sealed class TemplateLibrary
+public sealed class TemplateLibrary : IDisposable
 {
     private readonly string _builtIn;
     private readonly string? _overrides;
     private readonly ConcurrentDictionary<string, Lazy<(Template? Template, Diagnostic? Error)>> _parsed = new(StringComparer.Ordinal);
     private readonly ScriptObject _functions = TemplateFunctions.Create();
+    private readonly ThreadLocal<TemplateContext> _contexts;
 
     public TemplateLibrary(string builtInDirectory, string? overrideDirectory = null)
     {
         _builtIn = builtInDirectory;
         _overrides = overrideDirectory;
+        _contexts = new ThreadLocal<TemplateContext>(NewContext);
     }
 
     /// <summary>The templates/ directory shipped beside the executable (copied there at build).</summary>
@@ -53,15 +55,8 @@ public sealed class TemplateLibrary
             return new RenderOutcome(null, error);
         }
 
-        var context = new TemplateContext(_functions)
-        {
-            StrictVariables = true,
-            NewLine = "\n",
-            LoopLimit = 100_000,
-            EnableRelaxedMemberAccess = false,
-            AutoIndent = false, // indentation is explicit, through the indent filter
-        };
-        context.PushCulture(CultureInfo.InvariantCulture);
+        // A TemplateContext is costly to build and not thread-safe: one per thread, globals pushed per render.
+        var context = _contexts.Value!;
         var scope = new ScriptObject();
         foreach (var (key, value) in globals)
         {
@@ -76,9 +71,33 @@ public sealed class TemplateLibrary
         }
         catch (ScriptRuntimeException e)
         {
+            _contexts.Value = NewContext(); // a failed render may leave state behind: start the next one clean
             return new RenderOutcome(null, DiagnosticCodes.TemplateError.At(Locate(e.Span), e.OriginalMessage,
                 "a template may only use the variables documented in docs/templates.md"));
         }
+        finally
+        {
+            if (ReferenceEquals(context, _contexts.Value))
+            {
+                context.PopGlobal();
+            }
+        }
+    }
+
+    public void Dispose() => _contexts.Dispose();
+
+    private TemplateContext NewContext()
+    {
+        var context = new TemplateContext(_functions)
+        {
+            StrictVariables = true,
+            NewLine = "\n",
+            LoopLimit = 100_000,
+            EnableRelaxedMemberAccess = false,
+            AutoIndent = false, // indentation is explicit, through the indent filter
+        };
+        context.PushCulture(CultureInfo.InvariantCulture);
+        return context;
     }
 
     private (Template?, Diagnostic?) Parse(string name)

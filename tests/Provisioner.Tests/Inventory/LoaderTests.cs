@@ -101,7 +101,7 @@ public sealed class LoaderTests
         Assert.Equal(first[0].Vm.Network.Mac, second[0].Vm.Network.Mac);
         Assert.NotEqual(first[0].Vm.Uuid, first[1].Vm.Uuid);
         Assert.NotEqual(first[0].Vm.Network.Mac, first[1].Vm.Network.Mac);
-        Assert.StartsWith("52:54:00:", first[0].Vm.Network.Mac.Value, StringComparison.Ordinal);
+        Assert.Matches("^52(:[0-9a-f]{2}){5}$", first[0].Vm.Network.Mac.Value);
         Assert.Equal(5, first[0].Vm.Uuid.Version);
     }
 

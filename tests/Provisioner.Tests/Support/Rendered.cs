@@ -12,7 +12,8 @@ public static class Rendered
     {
         var load = InventoryLoader.LoadFile(inventoryPath);
         Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
-        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory!, new TemplateLibrary(Repo.Templates, load.Inventory!.TemplatesDirectory));
+        using var templates = new TemplateLibrary(Repo.Templates, load.Inventory!.TemplatesDirectory);
+        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates);
         Assert.Empty(errors);
         return hosts;
     }

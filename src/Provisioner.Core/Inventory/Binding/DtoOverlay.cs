@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 
 namespace Provisioner.Core.Inventory.Binding;
@@ -8,6 +9,11 @@ namespace Provisioner.Core.Inventory.Binding;
 /// </summary>
 public static class DtoOverlay
 {
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Properties = new();
+
+    private static PropertyInfo[] PropertiesOf(Type type) => Properties.GetOrAdd(type, t =>
+        [.. t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != nameof(Dto.Dto.Location))]);
+
     public static T? Merge<T>(T? upper, T? lower) where T : Dto.Dto, new() => (T?)Merge(typeof(T), upper, lower);
 
     private static Dto.Dto? Merge(Type type, Dto.Dto? upper, Dto.Dto? lower)
@@ -19,13 +25,8 @@ public static class DtoOverlay
 
         var result = (Dto.Dto)Activator.CreateInstance(type)!;
         result.Location = upper.Location;
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in PropertiesOf(type))
         {
-            if (property.Name == nameof(Dto.Dto.Location))
-            {
-                continue;
-            }
-
             var up = property.GetValue(upper);
             var low = property.GetValue(lower);
             var merged = typeof(Dto.Dto).IsAssignableFrom(property.PropertyType)
@@ -40,12 +41,9 @@ public static class DtoOverlay
     /// <summary>Copies the <see cref="Dto.HostSettingsDto"/> part of a layered settings object onto a host.</summary>
     public static void CopySettings(Dto.HostSettingsDto from, Dto.HostSettingsDto to)
     {
-        foreach (var property in typeof(Dto.HostSettingsDto).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in PropertiesOf(typeof(Dto.HostSettingsDto)))
         {
-            if (property.Name != nameof(Dto.Dto.Location))
-            {
-                property.SetValue(to, property.GetValue(from));
-            }
+            property.SetValue(to, property.GetValue(from));
         }
     }
 }
