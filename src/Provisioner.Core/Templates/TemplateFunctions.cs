@@ -14,12 +14,21 @@ public static class TemplateFunctions
     public static ScriptObject Create()
     {
         var functions = new Scriban.Functions.BuiltinFunctions();
-        functions.Import("yaml_quote", new Func<string?, string>(YamlQuote));
-        functions.Import("xml", new Func<string?, string>(Xml));
-        functions.Import("shell_quote", new Func<string?, string>(Shell.ShellQuote.Quote));
-        functions.Import("indent", new Func<string?, int, string>(Indent));
+        // Imported as static methods, not delegates: Scriban then calls them through typed
+        // invokers instead of Delegate.DynamicInvoke (which made domain.xml 3x slower to render).
+        functions.Import(typeof(TemplateFunctions), ScriptMemberImportFlags.Method, m => m.Name != nameof(Create), m => KeyNames(m.Name));
         return functions;
     }
+
+    /// <summary>Filter names in templates: yaml_quote, xml, shell_quote, indent.</summary>
+    private static string KeyNames(string method) => method switch
+    {
+        nameof(YamlQuote) => "yaml_quote",
+        nameof(ShellQuote) => "shell_quote",
+        _ => method.ToLowerInvariant(),
+    };
+
+    public static string ShellQuote(string? text) => Shell.ShellQuote.Quote(text);
 
     /// <summary>A JSON string is a valid YAML double-quoted scalar: safe for any text.</summary>
     public static string YamlQuote(string? text) => JsonSerializer.Serialize(text ?? "", JsonOptions);

@@ -78,12 +78,19 @@ public static class InventoryLoader
                 "the inventory lists no hosts", "add a 'hosts' list with at least one host");
         }
 
-        var mapper = new HostMapper(read);
-        var mapped = new List<(HostDto, Host)>();
-        foreach (var hostDto in dto.Hosts ?? [])
+        // Hosts are independent until the fleet checks: map them in parallel, each into its own
+        // bag, then merge in inventory order so the output does not depend on scheduling.
+        var perHost = (dto.Hosts ?? []).AsParallel().AsOrdered().Select(hostDto =>
         {
-            var layered = Layer(hostDto, dto, read);
-            if (mapper.Map(layered) is { } host)
+            var hostRead = new ValueReader(new DiagnosticBag());
+            var layered = Layer(hostDto, dto, hostRead);
+            return (layered, host: new HostMapper(hostRead).Map(layered), hostRead.Diagnostics);
+        }).ToList();
+        var mapped = new List<(HostDto, Host)>();
+        foreach (var (layered, host, hostDiagnostics) in perHost)
+        {
+            diagnostics.AddRange(hostDiagnostics.Items);
+            if (host is not null)
             {
                 mapped.Add((layered, host));
             }
