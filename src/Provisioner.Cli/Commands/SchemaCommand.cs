@@ -8,10 +8,11 @@ internal static class SchemaCommand
 {
     public static Command Create(CliIo io)
     {
-        var command = new Command("schema", "Print the JSON Schema of the inventory format (inventories/inventory.schema.json is this output).");
-        command.SetAction(_ =>
+        var markdown = new Option<bool>("--markdown") { Description = "Print the inventory reference in Markdown instead (docs/inventory-reference.md)." };
+        var command = new Command("schema", "Print the JSON Schema of the inventory format (inventories/inventory.schema.json is this output).") { markdown };
+        command.SetAction(parse =>
         {
-            io.Out.Write(InventorySchema.Generate());
+            io.Out.Write(parse.GetValue(markdown) ? InventoryReference.Generate() : InventorySchema.Generate());
             return ExitCodes.Success;
         });
         return command;

@@ -10,6 +10,10 @@ public sealed class SchemaTests
     [Fact]
     public void Schema_CommittedFile_IsWhatTheDtosGenerate() => Golden.AssertMatches(SchemaFile, InventorySchema.Generate());
 
+    [Fact]
+    public void Reference_CommittedDoc_IsWhatTheDtosGenerate() =>
+        Golden.AssertMatches(Repo.Path("docs", "inventory-reference.md"), InventoryReference.Generate());
+
     [Theory]
     [InlineData("inventories/example.yaml")]
     [InlineData("tests/Provisioner.Tests/Fixtures/fleet.yaml")]
@@ -31,9 +35,10 @@ public sealed class SchemaTests
         Assert.NotEqual(0, result.ExitCode);
     }
 
-    // python3-jsonschema (a cloud-init dependency) is the same validator family editors use.
+    // Debian's python3-jsonschema (installed by .ci/run) is the same validator family editors use; the
+    // absolute path avoids a pyenv python3 earlier on PATH that lacks it.
     private static ExternalTool.Result ValidateWithJsonSchema(string inventory) =>
-        ExternalTool.Run("python3", "-c",
+        ExternalTool.Run("/usr/bin/python3", "-c",
             "import json,sys,yaml,jsonschema; jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
             inventory, SchemaFile);
 }

@@ -70,6 +70,31 @@ public sealed class GoldenTests
         Assert.DoesNotContain(all, t => !used.Contains(t));
     }
 
+    [Fact]
+    public void Docs_TemplatesMd_NamesEveryTemplateAndEveryViewField()
+    {
+        var docs = File.ReadAllText(Repo.Path("docs", "templates.md"));
+        var views = typeof(Core.Templates.Views.HostView).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Core.Templates.Views.HostView).Namespace && t.IsClass && !t.IsAbstract && t.Name != "ViewFactory");
+
+        foreach (var view in views)
+        {
+            foreach (var property in view.GetProperties().Where(p => p.Name != "EqualityContract"))
+            {
+                var key = Core.Inventory.Binding.KeyNames.SnakeCase(property.Name);
+                Assert.True(docs.Contains("." + key + "`", StringComparison.Ordinal), $"docs/templates.md does not document {view.Name}.{key}");
+            }
+        }
+
+        foreach (var template in Directory.GetFiles(Repo.Templates, "*.sbn", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(template);
+            var stem = name.Split('-')[0];
+            Assert.True(docs.Contains(name, StringComparison.Ordinal) || docs.Contains(Path.GetRelativePath(Repo.Templates, Path.GetDirectoryName(template)!) + "/" + stem, StringComparison.Ordinal),
+                $"docs/templates.md does not mention {name}");
+        }
+    }
+
     private static string GoldenDirectory(string inventory) =>
         Path.Combine(Repo.Fixtures, "golden", Path.GetFileNameWithoutExtension(inventory));
 }

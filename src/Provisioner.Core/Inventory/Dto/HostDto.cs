@@ -6,7 +6,7 @@ namespace Provisioner.Core.Inventory.Dto;
 [Doc("One GPU host.")]
 public sealed class HostDto : HostSettingsDto
 {
-    [RequiredKey, Doc("Host name: letters, digits and '-', unique in the inventory.")]
+    [RequiredKey, Doc("Host name: lower-case letters, digits and '-', unique in the inventory.")]
     public YamlScalar? Name { get; set; }
 
     [RequiredKey, Doc("Address SSH connects to (IP or DNS name).")]

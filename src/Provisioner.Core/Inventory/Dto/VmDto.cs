@@ -5,7 +5,7 @@ namespace Provisioner.Core.Inventory.Dto;
 
 public sealed class VmDto : Dto
 {
-    [Doc("VM name (default HOST-gpuN). Letters, digits and '-'.")]
+    [Doc("VM name (default HOST-gpuN): lower-case letters, digits and '-'.")]
     public YamlScalar? Name { get; set; }
 
     [ScalarType("integer"), Doc("Virtual CPUs (default 8).")]
