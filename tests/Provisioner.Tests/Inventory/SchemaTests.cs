@@ -36,7 +36,7 @@ public sealed class SchemaTests
     }
 
     // Debian's python3-jsonschema (installed by .ci/run) is the same validator family editors use; the
-    // absolute path avoids a pyenv python3 earlier on PATH that lacks it.
+    // absolute path avoids whichever other python3 (pyenv) may come first on PATH without it.
     private static ExternalTool.Result ValidateWithJsonSchema(string inventory) =>
         ExternalTool.Run("/usr/bin/python3", "-c",
             "import json,sys,yaml,jsonschema; jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
