@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Provisioner.Cli.Output;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Inventory.Loading;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Rendering;
 
@@ -15,22 +17,36 @@ internal static class RenderCommand
         var command = new Command("render", "Write every file Provisioner would put on every host, per host, for review.") { inventory, output };
         command.SetAction(parse =>
         {
-            var result = InventoryPipeline.Run(parse.GetValue(inventory)!);
-            DiagnosticPrinter.Print(result.Diagnostics, io.Error);
-            if (!result.Succeeded)
+            var load = InventoryLoader.LoadFile(parse.GetValue(inventory)!);
+            DiagnosticPrinter.Print(load.Diagnostics, io.Error);
+            if (load.Inventory is null)
             {
                 return ExitCodes.Error;
             }
 
-            var artifacts = result.Hosts.SelectMany(ArtifactTree.For).ToList();
             var directory = parse.GetValue(output)!;
-            if (ArtifactWriter.Write(directory, artifacts) is { } problem)
+            var (target, problem) = RenderDirectory.Open(directory);
+            if (target is null)
             {
                 io.Error.WriteLine("error: " + problem);
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"Rendered {artifacts.Count} file(s) for {result.Hosts.Count} host(s) into {directory}.");
+            using (target)
+            using (var templates = InventoryPipeline.TemplatesFor(load.Inventory))
+            {
+                // Each host is written as soon as it is rendered; nothing is swapped in unless all succeed.
+                var errors = DesiredStateBuilder.BuildEach(load.Inventory, templates, (_, host) => target.Write([.. ArtifactTree.For(host)]));
+                if (errors.Count > 0)
+                {
+                    DiagnosticPrinter.Print(errors, io.Error);
+                    return ExitCodes.Error;
+                }
+
+                target.Commit();
+            }
+
+            io.Out.WriteLine($"Rendered {target.FileCount} file(s) for {load.Inventory.Hosts.Count} host(s) into {directory}.");
             return ExitCodes.Success;
         });
         return command;

@@ -19,18 +19,33 @@ public static class DesiredStateBuilder
     public static (IReadOnlyList<HostDesiredState> Hosts, IReadOnlyList<Diagnostic> Errors) Build(
         Inventory.Model.Inventory inventory, TemplateLibrary templates, HostPaths? paths = null)
     {
+        var states = new HostDesiredState[inventory.Hosts.Count];
+        var errors = BuildEach(inventory, templates, (index, state) => states[index] = state, paths);
+        return (errors.Count == 0 ? states : [], errors);
+    }
+
+    /// <summary>
+    /// Renders hosts in parallel and hands each finished host to <paramref name="consume"/> (called
+    /// concurrently, with the host's index) instead of keeping them all: `render` writes each host
+    /// as it is done, so a 1,000-host fleet never sits in memory whole. Errors come back in
+    /// inventory order; a host with errors is not handed on.
+    /// </summary>
+    public static IReadOnlyList<Diagnostic> BuildEach(
+        Inventory.Model.Inventory inventory, TemplateLibrary templates, Action<int, HostDesiredState> consume, HostPaths? paths = null)
+    {
         paths ??= HostPaths.Default;
-        var results = inventory.Hosts
-            .AsParallel().AsOrdered()
-            .Select(host =>
+        var errorsByHost = new List<Diagnostic>[inventory.Hosts.Count];
+        Parallel.For(0, inventory.Hosts.Count, index =>
+        {
+            var errors = new List<Diagnostic>();
+            var state = BuildHost(inventory.Hosts[index], new RenderScope(templates, errors), paths);
+            errorsByHost[index] = errors;
+            if (errors.Count == 0)
             {
-                var errors = new List<Diagnostic>();
-                var state = BuildHost(host, new RenderScope(templates, errors), paths);
-                return (state, errors);
-            })
-            .ToList();
-        var allErrors = results.SelectMany(r => r.errors).Distinct().ToList();
-        return (results.Select(r => r.state).ToList(), allErrors);
+                consume(index, state);
+            }
+        });
+        return [.. errorsByHost.SelectMany(e => e).Distinct()];
     }
 
     internal static HostDesiredState BuildHost(Host host, RenderScope scope, HostPaths paths)

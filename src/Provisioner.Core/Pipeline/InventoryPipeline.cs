@@ -16,10 +16,14 @@ public static class InventoryPipeline
             return new PipelineResult(null, [], load.Diagnostics);
         }
 
-        using var templates = new TemplateLibrary(builtInTemplates ?? TemplateLibrary.DefaultDirectory, load.Inventory.TemplatesDirectory);
+        using var templates = TemplatesFor(load.Inventory, builtInTemplates);
         var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates);
-        return new PipelineResult(load.Inventory, errors.Count == 0 ? hosts : [], [.. load.Diagnostics, .. errors]);
+        return new PipelineResult(load.Inventory, hosts, [.. load.Diagnostics, .. errors]);
     }
+
+    /// <summary>The built-in templates, overridden by the inventory's own directory if it names one.</summary>
+    public static TemplateLibrary TemplatesFor(Inventory.Model.Inventory inventory, string? builtInTemplates = null) =>
+        new(builtInTemplates ?? TemplateLibrary.DefaultDirectory, inventory.TemplatesDirectory);
 }
 
 public sealed record PipelineResult(Inventory.Model.Inventory? Inventory, IReadOnlyList<HostDesiredState> Hosts, IReadOnlyList<Diagnostic> Diagnostics)

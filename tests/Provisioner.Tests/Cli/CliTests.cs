@@ -160,6 +160,29 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Render_TemplateFailsForOneHost_KeepsThePreviousOutputWhole()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "out");
+        await CliRunner.RunAsync("render", Fleet, "-o", output);
+        var before = Snapshot(output);
+        // Only the Ubuntu host renders netplan, so the other hosts succeed and are written to staging first.
+        dir.File("broken/host/network/netplan.yaml.sbn", "network: {{ net.no_such_field }}\n");
+        var inventory = dir.File("fleet.yaml", File.ReadAllText(Fleet).Replace("version: 1", $"version: 1\ntemplates: {Path.Combine(dir.Path, "broken")}", StringComparison.Ordinal));
+
+        var result = await CliRunner.RunAsync("render", inventory, "-o", output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("netplan.yaml.sbn:1:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("error PRV040", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(output));
+        Assert.False(Directory.Exists(output + ".provision-tmp"));
+    }
+
+    private static SortedDictionary<string, string> Snapshot(string directory) =>
+        new(Directory.GetFiles(directory, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllText), StringComparer.Ordinal);
+
+    [Fact]
     public async Task Render_BadInventory_WritesNothing()
     {
         using var dir = new TempDirectory();

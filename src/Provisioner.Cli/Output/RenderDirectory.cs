@@ -1,0 +1,81 @@
+using System.Text;
+using Provisioner.Core.Rendering;
+
+namespace Provisioner.Cli.Output;
+
+/// <summary>
+/// The output directory of `provision render`, written all at once: artifacts go into a fresh
+/// sibling staging directory as hosts finish, and <see cref="Commit"/> swaps it in. Disposed
+/// without a commit (an error mid-render), the staging directory is deleted and the old output
+/// stays as it was. A directory that is not an earlier render is never replaced.
+/// </summary>
+public sealed class RenderDirectory : IDisposable
+{
+    public const string Marker = ".provision-render";
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private readonly string _target;
+    private readonly string _staging;
+    private int _files;
+    private bool _committed;
+
+    private RenderDirectory(string target, string staging)
+    {
+        _target = target;
+        _staging = staging;
+    }
+
+    public int FileCount => _files;
+
+    /// <summary>Opens a staging directory for <paramref name="directory"/>, or says why it must not be replaced.</summary>
+    public static (RenderDirectory? Directory, string? Problem) Open(string directory)
+    {
+        var target = Path.GetFullPath(directory).TrimEnd('/');
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, Marker)))
+        {
+            return (null, $"'{directory}' exists and is not the output of an earlier 'provision render'; choose an empty or new directory");
+        }
+
+        var staging = target + ".provision-tmp";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        Directory.CreateDirectory(staging);
+        return (new RenderDirectory(target, staging), null);
+    }
+
+    /// <summary>Writes one host's artifacts; safe to call from several threads at once.</summary>
+    public void Write(IReadOnlyList<Artifact> artifacts)
+    {
+        foreach (var artifact in artifacts)
+        {
+            var path = Path.Combine(_staging, artifact.RelativePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, artifact.Content, Utf8);
+        }
+
+        Interlocked.Add(ref _files, artifacts.Count);
+    }
+
+    public void Commit()
+    {
+        File.WriteAllText(Path.Combine(_staging, Marker), "Written by 'provision render'; this directory is replaced whole on the next render.\n", Utf8);
+        if (Directory.Exists(_target))
+        {
+            Directory.Delete(_target, recursive: true);
+        }
+
+        Directory.Move(_staging, _target);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        if (!_committed && Directory.Exists(_staging))
+        {
+            Directory.Delete(_staging, recursive: true);
+        }
+    }
+}
