@@ -1,28 +1,39 @@
 using System.Diagnostics;
 using System.Globalization;
 using Provisioner.Benchmark;
-using Provisioner.Cli;
 
-// provision's speed benchmark (issue: 1,000 hosts x 8 GPUs, validate + offline plan + render).
-//   dotnet run -c Release --project bench/Provisioner.Benchmark -- [hosts] [gpus] [generate-only-path]
-// Prints one line per stage with wall time, then the process's peak working set. Each stage is
-// the real command, in-process, writing to real files; the first stage pays JIT start-up, as a
-// user's first command does.
+// provision's speed benchmark: a generated fleet of HOSTS hosts x GPUS GPUs (default 1,000 x 8),
+// then `validate`, `plan --offline` and `render` each run as its own `provision` process, the way
+// a user runs them. Prints wall time and peak RSS per command (read by /usr/bin/time, Debian
+// package `time`), then the total.
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- [hosts] [gpus]
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- 1000 8 fleet.yaml   (only write the inventory)
+// The work directory is $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk out of `render`.
 var hosts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var gpus = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-var work = Path.Combine(Path.GetTempPath(), "provision-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-Directory.CreateDirectory(work);
-var inventory = Path.Combine(work, "fleet.yaml");
-File.WriteAllText(inventory, FleetGenerator.Generate(hosts, gpus));
+var inventoryText = FleetGenerator.Generate(hosts, gpus);
 if (args.Length > 2)
 {
-    File.Copy(inventory, args[2], overwrite: true);
+    File.WriteAllText(args[2], inventoryText);
     Console.WriteLine($"wrote {args[2]} ({hosts} hosts x {gpus} GPUs)");
     return 0;
 }
 
-Console.WriteLine($"inventory: {hosts} hosts x {gpus} GPUs, {new FileInfo(inventory).Length / 1024} KiB");
-var total = Stopwatch.StartNew();
+if (!File.Exists("/usr/bin/time"))
+{
+    Console.Error.WriteLine("the benchmark reads peak memory through /usr/bin/time: apt-get install time");
+    return 1;
+}
+
+var work = Path.Combine(Path.GetTempPath(), "provision-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+Directory.CreateDirectory(work);
+var inventory = Path.Combine(work, "fleet.yaml");
+File.WriteAllText(inventory, inventoryText);
+var provision = Path.Combine(AppContext.BaseDirectory, "provision.dll");
+Console.WriteLine($"inventory: {hosts} hosts x {gpus} GPUs ({new FileInfo(inventory).Length / 1024} KiB) in {work}");
+
+var total = TimeSpan.Zero;
+var peak = 0L;
 var failed = false;
 foreach (var (name, command) in new (string, string[])[]
          {
@@ -31,15 +42,38 @@ foreach (var (name, command) in new (string, string[])[]
              ("render", ["render", inventory, "-o", Path.Combine(work, "out")]),
          })
 {
-    using var stdout = new StreamWriter(Path.Combine(work, name.Replace(' ', '_') + ".out"));
-    var stage = Stopwatch.StartNew();
-    var code = await ProvisionCli.RunAsync(command, stdout, Console.Error, CancellationToken.None);
-    Console.WriteLine($"{name,-16}{stage.Elapsed.TotalSeconds,8:F2} s  exit {code}");
-    failed |= code != 0;
+    var (wall, peakKiB, exit) = Measure(provision, command, Path.Combine(work, "stdout.txt"));
+    total += wall;
+    peak = Math.Max(peak, peakKiB);
+    failed |= exit != 0;
+    Console.WriteLine($"{name,-16}{wall.TotalSeconds,7:F2} s {peakKiB / 1024,7} MiB peak  exit {exit}");
 }
 
-Console.WriteLine($"{"total",-16}{total.Elapsed.TotalSeconds,8:F2} s");
-Console.WriteLine($"{"peak memory",-16}{Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024),8} MiB");
-Console.WriteLine($"{"rendered files",-16}{Directory.EnumerateFiles(Path.Combine(work, "out"), "*", SearchOption.AllDirectories).Count(),8}");
+Console.WriteLine($"{"total",-16}{total.TotalSeconds,7:F2} s {peak / 1024,7} MiB peak of any command");
+Console.WriteLine($"{"rendered files",-16}{Directory.EnumerateFiles(Path.Combine(work, "out"), "*", SearchOption.AllDirectories).Count(),7}");
 Directory.Delete(work, recursive: true);
 return failed ? 1 : 0;
+
+static (TimeSpan Wall, long PeakKiB, int Exit) Measure(string provision, string[] command, string stdout)
+{
+    var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var argument in (string[])["-f", "PEAK_KIB=%M", "-o", stdout + ".time", "dotnet", provision, .. command])
+    {
+        start.ArgumentList.Add(argument);
+    }
+
+    var clock = Stopwatch.StartNew();
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEndAsync();
+    var errors = process.StandardError.ReadToEndAsync();
+    process.WaitForExit();
+    var wall = clock.Elapsed;
+    File.WriteAllText(stdout, output.Result);
+    if (process.ExitCode != 0)
+    {
+        Console.Error.Write(errors.Result);
+    }
+
+    var peak = File.ReadLines(stdout + ".time").Select(l => l.StartsWith("PEAK_KIB=", StringComparison.Ordinal) ? long.Parse(l[9..], CultureInfo.InvariantCulture) : 0).Max();
+    return (wall, peak, process.ExitCode);
+}

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Provisioner.Cli.Output;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Inventory.Loading;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Planning;
 
@@ -26,14 +28,26 @@ internal static class PlanCommand
                 return ExitCodes.Error;
             }
 
-            var result = InventoryPipeline.Run(path);
-            DiagnosticPrinter.Print(result.Diagnostics, io.Error);
-            if (!result.Succeeded)
+            var load = InventoryLoader.LoadFile(path);
+            if (load.Inventory is null)
+            {
+                DiagnosticPrinter.Print(load.Diagnostics, io.Error);
+                return ExitCodes.Error;
+            }
+
+            // Each host is planned as soon as it is rendered; content is kept only if it will be shown.
+            var withContent = parse.GetValue(diff) || parse.GetValue(json) || parse.GetValue(outFile) is not null;
+            var hostPlans = new HostPlan[load.Inventory.Hosts.Count];
+            using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
+            var errors = DesiredStateBuilder.BuildEach(load.Inventory, templates,
+                (index, host) => hostPlans[index] = Planner.PlanHostOffline(host, withContent));
+            DiagnosticPrinter.Print([.. load.Diagnostics, .. errors], io.Error);
+            if (errors.Count > 0)
             {
                 return ExitCodes.Error;
             }
 
-            var plan = Planner.PlanOffline(path, result.Hosts);
+            var plan = new Plan(Plan.CurrentFormatVersion, path, Offline: true, hostPlans);
             if (parse.GetValue(json))
             {
                 io.Out.Write(PlanJsonWriter.ToJson(plan));

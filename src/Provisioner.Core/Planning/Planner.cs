@@ -11,7 +11,17 @@ namespace Provisioner.Core.Planning;
 public static class Planner
 {
     public static Plan PlanOffline(string inventory, IReadOnlyList<HostDesiredState> hosts) =>
-        new(Plan.CurrentFormatVersion, inventory, Offline: true, [.. hosts.Select(PlanHostOffline)]);
+        new(Plan.CurrentFormatVersion, inventory, Offline: true, [.. hosts.Select(h => PlanHostOffline(h))]);
+
+    /// <summary>
+    /// One host's offline plan. Without <paramref name="withContent"/> the changes carry no file
+    /// content, so a plan of a large fleet need not keep every rendered file in memory.
+    /// </summary>
+    public static HostPlan PlanHostOffline(HostDesiredState desired, bool withContent = true)
+    {
+        var plan = PlanHostOffline(desired);
+        return withContent ? plan : plan with { Changes = [.. plan.Changes.Select(c => c with { Content = null })] };
+    }
 
     private static HostPlan PlanHostOffline(HostDesiredState desired)
     {
