@@ -95,6 +95,7 @@ public sealed class TemplateLibrary : IDisposable
             LoopLimit = 100_000,
             EnableRelaxedMemberAccess = false,
             AutoIndent = false, // indentation is explicit, through the indent filter
+            TemplateLoader = new IncludeLoader(PathOf),
         };
         context.PushCulture(CultureInfo.InvariantCulture);
         return context;
