@@ -38,9 +38,7 @@ public sealed class DiagnosticTests
     public void Pipeline_TemplateWithUnknownVariable_ReportsPrv040AtTheTemplateLine()
     {
         using var dir = new TempDirectory();
-        dir.File("overrides/host/blacklist-nouveau.conf.sbn", "# ok line\nblacklist {{ host.driver_to_block }}\n");
-        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml")).Replace("version: 1", "version: 1\ntemplates: overrides", StringComparison.Ordinal);
-        var path = dir.File("inventory.yaml", inventory);
+        var path = ExampleWithOverride(dir, "host/blacklist-nouveau.conf.sbn", "# ok line\nblacklist {{ host.driver_to_block }}\n");
 
         var result = InventoryPipeline.Run(path, Repo.Templates);
 
@@ -55,14 +53,20 @@ public sealed class DiagnosticTests
     public void Pipeline_TemplateOverride_ReplacesTheBuiltInTemplate()
     {
         using var dir = new TempDirectory();
-        dir.File("overrides/host/blacklist-nouveau.conf.sbn", "blacklist nouveau # site policy for {{ host.name }}\n");
-        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml")).Replace("version: 1", "version: 1\ntemplates: overrides", StringComparison.Ordinal);
-        var path = dir.File("inventory.yaml", inventory);
+        var path = ExampleWithOverride(dir, "host/blacklist-nouveau.conf.sbn", "blacklist nouveau # site policy for {{ host.name }}\n");
 
         var result = InventoryPipeline.Run(path, Repo.Templates);
 
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         var file = Assert.Single(result.Hosts[0].Files, f => f.Path == "/etc/modprobe.d/blacklist-nouveau.conf");
         Assert.Equal("blacklist nouveau # site policy for hk-gpu-01\n", file.Content);
+    }
+
+    /// <summary>The example inventory with one template overridden from a directory beside it.</summary>
+    private static string ExampleWithOverride(TempDirectory dir, string template, string content)
+    {
+        dir.File("overrides/" + template, content);
+        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml")).Replace("version: 1", "version: 1\ntemplates: overrides", StringComparison.Ordinal);
+        return dir.File("inventory.yaml", inventory);
     }
 }

@@ -178,87 +178,26 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar.Value;
     }
 
-    public PciAddress? Pci(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
+    public PciAddress? Pci(YamlScalar? scalar, string key) => Parse<PciAddress>(scalar, PciAddress.TryParse,
+        DiagnosticCodes.MalformedPciAddress, $"'{key}' '{scalar?.Value}' is not a PCI address",
+        "write DDDD:BB:SS.F as 'lspci -D' prints it, e.g. 0000:65:00.0 (slot ≤ 1f, function 0-7)");
 
-        if (!PciAddress.TryParse(scalar.Value, out var address))
-        {
-            Report(DiagnosticCodes.MalformedPciAddress, scalar, $"'{key}' '{scalar.Value}' is not a PCI address",
-                "write DDDD:BB:SS.F as 'lspci -D' prints it, e.g. 0000:65:00.0 (slot ≤ 1f, function 0-7)");
-        }
+    public PciId? PciId(YamlScalar? scalar, string key) => Parse<PciId>(scalar, Values.PciId.TryParse,
+        DiagnosticCodes.MalformedPciId, $"'{key}' '{scalar?.Value}' is not a vendor:device id",
+        "write four hex digits, a colon and four hex digits, as 'lspci -nn' shows in brackets, e.g. 10de:2231");
 
-        return address;
-    }
+    public IpCidr? Cidr(YamlScalar? scalar, string key) => Parse<IpCidr>(scalar, IpCidr.TryParse,
+        DiagnosticCodes.MalformedIp, $"'{key}' '{scalar?.Value}' is not an address with a prefix", "write e.g. 10.20.0.21/24");
 
-    public PciId? PciId(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!Values.PciId.TryParse(scalar.Value, out var id))
-        {
-            Report(DiagnosticCodes.MalformedPciId, scalar, $"'{key}' '{scalar.Value}' is not a vendor:device id",
-                "write four hex digits, a colon and four hex digits, as 'lspci -nn' shows in brackets, e.g. 10de:2231");
-        }
-
-        return id;
-    }
-
-    public IpCidr? Cidr(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!IpCidr.TryParse(scalar.Value, out var cidr))
-        {
-            Report(DiagnosticCodes.MalformedIp, scalar, $"'{key}' '{scalar.Value}' is not an address with a prefix",
-                "write e.g. 10.20.0.21/24");
-        }
-
-        return cidr;
-    }
-
-    public IPAddress? Ip(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!IpCidr.TryParseAddress(scalar.Value, out var address))
-        {
-            Report(DiagnosticCodes.MalformedIp, scalar, $"'{key}' '{scalar.Value}' is not an IP address", "write e.g. 10.20.0.1");
-        }
-
-        return address;
-    }
+    public IPAddress? Ip(YamlScalar? scalar, string key) => Parse<IPAddress>(scalar, IpCidr.TryParseAddress,
+        DiagnosticCodes.MalformedIp, $"'{key}' '{scalar?.Value}' is not an IP address", "write e.g. 10.20.0.1");
 
     public IReadOnlyList<IPAddress> Ips(List<YamlScalar>? scalars, string key) =>
         scalars is null ? [] : [.. scalars.Select(s => Ip(s, key)).OfType<IPAddress>()];
 
-    public MacAddress? Mac(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!MacAddress.TryParse(scalar.Value, out var mac))
-        {
-            Report(DiagnosticCodes.MalformedMac, scalar, $"'{key}' '{scalar.Value}' is not a unicast MAC address",
-                "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
-        }
-
-        return mac;
-    }
+    public MacAddress? Mac(YamlScalar? scalar, string key) => Parse<MacAddress>(scalar, MacAddress.TryParse,
+        DiagnosticCodes.MalformedMac, $"'{key}' '{scalar?.Value}' is not a unicast MAC address",
+        "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
 
     public string? Url(YamlScalar? scalar, string key, params string[] schemes)
     {
@@ -331,6 +270,25 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         }
 
         return scalar.Value;
+    }
+
+    private delegate bool TryParser<T>(string text, out T? value);
+
+    /// <summary>The shape every typed scalar shares: absent → null; unparsable → a diagnostic at the scalar, then null.</summary>
+    private T? Parse<T>(YamlScalar? scalar, TryParser<T> tryParse, DiagnosticDescriptor code, string message, string hint) where T : class
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (tryParse(scalar.Value, out var value))
+        {
+            return value;
+        }
+
+        Report(code, scalar, message, hint);
+        return null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._~:/?#@!&+,;=%\\[\\]-]+$", RegexOptions.CultureInvariant)]
