@@ -1,8 +1,5 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
-using Provisioner.Cli.Output;
-using Provisioner.Core.Desired;
-using Provisioner.Core.Inventory.Loading;
-using Provisioner.Core.Pipeline;
 using Provisioner.Core.Planning;
 
 namespace Provisioner.Cli.Commands;
@@ -28,26 +25,15 @@ internal static class PlanCommand
                 return ExitCodes.Error;
             }
 
-            var load = InventoryLoader.LoadFile(path);
-            if (load.Inventory is null)
-            {
-                DiagnosticPrinter.Print(load.Diagnostics, io.Error);
-                return ExitCodes.Error;
-            }
-
             // Each host is planned as soon as it is rendered; content is kept only if it will be shown.
             var withContent = parse.GetValue(diff) || parse.GetValue(json) || parse.GetValue(outFile) is not null;
-            var hostPlans = new HostPlan[load.Inventory.Hosts.Count];
-            using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
-            var errors = DesiredStateBuilder.BuildEach(load.Inventory, templates,
-                (index, host) => hostPlans[index] = Planner.PlanHostOffline(host, withContent));
-            DiagnosticPrinter.Print([.. load.Diagnostics, .. errors], io.Error);
-            if (errors.Count > 0)
+            var hostPlans = new ConcurrentDictionary<int, HostPlan>();
+            if (InventoryRun.Run(path, io, (index, host) => hostPlans[index] = Planner.PlanHostOffline(host, withContent)) is null)
             {
                 return ExitCodes.Error;
             }
 
-            var plan = new Plan(Plan.CurrentFormatVersion, path, Offline: true, hostPlans);
+            var plan = new Plan(Plan.CurrentFormatVersion, path, Offline: true, [.. hostPlans.OrderBy(p => p.Key).Select(p => p.Value)]);
             if (parse.GetValue(json))
             {
                 io.Out.Write(PlanJsonWriter.ToJson(plan));

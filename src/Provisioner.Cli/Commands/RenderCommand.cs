@@ -1,8 +1,5 @@
 using System.CommandLine;
 using Provisioner.Cli.Output;
-using Provisioner.Core.Desired;
-using Provisioner.Core.Inventory.Loading;
-using Provisioner.Core.Pipeline;
 using Provisioner.Core.Rendering;
 
 namespace Provisioner.Cli.Commands;
@@ -17,13 +14,6 @@ internal static class RenderCommand
         var command = new Command("render", "Write every file Provisioner would put on every host, per host, for review.") { inventory, output };
         command.SetAction(parse =>
         {
-            var load = InventoryLoader.LoadFile(parse.GetValue(inventory)!);
-            DiagnosticPrinter.Print(load.Diagnostics, io.Error);
-            if (load.Inventory is null)
-            {
-                return ExitCodes.Error;
-            }
-
             var directory = parse.GetValue(output)!;
             var (target, problem) = RenderDirectory.Open(directory);
             if (target is null)
@@ -33,20 +23,19 @@ internal static class RenderCommand
             }
 
             using (target)
-            using (var templates = InventoryPipeline.TemplatesFor(load.Inventory))
             {
-                // Each host is written as soon as it is rendered; nothing is swapped in unless all succeed.
-                var errors = DesiredStateBuilder.BuildEach(load.Inventory, templates, (_, host) => target.Write([.. ArtifactTree.For(host)]));
-                if (errors.Count > 0)
+                // Each host is written to the staging directory as soon as it is rendered; the
+                // directory is swapped in only if every host succeeded (else it is deleted).
+                var loaded = InventoryRun.Run(parse.GetValue(inventory)!, io, (_, host) => target.Write([.. ArtifactTree.For(host)]));
+                if (loaded is null)
                 {
-                    DiagnosticPrinter.Print(errors, io.Error);
                     return ExitCodes.Error;
                 }
 
                 target.Commit();
+                io.Out.WriteLine($"Rendered {target.FileCount} file(s) for {loaded.Hosts.Count} host(s) into {directory}.");
             }
 
-            io.Out.WriteLine($"Rendered {target.FileCount} file(s) for {load.Inventory.Hosts.Count} host(s) into {directory}.");
             return ExitCodes.Success;
         });
         return command;
