@@ -1,0 +1,91 @@
+using Provisioner.Tests.Support;
+
+namespace Provisioner.IntegrationTests.Support;
+
+/// <summary>
+/// The lab of tests/lab, brought up once for the test run: four real sshd hosts, each with its
+/// own hardware profile, on fresh disks. Commands reach them through the real OpenSSH client
+/// with strict host key checking against the lab's known_hosts.
+/// </summary>
+public sealed class Lab : IDisposable
+{
+    public static readonly string Root = Environment.GetEnvironmentVariable("LAB_ROOT") ?? "/var/lib/provision-lab";
+    private static readonly string Script = Repo.Path("tests", "lab", "lab.sh");
+
+    // Host -> hardware profile. Order matters: 'lab.sh up N PROFILE' gives PROFILE to new hosts only.
+    // A test that changes a host owns it (xunit does not order tests): h1 the rendered bring-up,
+    // h2 reboots, h3 and h4 their failure profiles; h5 stays as fresh as it started.
+    public static readonly (string Host, string Profile)[] Hosts =
+    [
+        ("h1", "a5000x4"),
+        ("h2", "epyc-8gpu"),
+        ("h3", "gpu-shares-group-with-nic"),
+        ("h4", "iommu-off-in-firmware"),
+        ("h5", "a5000x4"),
+    ];
+
+    public Lab()
+    {
+        Run("wipe");
+        Run("base");
+        for (var i = 0; i < Hosts.Length; i++)
+        {
+            Run("up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile);
+        }
+    }
+
+    public static string Address(string host) => "127.0.2." + host[1..];
+
+    public static string KnownHosts => Path.Combine(Root, "known_hosts");
+
+    /// <summary>Runs a shell command on a lab host as root; fails the test if ssh itself fails.</summary>
+    public static ExternalTool.Result Ssh(string host, string command, string? knownHosts = null) =>
+        ExternalTool.Run("ssh",
+            "-i", Path.Combine(Root, "keys", "admin_ed25519"),
+            "-o", "UserKnownHostsFile=" + (knownHosts ?? KnownHosts),
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+            "root@" + Address(host), command);
+
+    /// <summary>Reboots a host the way a user would (reboot over SSH) and waits for a new boot_id.</summary>
+    public static string Reboot(string host)
+    {
+        var before = Ssh(host, "cat /proc/sys/kernel/random/boot_id").Stdout.Trim();
+        Ssh(host, "reboot");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            Thread.Sleep(300);
+            var now = Ssh(host, "cat /proc/sys/kernel/random/boot_id");
+            if (now.ExitCode == 0 && now.Stdout.Trim() != before && now.Stdout.Trim().Length > 0)
+            {
+                return now.Stdout.Trim();
+            }
+        }
+
+        throw new TimeoutException($"{host} did not come back with a new boot_id within 30 s");
+    }
+
+    /// <summary>Copies a local directory tree onto a host's / (tar over the SSH connection).</summary>
+    public static void Push(string host, string localRoot)
+    {
+        var ssh = $"ssh -i {Path.Combine(Root, "keys", "admin_ed25519")} -o UserKnownHostsFile={KnownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes root@{Address(host)}";
+        var result = ExternalTool.Run("bash", "-c", $"set -o pipefail; tar -C '{localRoot}' -cf - . | {ssh} 'tar -C / --no-same-owner -xf -'");
+        Assert.True(result.ExitCode == 0, "push failed: " + result);
+    }
+
+    public static void Run(params string[] args)
+    {
+        var result = ExternalTool.Run(Script, args);
+        Assert.True(result.ExitCode == 0, $"lab.sh {string.Join(' ', args)} failed: {result}");
+    }
+
+    public void Dispose() => Run("down");
+}
+
+[CollectionDefinition(Name)]
+public sealed class LabCollection : ICollectionFixture<Lab>
+{
+    public const string Name = "lab";
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Boot emulation of one lab host: what the kernel would show after this boot.
+
+Run by host-init.sh (outside the host's chroot) with the host's root, its hardware profile and
+the /proc/cmdline of this boot. It builds a fake sysfs (PCI devices, IOMMU groups, NUMA nodes)
+and /dev/vfio, then decides each device's driver the way the kernel would:
+
+  vfio-pci  only if the IOMMU is on (firmware AND cmdline) AND the initramfs built last held a
+            vfio-pci 'ids=' option naming the device AND vfio-pci loads before the device's own
+            driver (vfio early in the initramfs, or a 'softdep DRIVER pre: vfio-pci');
+  none      if the device's own driver is blacklisted in that initramfs;
+  otherwise the device's own driver (nouveau, snd_hda_intel, ...).
+
+So the classic failures reproduce: initramfs not rebuilt after the vfio config changed, the
+audio function left out of ids=, IOMMU off in the cmdline or in firmware.
+"""
+import json
+import os
+import re
+import sys
+
+
+def main(root, profile_path, cmdline):
+    profile = json.load(open(profile_path))
+    args = cmdline.split()
+    manifest_path = os.path.join(root, "boot/initramfs.manifest")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {"files": {}}
+    iommu = iommu_on(profile, args)
+    config = "\n".join(manifest["files"].values())
+    vfio_ids = set()
+    for match in re.finditer(r"^\s*options\s+vfio[-_]pci\s+.*?ids=([0-9a-fA-F:,]+)", config, re.M):
+        vfio_ids.update(i.lower() for i in match.group(1).split(","))
+    blacklisted = set(re.findall(r"^\s*blacklist\s+(\S+)", config, re.M))
+    softdeps = set(re.findall(r"^\s*softdep\s+(\S+)\s+pre:.*\bvfio[-_]pci\b", config, re.M))
+    vfio_early = manifest.get("vfio_early", False) or "rd.driver.pre=vfio-pci" in args or "rd.driver.pre=vfio_pci" in args
+
+    drivers = {}
+    for device in profile["devices"]:
+        own = device["host_driver"]
+        if iommu and device["id"] in vfio_ids and (vfio_early or own in softdeps):
+            drivers[device["bdf"]] = "vfio-pci"
+        elif own in blacklisted:
+            drivers[device["bdf"]] = None
+        else:
+            drivers[device["bdf"]] = own
+
+    build_sysfs(root, profile, iommu, drivers)
+    build_dev_vfio(root, profile, iommu, drivers)
+    # Loaded modules appear as /sys/module/NAME, as on a real kernel (this lab's kernel has no /proc/modules).
+    modules = {d.replace("-", "_") for d in drivers.values() if d}
+    if "vfio_pci" in modules:
+        modules |= {"vfio", "vfio_iommu_type1"}
+    for module in sorted(modules):
+        os.makedirs(os.path.join(root, "sys/module", module), exist_ok=True)
+
+
+def iommu_on(profile, args):
+    if not profile.get("iommu_in_firmware", True) or "iommu=off" in args:
+        return False
+    if profile.get("cpu_vendor") == "amd":
+        return "amd_iommu=off" not in args  # AMD-Vi is on by default when the firmware enables it
+    return "intel_iommu=on" in args         # as on EL kernels: VT-d needs intel_iommu=on
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as out:
+        out.write(text)
+
+
+def build_sysfs(root, profile, iommu, drivers):
+    sys_root = os.path.join(root, "sys")
+    for device in profile["devices"]:
+        bdf = device["bdf"]
+        vendor, dev = device["id"].split(":")
+        base = os.path.join(sys_root, "devices/pci0000:00", bdf)
+        write(os.path.join(base, "vendor"), f"0x{vendor}\n")
+        write(os.path.join(base, "device"), f"0x{dev}\n")
+        write(os.path.join(base, "class"), f"0x{device['class']}\n")
+        write(os.path.join(base, "numa_node"), f"{device['numa']}\n")
+        write(os.path.join(base, "modalias"), f"pci:v0000{vendor.upper()}d0000{dev.upper()}sv*sd*bc{device['class'][:2]}sc{device['class'][2:4]}i{device['class'][4:]}\n")
+        # 64 bytes of config space: what lspci reads for ids and class.
+        config = bytearray(64)
+        config[0:2] = int(vendor, 16).to_bytes(2, "little")
+        config[2:4] = int(dev, 16).to_bytes(2, "little")
+        config[9] = int(device["class"][4:6], 16)
+        config[10] = int(device["class"][2:4], 16)
+        config[11] = int(device["class"][0:2], 16)
+        with open(os.path.join(base, "config"), "wb") as out:
+            out.write(bytes(config))
+        link(os.path.join(sys_root, "bus/pci/devices", bdf), f"../../../devices/pci0000:00/{bdf}")
+        driver = drivers[bdf]
+        if driver:
+            os.makedirs(os.path.join(sys_root, "bus/pci/drivers", driver), exist_ok=True)
+            link(os.path.join(base, "driver"), f"../../../bus/pci/drivers/{driver}")
+            link(os.path.join(sys_root, "bus/pci/drivers", driver, bdf), f"../../../../devices/pci0000:00/{bdf}")
+        if iommu:
+            group = str(device["group"])
+            link(os.path.join(base, "iommu_group"), f"../../../kernel/iommu_groups/{group}")
+            link(os.path.join(sys_root, "kernel/iommu_groups", group, "devices", bdf), f"../../../../devices/pci0000:00/{bdf}")
+    os.makedirs(os.path.join(sys_root, "kernel/iommu_groups"), exist_ok=True)
+    for node, gib in enumerate(profile.get("memory_gib_per_node", [64])):
+        node_dir = os.path.join(sys_root, "devices/system/node", f"node{node}")
+        write(os.path.join(node_dir, "meminfo"), f"Node {node} MemTotal:       {gib * 1024 * 1024} kB\n")
+        for size in ("hugepages-2048kB", "hugepages-1048576kB"):
+            write(os.path.join(node_dir, "hugepages", size, "nr_hugepages"), "0\n")
+            write(os.path.join(node_dir, "hugepages", size, "free_hugepages"), "0\n")
+
+
+def build_dev_vfio(root, profile, iommu, drivers):
+    if not iommu or "vfio-pci" not in drivers.values():
+        return
+    vfio = os.path.join(root, "dev/vfio")
+    os.makedirs(vfio, exist_ok=True)
+    os.mknod(os.path.join(vfio, "vfio"), 0o20666, os.makedev(10, 196))
+    for group in sorted({d["group"] for d in profile["devices"] if drivers[d["bdf"]] == "vfio-pci"}):
+        os.mknod(os.path.join(vfio, str(group)), 0o20600, os.makedev(245, group))
+
+
+def link(path, target):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.lexists(path):
+        os.symlink(target, path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# PID 1 of one lab host (run by host-supervisor.sh inside fresh PID/mount/UTS/IPC namespaces).
+# Builds the host's root from the shared base and its own disk, emulates what a boot provides
+# (a new boot_id, /proc/cmdline from the host's GRUB config), then becomes sshd.
+set -euo pipefail
+host=$1 address=$2 dir=$3 base=$4 keys=$5
+root=$dir/merged
+
+mount --make-rprivate /
+mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$root"
+
+# The kernel is shared with the real machine: a host may read /proc/sys and /sys, never change them.
+mount -t proc proc "$root/proc"
+mount --bind "$root/proc/sys" "$root/proc/sys" && mount -o remount,bind,ro "$root/proc/sys"
+
+mount -t tmpfs -o mode=755,size=4m tmpfs "$root/dev"
+for node in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+  IFS=: read -r name major minor <<<"$node"
+  mknod -m 666 "$root/dev/$name" c "$major" "$minor"
+done
+mkdir -p "$root/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+ln -sf pts/ptmx "$root/dev/ptmx"
+mount -t tmpfs -o mode=755 tmpfs "$root/run" && mkdir -p "$root/run/sshd"
+hostname "$host"
+
+# Boot emulation: every start is a boot with a new boot_id; /proc/cmdline is what GRUB would pass.
+state=$root/var/lib/lab
+mkdir -p "$state"
+rm -f "$state/reboot-requested"
+cat /proc/sys/kernel/random/uuid > "$state/boot_id"
+mount --bind "$state/boot_id" "$root/proc/sys/kernel/random/boot_id"
+cmdline="BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro"
+for cfg in "$root/boot/grub/grub.cfg" "$root/boot/grub2/grub.cfg"; do
+  if [ -f "$cfg" ]; then
+    line=$(grep -m1 -E '^\s*linux(16|efi)?\s' "$cfg" | sed -E 's/^\s*linux(16|efi)?\s+//')
+    [ -n "$line" ] && cmdline="BOOT_IMAGE=$(echo $line)"
+  fi
+done
+echo "$cmdline" > "$state/cmdline"
+mount --bind "$state/cmdline" "$root/proc/cmdline"
+
+# Tools a host has no real kernel or bootloader for: stubs that write what the real ones would
+# (grub.cfg, an initramfs manifest) and log each run to /var/lib/lab/markers.log.
+stubs=$(dirname "$0")/stubs
+for pair in reboot:/usr/sbin/reboot shutdown:/usr/sbin/shutdown systemctl:/usr/bin/systemctl \
+            grub-mkconfig:/usr/sbin/grub-mkconfig grub-mkconfig:/usr/sbin/grub2-mkconfig grub-mkconfig:/usr/sbin/update-grub \
+            grubby:/usr/sbin/grubby initramfs:/usr/sbin/dracut initramfs:/usr/sbin/update-initramfs; do
+  install -D -m 755 "$stubs/${pair%%:*}" "$root${pair#*:}"
+done
+touch "$state/markers.log"
+
+# The hardware: a fake sysfs from the host's profile, devices bound as this boot's kernel would.
+mount -t tmpfs -o mode=755 tmpfs "$root/sys"
+/usr/bin/python3 "$(dirname "$0")/boot.py" "$root" "$(dirname "$0")/profiles/$(cat "$dir/profile").json" "$cmdline"
+mount -o remount,ro "$root/sys"
+
+install -m 600 "$keys/$host/ssh_host_ed25519_key" "$root/etc/ssh/ssh_host_ed25519_key"
+install -m 644 "$keys/$host/ssh_host_ed25519_key.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
+mkdir -p -m 700 "$root/root/.ssh"
+install -m 600 "$keys/admin_ed25519.pub" "$root/root/.ssh/authorized_keys"
+
+# Drop what could touch the real machine, then become sshd (still PID 1).
+exec capsh --drop=cap_sys_module,cap_sys_boot,cap_sys_time,cap_sys_admin,cap_net_admin,cap_net_raw -- \
+  -c "exec chroot '$root' /usr/sbin/sshd -D -e -o ListenAddress=$address -h /etc/ssh/ssh_host_ed25519_key"

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The test lab: many real sshd hosts on one machine (see ../../docs/lab.md).
+#   lab.sh base            build the shared Debian rootfs once (debootstrap, ~70 s)
+#   lab.sh up N [PROFILE]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent); a new host gets
+#                          hardware PROFILE (profiles/*.json, default a5000x4)
+#   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
+#   lab.sh status          one line per host: name, address, pid, boot_id
+#   lab.sh wipe            down + remove every host's disk (keys and base stay)
+# A host is sshd as PID 1 of its own PID/mount/UTS/IPC namespace, chrooted into an overlay of
+# the shared base; it never changes the real machine (read-only /proc/sys and /sys, no module
+# loading, no clock, no reboot of the machine: capabilities dropped).
+set -euo pipefail
+LAB_ROOT=${LAB_ROOT:-/var/lib/provision-lab}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BASE=$LAB_ROOT/base
+KEYS=$LAB_ROOT/keys
+
+address() { echo "127.0.2.${1#h}"; }
+
+cmd_base() {
+  if [ -f "$BASE/.lab-base-ready" ]; then return 0; fi
+  command -v debootstrap >/dev/null || { echo "lab: debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
+  mkdir -p "$LAB_ROOT"
+  if [ ! -x "$BASE/usr/sbin/sshd" ]; then
+    rm -rf "$BASE"
+    debootstrap --variant=minbase --include=openssh-server,python3,procps,iproute2,kmod,pciutils \
+      bookworm "$BASE" http://deb.debian.org/debian
+  fi
+  mkdir -p "$BASE/etc/modules-load.d" "$BASE/etc/sysctl.d" "$BASE/etc/modprobe.d" "$BASE/etc/lab" "$BASE/run/sshd"
+  # Root logs in by key only: '*' (no password) rather than '!' (locked, which sshd refuses).
+  sed -i 's/^root:[^:]*:/root:*:/' "$BASE/etc/shadow"
+  rm -f "$BASE"/etc/ssh/ssh_host_*
+  cat > "$BASE/etc/ssh/sshd_config.d/lab.conf" <<'CONF'
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+MaxStartups 200:30:400
+MaxSessions 64
+LogLevel VERBOSE
+CONF
+  # A fresh GPU server: IOMMU not on the command line yet.
+  printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' > "$BASE/etc/default/grub"
+  mkdir -p "$BASE/etc/default/grub.d" "$BASE/boot/grub" "$BASE/etc/initramfs-tools/hooks" "$BASE/etc/dracut.conf.d"
+  touch "$BASE/.lab-base-ready"
+}
+
+keys_for() {
+  local host=$1
+  mkdir -p "$KEYS/$host"
+  if [ ! -f "$KEYS/admin_ed25519" ]; then ssh-keygen -q -t ed25519 -N '' -C lab-admin -f "$KEYS/admin_ed25519"; fi
+  if [ ! -f "$KEYS/$host/ssh_host_ed25519_key" ]; then
+    ssh-keygen -q -t ed25519 -N '' -C "$host" -f "$KEYS/$host/ssh_host_ed25519_key"
+  fi
+  # known_hosts is rebuilt from the kept host keys, so it stays valid across lab restarts.
+  local line
+  line="$(address "$host") $(cut -d' ' -f1,2 "$KEYS/$host/ssh_host_ed25519_key.pub")"
+  touch "$LAB_ROOT/known_hosts"
+  grep -qxF "$line" "$LAB_ROOT/known_hosts" || echo "$line" >> "$LAB_ROOT/known_hosts"
+}
+
+cmd_up() {
+  local count=${1:?usage: lab.sh up N [PROFILE]} profile=${2:-a5000x4}
+  [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles" >&2; exit 1; }
+  [ -f "$BASE/.lab-base-ready" ] || { echo "lab: no base rootfs: run 'lab.sh base' first" >&2; exit 1; }
+  for n in $(seq 1 "$count"); do
+    local host="h$n" dir="$LAB_ROOT/hosts/h$n"
+    keys_for "$host"
+    mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
+    [ -f "$dir/profile" ] || echo "$profile" > "$dir/profile"
+    if [ -f "$dir/supervisor.pid" ] && kill -0 "$(cat "$dir/supervisor.pid")" 2>/dev/null; then continue; fi
+    setsid "$HERE/host-supervisor.sh" "$host" "$(address "$host")" "$dir" "$BASE" "$KEYS" </dev/null >"$dir/supervisor.log" 2>&1 &
+    echo $! > "$dir/supervisor.pid"
+  done
+  # Wait until every sshd answers (bounded: a host that does not come up is an error).
+  for n in $(seq 1 "$count"); do
+    local tries=0
+    until (exec 3<>"/dev/tcp/$(address "h$n")/22") 2>/dev/null; do
+      tries=$((tries + 1))
+      if [ $tries -gt 300 ]; then echo "lab: h$n did not start; see $LAB_ROOT/hosts/h$n/supervisor.log" >&2; exit 1; fi
+      sleep 0.1
+    done
+  done
+}
+
+cmd_down() {
+  for pidfile in "$LAB_ROOT"/hosts/*/supervisor.pid; do
+    [ -f "$pidfile" ] || continue
+    local pid; pid=$(cat "$pidfile")
+    # The supervisor's process group holds the namespace's init; killing init ends the namespace.
+    kill -- "-$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+}
+
+cmd_status() {
+  for dir in "$LAB_ROOT"/hosts/*/; do
+    local host; host=$(basename "$dir")
+    local pid="-"; [ -f "$dir/supervisor.pid" ] && pid=$(cat "$dir/supervisor.pid")
+    local boot="-"; [ -f "$dir/upper/var/lib/lab/boot_id" ] && boot=$(cat "$dir/upper/var/lib/lab/boot_id")
+    echo "$host $(address "$host") $pid $boot"
+  done
+}
+
+cmd_wipe() { cmd_down; sleep 0.5; rm -rf "$LAB_ROOT/hosts"; }
+
+case "${1:-}" in
+  base) cmd_base ;;
+  up) cmd_up "${2:-}" "${3:-}" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  wipe) cmd_wipe ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+esac
