@@ -12,7 +12,10 @@ public static class ExternalTool
 
     public static Result Run(string fileName, params string[] arguments) => RunIn(null, fileName, arguments);
 
-    public static Result RunIn(string? workingDirectory, string fileName, params string[] arguments)
+    public static Result RunIn(string? workingDirectory, string fileName, params string[] arguments) =>
+        Run(TimeSpan.FromMinutes(2), workingDirectory, fileName, arguments);
+
+    public static Result Run(TimeSpan timeout, string? workingDirectory, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -29,10 +32,10 @@ public static class ExternalTool
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + fileName);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} did not finish in 2 minutes");
+            throw new TimeoutException($"{fileName} did not finish in {timeout.TotalSeconds:F0} s");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
