@@ -1,0 +1,19 @@
+namespace Provisioner.Remote.Ssh;
+
+/// <summary>
+/// A host could not be reached or refused us, with what to do about it. Apply turns it into that
+/// host's failed outcome; the other hosts carry on.
+/// </summary>
+public sealed class RemoteException : Exception
+{
+    public RemoteException(string host, string message, string hint, Exception? inner = null)
+        : base($"{host}: {message}", inner)
+    {
+        Host = host;
+        Hint = hint;
+    }
+
+    public string Host { get; }
+
+    public string Hint { get; }
+}

@@ -1,0 +1,105 @@
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Provisioner.Remote.Ssh;
+
+/// <summary>
+/// One SSH connection to one host, reused for every command of a run. The host key is checked
+/// against known_hosts before authentication: unknown keys are refused unless the policy is
+/// accept-new (then recorded), changed or revoked keys always. Keepalives notice a host that
+/// went away (a reboot) instead of hanging; every command has its own timeout.
+/// </summary>
+public sealed class SshConnection : IDisposable
+{
+    private readonly SshClient _client;
+    private readonly SshTarget _target;
+
+    private SshConnection(SshClient client, SshTarget target)
+    {
+        _client = client;
+        _target = target;
+    }
+
+    public static async Task<SshConnection> ConnectAsync(SshTarget target, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(target.IdentityFile))
+        {
+            throw new RemoteException(target.Name, $"identity file {target.IdentityFile} does not exist", "set ssh.identity_file to a private key that the host accepts");
+        }
+
+        using var key = new PrivateKeyFile(target.IdentityFile);
+        var connection = new ConnectionInfo(target.Address, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, key))
+        {
+            Timeout = connectTimeout,
+        };
+        var client = new SshClient(connection) { KeepAliveInterval = TimeSpan.FromSeconds(5) };
+        var knownHosts = new KnownHostsFile(target.KnownHostsFile);
+        RemoteException? refused = null;
+        client.HostKeyReceived += (_, e) =>
+        {
+            refused = Verify(target, knownHosts, e);
+            e.CanTrust = refused is null;
+        };
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return new SshConnection(client, target);
+        }
+        catch (Exception e) when (e is SshException or System.Net.Sockets.SocketException or TimeoutException or ProxyException)
+        {
+            client.Dispose();
+            throw refused ?? new RemoteException(target.Name, $"cannot connect to {target.User}@{target.Address}:{target.Port}: {e.Message}",
+                "check the address, that sshd runs, and that the key is in the user's authorized_keys", e);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs one command; a command still running after <paramref name="timeout"/> fails the host rather than hang it.</summary>
+    public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cmd = _client.CreateCommand(command);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await cmd.ExecuteAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteException(_target.Name, $"command did not finish within {timeout.TotalSeconds:F0} s", "the host may be overloaded or rebooting");
+        }
+        catch (SshException e)
+        {
+            throw new RemoteException(_target.Name, "the connection broke during a command: " + e.Message, "re-run: every step is safe to repeat", e);
+        }
+
+        return new CommandResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static RemoteException? Verify(SshTarget target, KnownHostsFile knownHosts, HostKeyEventArgs e)
+    {
+        var fingerprint = "SHA256:" + e.FingerPrintSHA256;
+        switch (knownHosts.Check(target.Address, target.Port, e.HostKeyName, e.HostKey))
+        {
+            case HostKeyVerdict.Trusted:
+                return null;
+            case HostKeyVerdict.Unknown when target.HostKeyPolicy == Core.Inventory.Model.HostKeyPolicy.AcceptNew:
+                knownHosts.Add(target.Address, target.Port, e.HostKeyName, e.HostKey);
+                return null;
+            case HostKeyVerdict.Unknown:
+                return new RemoteException(target.Name, $"host key {e.HostKeyName} {fingerprint} is not in {knownHosts.Path}",
+                    $"verify the fingerprint out of band, then add it (ssh-keyscan -p {target.Port} {target.Address} >> {knownHosts.Path}), or set ssh.host_key_policy: accept-new");
+            case HostKeyVerdict.Changed:
+                return new RemoteException(target.Name, $"HOST KEY CHANGED: {target.Address} now offers {e.HostKeyName} {fingerprint}, not the key on record in {knownHosts.Path}",
+                    "if the host was re-installed, remove its old line (ssh-keygen -R ADDRESS) after verifying the new fingerprint; otherwise someone may be impersonating it");
+            default:
+                return new RemoteException(target.Name, $"host key {fingerprint} is marked @revoked in {knownHosts.Path}", "do not connect; replace the host's key");
+        }
+    }
+}
