@@ -23,8 +23,7 @@ import sys
 def main(root, profile_path, cmdline):
     profile = json.load(open(profile_path))
     args = cmdline.split()
-    manifest_path = os.path.join(root, "boot/initramfs.manifest")
-    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {"files": {}}
+    manifest = newest_initramfs(root)
     iommu = iommu_on(profile, args)
     config = "\n".join(manifest["files"].values())
     vfio_ids = set()
@@ -52,6 +51,16 @@ def main(root, profile_path, cmdline):
         modules |= {"vfio", "vfio_iommu_type1"}
     for module in sorted(modules):
         os.makedirs(os.path.join(root, "sys/module", module), exist_ok=True)
+
+
+def newest_initramfs(root):
+    """The initramfs this boot loads: the newest one the stubs built for the running kernel."""
+    release = os.uname().release
+    candidates = [os.path.join(root, "boot", name) for name in (f"initrd.img-{release}", f"initramfs-{release}.img")]
+    existing = [c for c in candidates if os.path.exists(c)]
+    if not existing:
+        return {"files": {}}
+    return json.load(open(max(existing, key=os.path.getmtime)))
 
 
 def iommu_on(profile, args):
