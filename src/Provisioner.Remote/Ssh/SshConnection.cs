@@ -14,6 +14,8 @@ public sealed class SshConnection : IDisposable
     private readonly SshClient _client;
     private readonly SshTarget _target;
 
+    public SshTarget Target => _target;
+
     private SshConnection(SshClient client, SshTarget target)
     {
         _client = client;

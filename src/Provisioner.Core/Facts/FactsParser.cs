@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+
+namespace Provisioner.Core.Facts;
+
+/// <summary>
+/// Parses the probe's output: one record per line, fields separated by tabs, the record kind
+/// first (see Remote/Facts/FactProbe for the script that writes it). The last line must be
+/// "end ok": output cut short by a dropped connection is an error, never partial facts.
+/// </summary>
+public static class FactsParser
+{
+    public static HostFacts Parse(string output)
+    {
+        var os = new Dictionary<string, string>(StringComparer.Ordinal);
+        var files = new Dictionary<string, FileFacts>(StringComparer.Ordinal);
+        var pci = new List<PciDeviceFacts>();
+        var nodes = new List<NumaNodeFacts>();
+        var modules = new List<string>();
+        var boot = new List<BootEntryFacts>();
+        var initramfs = new List<InitramfsFacts>();
+        string hostname = "", kernel = "", bootId = "", cmdline = "";
+        var devVfio = false;
+        var complete = false;
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var f = line.Split('\t');
+            switch (f[0])
+            {
+                case "hostname": hostname = Field(f, 1); break;
+                case "kernel": kernel = Field(f, 1); break;
+                case "boot_id": bootId = Field(f, 1); break;
+                case "cmdline": cmdline = Field(f, 1); break;
+                case "os":
+                    var eq = Field(f, 1).IndexOf('=', StringComparison.Ordinal);
+                    if (eq > 0)
+                    {
+                        os[f[1][..eq]] = f[1][(eq + 1)..].Trim('"');
+                    }
+
+                    break;
+                case "file" when Field(f, 2) == "-":
+                    files[f[1]] = new FileFacts(f[1], false, null, null, null, null, null, 0);
+                    break;
+                case "file":
+                    files[f[1]] = new FileFacts(f[1], true, Field(f, 2), Field(f, 3).PadLeft(4, '0'), Field(f, 4), Field(f, 5),
+                        Encoding.UTF8.GetString(Convert.FromBase64String(Field(f, 7))), Long(Field(f, 6)));
+                    break;
+                case "pci":
+                    pci.Add(new PciDeviceFacts(Field(f, 1), Hex4(Field(f, 2)) + ":" + Hex4(Field(f, 3)), Field(f, 4).Replace("0x", "", StringComparison.Ordinal),
+                        Optional(Field(f, 5)), Optional(Field(f, 6)) is { } g ? int.Parse(g, CultureInfo.InvariantCulture) : null,
+                        int.Parse(Field(f, 7), CultureInfo.InvariantCulture)));
+                    break;
+                case "node":
+                    nodes.Add(new NumaNodeFacts(int.Parse(Field(f, 1), CultureInfo.InvariantCulture), Long(Field(f, 2)), Long(Field(f, 3)), Long(Field(f, 4)), Long(Field(f, 5)), Long(Field(f, 6))));
+                    break;
+                case "module": modules.Add(Field(f, 1)); break;
+                case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
+                case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
+                case "dev_vfio": devVfio = Field(f, 1) == "yes"; break;
+                case "end": complete = Field(f, 1) == "ok"; break;
+                default: break; // newer probes may send more; ignoring keeps old planners working
+            }
+        }
+
+        if (!complete)
+        {
+            throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
+        }
+
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, devVfio);
+    }
+
+    private static string Field(string[] fields, int index) =>
+        index < fields.Length ? fields[index] : throw new FormatException($"fact record '{fields[0]}' has {fields.Length} fields, needs more than {index}");
+
+    private static string? Optional(string value) => value == "-" ? null : value;
+
+    private static long Long(string value) => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static string Hex4(string value) => value.Replace("0x", "", StringComparison.Ordinal).ToLowerInvariant().PadLeft(4, '0');
+}

@@ -1,0 +1,44 @@
+namespace Provisioner.Core.Facts;
+
+/// <summary>
+/// What one probe of a host found, in one round trip. Pure data: the planner compares it with
+/// the desired state; nothing here talks to a host.
+/// </summary>
+public sealed record HostFacts(
+    string Hostname,
+    IReadOnlyDictionary<string, string> OsRelease,
+    string Kernel,
+    string BootId,
+    string Cmdline,
+    IReadOnlyDictionary<string, FileFacts> Files,
+    IReadOnlyList<PciDeviceFacts> PciDevices,
+    IReadOnlyList<NumaNodeFacts> NumaNodes,
+    IReadOnlyList<string> LoadedModules,
+    IReadOnlyList<BootEntryFacts> BootEntries,
+    IReadOnlyList<InitramfsFacts> Initramfs,
+    bool DevVfio)
+{
+    public string OsId => OsRelease.GetValueOrDefault("ID", "");
+
+    public string OsVersionId => OsRelease.GetValueOrDefault("VERSION_ID", "");
+
+    /// <summary>IOMMU groups exist only when the running kernel has the IOMMU on.</summary>
+    public bool IommuActive => PciDevices.Any(d => d.IommuGroup is not null);
+
+    public PciDeviceFacts? Device(string bdf) => PciDevices.FirstOrDefault(d => d.Address == bdf);
+
+    public IEnumerable<PciDeviceFacts> GroupMembers(int group) => PciDevices.Where(d => d.IommuGroup == group);
+}
+
+/// <summary>A managed path: missing, or its content (files are small), sha256, mode and owner.</summary>
+public sealed record FileFacts(string Path, bool Exists, string? Sha256, string? Mode, string? Owner, string? Group, string? Content, long ModifiedUnix);
+
+public sealed record PciDeviceFacts(string Address, string VendorDevice, string Class, string? Driver, int? IommuGroup, int NumaNode);
+
+public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree);
+
+/// <summary>The kernel arguments the next boot will use, as a boot config holds them (grub.cfg or grubby).</summary>
+public sealed record BootEntryFacts(string Source, string Arguments);
+
+/// <summary>An initramfs image for the running kernel and when it was built.</summary>
+public sealed record InitramfsFacts(string Path, long ModifiedUnix);

@@ -1,0 +1,82 @@
+using Provisioner.Core.Facts;
+using Provisioner.Core.Shell;
+using Provisioner.Remote.Ssh;
+
+namespace Provisioner.Remote.Facts;
+
+/// <summary>
+/// Gathers a host's facts in ONE command over the host's one connection: a POSIX sh script that
+/// prints tab-separated records (parsed by <see cref="FactsParser"/>). Shell builtins read the
+/// sysfs files so a host with hundreds of PCI devices costs no fork per file.
+/// </summary>
+public static class FactProbe
+{
+    private static readonly string[] WatchedModules =
+        ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel", "vfio", "vfio_pci", "vfio_iommu_type1", "kvm", "kvm_intel", "kvm_amd"];
+
+    public static async Task<HostFacts> ProbeAsync(SshConnection connection, IEnumerable<string> managedPaths, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var script = Script(managedPaths);
+        var command = (sudo ? "sudo -n " : "") + "sh -c " + ShellQuote.Quote(script);
+        var result = await connection.RunAsync(command, timeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return FactsParser.Parse(result.Stdout);
+        }
+        catch (FormatException e)
+        {
+            throw new RemoteException(connection.Target.Name, $"fact probe failed (exit {result.ExitCode}): {e.Message} {result.Stderr.Trim()}",
+                sudo ? "the login user needs passwordless sudo ('sudo -n true' must succeed)" : "check that the host has a POSIX sh and coreutils", e);
+        }
+    }
+
+    public static string Script(IEnumerable<string> managedPaths)
+    {
+        var paths = string.Join(' ', managedPaths.Select(ShellQuote.Quote));
+        var modules = string.Join(' ', WatchedModules);
+        return $$"""
+            exec 2>/dev/null
+            printf 'hostname\t%s\n' "$(hostname)"
+            printf 'kernel\t%s\n' "$(uname -r)"
+            read -r b < /proc/sys/kernel/random/boot_id; printf 'boot_id\t%s\n' "$b"
+            read -r c < /proc/cmdline; printf 'cmdline\t%s\n' "$c"
+            if [ -r /etc/os-release ]; then while IFS= read -r l; do printf 'os\t%s\n' "$l"; done < /etc/os-release; fi
+            for p in {{paths}}; do
+              if [ -f "$p" ]; then
+                printf 'file\t%s\t%s\t%s\t%s\n' "$p" "$(sha256sum "$p" | cut -c1-64)" "$(stat --printf '%a\t%U\t%G\t%Y' "$p")" "$(base64 -w0 "$p")"
+              else
+                printf 'file\t%s\t-\n' "$p"
+              fi
+            done
+            for d in /sys/bus/pci/devices/*; do
+              [ -e "$d/vendor" ] || continue
+              read -r v < "$d/vendor"; read -r dv < "$d/device"; read -r cl < "$d/class"
+              n=-1; [ -r "$d/numa_node" ] && read -r n < "$d/numa_node"
+              drv=-; [ -L "$d/driver" ] && { drv=$(readlink "$d/driver"); drv=${drv##*/}; }
+              grp=-; [ -L "$d/iommu_group" ] && { grp=$(readlink "$d/iommu_group"); grp=${grp##*/}; }
+              printf 'pci\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$v" "$dv" "$cl" "$drv" "$grp" "$n"
+            done
+            for nd in /sys/devices/system/node/node[0-9]*; do
+              [ -d "$nd" ] || continue
+              mem=0
+              while read -r _ _ key value _; do [ "$key" = "MemTotal:" ] && mem=$value; done < "$nd/meminfo"
+              set -- 0 0 0 0
+              h=$nd/hugepages
+              [ -r "$h/hugepages-2048kB/nr_hugepages" ] && { read -r a < "$h/hugepages-2048kB/nr_hugepages"; read -r b < "$h/hugepages-2048kB/free_hugepages"; set -- "$a" "$b" "$3" "$4"; }
+              [ -r "$h/hugepages-1048576kB/nr_hugepages" ] && { read -r a < "$h/hugepages-1048576kB/nr_hugepages"; read -r b < "$h/hugepages-1048576kB/free_hugepages"; set -- "$1" "$2" "$a" "$b"; }
+              printf 'node\t%s\t%s\t%s\t%s\t%s\t%s\n' "${nd##*node}" "$mem" "$1" "$2" "$3" "$4"
+            done
+            for m in {{modules}}; do [ -d "/sys/module/$m" ] && printf 'module\t%s\n' "$m"; done
+            for g in /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/efi/EFI/*/grub.cfg; do
+              [ -f "$g" ] || continue
+              l=$(grep -m1 -E '^[[:space:]]*linux(16|efi)?[[:space:]]' "$g" | sed -E 's/^[[:space:]]*linux(16|efi)?[[:space:]]+[^[:space:]]+[[:space:]]*//')
+              printf 'boot\t%s\t%s\n' "$g" "$l"
+            done
+            if command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
+            k=$(uname -r)
+            for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
+            [ -e /dev/vfio/vfio ] && printf 'dev_vfio\tyes\n'
+            printf 'end\tok\n'
+            """;
+    }
+}
