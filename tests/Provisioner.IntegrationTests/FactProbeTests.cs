@@ -18,7 +18,7 @@ public sealed class FactProbeTests(Lab lab)
         using var connection = await SshConnection.ConnectAsync(target, Timeout, CancellationToken.None);
         var bootId = (await connection.RunAsync("cat /proc/sys/kernel/random/boot_id", Timeout, CancellationToken.None)).Stdout.Trim();
 
-        var facts = await FactProbe.ProbeAsync(connection, ["/etc/default/grub", "/etc/modprobe.d/vfio.conf"], sudo: false, Timeout, CancellationToken.None);
+        var facts = await FactProbe.ProbeAsync(connection, ["/etc/default/grub", "/etc/modprobe.d/vfio.conf"], ["openssh-server", "qemu-system-x86"], sudo: false, Timeout, CancellationToken.None);
 
         Assert.Equal("h5", facts.Hostname);
         Assert.Equal("debian", facts.OsId);
@@ -39,5 +39,6 @@ public sealed class FactProbeTests(Lab lab)
         Assert.Equal(64, grub.Sha256!.Length);
         Assert.False(facts.Files["/etc/modprobe.d/vfio.conf"].Exists);
         Assert.False(facts.DevVfio);
+        Assert.Equal(["openssh-server"], facts.InstalledPackages);
     }
 }

@@ -19,6 +19,7 @@ public static class FactsParser
         var modules = new List<string>();
         var boot = new List<BootEntryFacts>();
         var initramfs = new List<InitramfsFacts>();
+        var packages = new List<string>();
         string hostname = "", kernel = "", bootId = "", cmdline = "";
         var devVfio = false;
         var complete = false;
@@ -62,6 +63,7 @@ public static class FactsParser
                 case "module": modules.Add(Field(f, 1)); break;
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
                 case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
+                case "pkg": packages.Add(Field(f, 1)); break;
                 case "dev_vfio": devVfio = Field(f, 1) == "yes"; break;
                 case "end": complete = Field(f, 1) == "ok"; break;
                 default: break; // newer probes may send more; ignoring keeps old planners working
@@ -73,7 +75,7 @@ public static class FactsParser
             throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
         }
 
-        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, devVfio);
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, devVfio);
     }
 
     private static string Field(string[] fields, int index) =>

@@ -16,6 +16,7 @@ public sealed record HostFacts(
     IReadOnlyList<string> LoadedModules,
     IReadOnlyList<BootEntryFacts> BootEntries,
     IReadOnlyList<InitramfsFacts> Initramfs,
+    IReadOnlyList<string> InstalledPackages,
     bool DevVfio)
 {
     public string OsId => OsRelease.GetValueOrDefault("ID", "");

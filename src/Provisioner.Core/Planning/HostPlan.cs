@@ -7,7 +7,11 @@ public sealed record HostPlan(
     IReadOnlyList<PlannedChange> Changes,
     IReadOnlyList<string> Triggers,
     string? RebootReason,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<Finding> Findings)
 {
     public bool HasChanges => Changes.Any(c => c.Action != ChangeAction.NoOp);
+
+    /// <summary>A blocking pre-flight finding: nothing on this host is changed.</summary>
+    public bool Blocked => Findings.Any(f => f.Blocks);
 }

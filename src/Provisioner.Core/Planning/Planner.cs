@@ -53,23 +53,24 @@ public static class Planner
             changes.Add(new(ChangeAction.Create, "domain", vm.Vm.Name, DescribeVm(vm), vm.Domain.Xml, false));
         }
 
-        var triggers = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().Select(t => Describe(t, desired)).ToList();
+        var triggers = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().Select(t => Describe(t, desired.Os)).ToList();
         var reboot = triggers.Count > 0 || missing.Count > 0
             ? "new kernel arguments, a rebuilt initramfs and vfio-pci binding take effect only at boot"
             : null;
         var notes = desired.Host.GpusAuto ? new[] { "GPUs are 'auto': worker VMs are planned once the host's facts are read" } : [];
-        return new HostPlan(desired.Host.Name, desired.Os.ToString().ToLowerInvariant(), changes, triggers, reboot, notes);
+        return new HostPlan(desired.Host.Name, desired.Os.ToString().ToLowerInvariant(), changes, triggers, reboot, notes, []);
     }
 
     private static string DescribeVm(VmDesiredState vm) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{vm.Vm.Vcpus} vCPU, {vm.Vm.Memory}{(vm.Vm.HugepageBacked ? " on hugepages" : "")}, GPU {string.Join(" + ", vm.Gpu.Functions.Select(f => f.Address))}, MAC {vm.Vm.Network.Mac}; define, start, autostart");
 
-    private static string Describe(Trigger trigger, HostDesiredState desired) => trigger switch
+    /// <summary>How a trigger reads in a plan, for the host's OS family.</summary>
+    internal static string Describe(Trigger trigger, Inventory.Model.OsFamily os) => trigger switch
     {
-        Trigger.RebuildInitramfs => OsProfile.For(desired.Os).IsEl ? "rebuild initramfs (dracut -f)" : "rebuild initramfs (update-initramfs -u)",
+        Trigger.RebuildInitramfs => OsProfile.For(os).IsEl ? "rebuild initramfs (dracut -f)" : "rebuild initramfs (update-initramfs -u)",
         Trigger.RegenerateGrub => "regenerate GRUB config (update-grub)",
-        Trigger.ApplyKernelArgs => "apply kernel arguments (" + OsProfile.For(desired.Os).KernelArgsMethod + ")",
+        Trigger.ApplyKernelArgs => "apply kernel arguments (" + OsProfile.For(os).KernelArgsMethod + ")",
         Trigger.ReloadSysctl => "reload sysctl (sysctl --system)",
         Trigger.Reboot => "network changes wait for the reboot",
         _ => trigger.ToString(),

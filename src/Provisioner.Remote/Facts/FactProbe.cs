@@ -14,9 +14,10 @@ public static class FactProbe
     private static readonly string[] WatchedModules =
         ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel", "vfio", "vfio_pci", "vfio_iommu_type1", "kvm", "kvm_intel", "kvm_amd"];
 
-    public static async Task<HostFacts> ProbeAsync(SshConnection connection, IEnumerable<string> managedPaths, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<HostFacts> ProbeAsync(SshConnection connection, IEnumerable<string> managedPaths, IEnumerable<string> packages,
+        bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var script = Script(managedPaths);
+        var script = Script(managedPaths, packages);
         var command = (sudo ? "sudo -n " : "") + "sh -c " + ShellQuote.Quote(script);
         var result = await connection.RunAsync(command, timeout, cancellationToken).ConfigureAwait(false);
         try
@@ -30,9 +31,10 @@ public static class FactProbe
         }
     }
 
-    public static string Script(IEnumerable<string> managedPaths)
+    public static string Script(IEnumerable<string> managedPaths, IEnumerable<string> packages)
     {
         var paths = string.Join(' ', managedPaths.Select(ShellQuote.Quote));
+        var packageNames = string.Join(' ', packages.Select(ShellQuote.Quote));
         var modules = string.Join(' ', WatchedModules);
         return $$"""
             exec 2>/dev/null
@@ -76,6 +78,11 @@ public static class FactProbe
             k=$(uname -r)
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
             [ -e /dev/vfio/vfio ] && printf 'dev_vfio\tyes\n'
+            if command -v dpkg-query >/dev/null; then
+              for p in {{packageNames}}; do dpkg-query -W -f='${db:Status-Abbrev}' "$p" | grep -q '^ii' && printf 'pkg\t%s\n' "$p"; done
+            elif command -v rpm >/dev/null; then
+              for p in {{packageNames}}; do rpm -q "$p" >/dev/null && printf 'pkg\t%s\n' "$p"; done
+            fi
             printf 'end\tok\n'
             """;
     }

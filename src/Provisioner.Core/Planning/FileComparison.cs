@@ -1,0 +1,47 @@
+using DiffPlex;
+using DiffPlex.Renderer;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Facts;
+
+namespace Provisioner.Core.Planning;
+
+/// <summary>One managed file against what the host has: create, update (with a unified diff), or nothing.</summary>
+public static class FileComparison
+{
+    private static readonly UnidiffRenderer Unidiff = new(Differ.Instance, 3);
+
+    public static PlannedChange Compare(ManagedFile file, FileFacts? current)
+    {
+        var what = $"{file.Mode} {file.Owner}:{file.Group}, {file.Purpose}";
+        if (current is null || !current.Exists)
+        {
+            return new(ChangeAction.Create, "file", file.Path, what, file.Sensitive ? null : file.Content, file.Sensitive);
+        }
+
+        var contentChanged = current.Sha256 != Sha256(file.Content);
+        var metadata = new List<string>();
+        if (current.Mode != file.Mode)
+        {
+            metadata.Add($"mode {current.Mode} -> {file.Mode}");
+        }
+
+        if (current.Owner != file.Owner || current.Group != file.Group)
+        {
+            metadata.Add($"owner {current.Owner}:{current.Group} -> {file.Owner}:{file.Group}");
+        }
+
+        if (!contentChanged && metadata.Count == 0)
+        {
+            return new(ChangeAction.NoOp, "file", file.Path, what, null, file.Sensitive);
+        }
+
+        var reason = string.Join("; ", (contentChanged ? ["content differs"] : Array.Empty<string>()).Concat(metadata)) + " (" + what + ")";
+        var diff = contentChanged && !file.Sensitive
+            ? Unidiff.Generate(current.Content ?? "", file.Content, file.Path + " (on host)", file.Path + " (desired)", false, false)
+            : null;
+        return new(ChangeAction.Update, "file", file.Path, reason, diff, file.Sensitive);
+    }
+
+    public static string Sha256(string content) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));
+}
