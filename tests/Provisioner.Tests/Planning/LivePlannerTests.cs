@@ -1,0 +1,194 @@
+using Provisioner.Core.Desired;
+using Provisioner.Core.Facts;
+using Provisioner.Core.Planning;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Planning;
+
+public sealed class LivePlannerTests
+{
+    private static readonly IReadOnlyList<HostDesiredState> Fleet = Rendered.Hosts(Path.Combine(Repo.Fixtures, "fleet.yaml"));
+    private static HostDesiredState Debian => Fleet.Single(h => h.Host.Name == "deb-amd-01");
+    private static HostDesiredState El9 => Fleet.Single(h => h.Host.Name == "el9-amd-01");
+
+    /// <summary>A host exactly as the desired state wants it after its reboot.</summary>
+    private static HostFacts Converged(HostDesiredState desired, string os = "debian", string version = "12")
+    {
+        var args = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro " + string.Join(' ', desired.KernelArgs.Add);
+        var files = desired.Files.ToDictionary(f => f.Path,
+            f => new FileFacts(f.Path, true, FileComparison.Sha256(f.Content), f.Mode, f.Owner, f.Group, f.Content, 1000), StringComparer.Ordinal);
+        var devices = desired.Host.Gpus.SelectMany(g => g.Functions.Select((fn, i) =>
+            new PciDeviceFacts(fn.Address.ToString(), fn.Id!.ToString(), i == 0 ? "030000" : "040300", "vfio-pci", 10 + g.Index, 0))).ToList();
+        var boot = desired.Os == Core.Inventory.Model.OsFamily.El9 ? new BootEntryFacts("grubby", args) : new BootEntryFacts("/boot/grub/grub.cfg", args);
+        return new HostFacts(desired.Host.Name, new Dictionary<string, string> { ["ID"] = os, ["VERSION_ID"] = version }, "6.1.0", "boot-1", args,
+            files, devices, [new NumaNodeFacts(0, 1 << 27, 0, 0, 64, 64)], ["vfio", "vfio_pci"], [boot],
+            [new InitramfsFacts("/boot/initrd.img-6.1.0", 2000)], desired.Packages, true);
+    }
+
+    private static HostFacts Fresh(HostDesiredState desired) => Converged(desired) with
+    {
+        Cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet",
+        Files = desired.Files.ToDictionary(f => f.Path, f => new FileFacts(f.Path, false, null, null, null, null, null, 0), StringComparer.Ordinal),
+        BootEntries = [],
+        Initramfs = [],
+        InstalledPackages = [],
+        PciDevices = [.. Converged(desired).PciDevices.Select(d => d with { Driver = d.Class == "030000" ? "nouveau" : "snd_hda_intel", IommuGroup = null })],
+    };
+
+    [Fact]
+    public void PlanHost_ConvergedHost_HasNothingToDo()
+    {
+        var plan = LivePlanner.PlanHost(Debian, Converged(Debian));
+
+        Assert.False(plan.HasChanges);
+        Assert.Empty(plan.Triggers);
+        Assert.Null(plan.RebootReason);
+        Assert.Empty(plan.Findings);
+    }
+
+    [Fact]
+    public void PlanHost_FreshHost_CreatesEverythingAndRebootsForKernelArgsAndInitramfs()
+    {
+        var plan = LivePlanner.PlanHost(Debian, Fresh(Debian));
+
+        Assert.All(plan.Changes.Where(c => c.Type == "file"), c => Assert.Equal(ChangeAction.Create, c.Action));
+        var args = Assert.Single(plan.Changes, c => c.Type == "kernel-args");
+        Assert.Equal("+amd_iommu=on +iommu=pt", args.Id);
+        Assert.Contains("rebuild initramfs (update-initramfs -u)", plan.Triggers);
+        Assert.Contains("regenerate GRUB config (update-grub)", plan.Triggers);
+        Assert.Contains("new kernel arguments", plan.RebootReason, StringComparison.Ordinal);
+        Assert.Contains("rebuilt initramfs", plan.RebootReason, StringComparison.Ordinal);
+        Assert.Single(plan.Changes, c => c.Type == "packages");
+    }
+
+    [Fact]
+    public void PlanHost_ChangedFile_IsAnUpdateWithAUnifiedDiffAndFiresOnlyItsTrigger()
+    {
+        var facts = Converged(Debian);
+        var vfio = facts.Files["/etc/modprobe.d/vfio.conf"];
+        var edited = vfio with { Content = vfio.Content!.Replace("10de:1aef,", "", StringComparison.Ordinal), Sha256 = "different" };
+        facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { ["/etc/modprobe.d/vfio.conf"] = edited } };
+
+        var plan = LivePlanner.PlanHost(Debian, facts);
+
+        var change = Assert.Single(plan.Changes, c => c.Action != ChangeAction.NoOp);
+        Assert.Equal(ChangeAction.Update, change.Action);
+        Assert.Contains("-options vfio-pci ids=10de:2231 disable_vga=1", change.Content, StringComparison.Ordinal);
+        Assert.Contains("+options vfio-pci ids=10de:1aef,10de:2231 disable_vga=1", change.Content, StringComparison.Ordinal);
+        Assert.Equal(["rebuild initramfs (update-initramfs -u)"], plan.Triggers);
+    }
+
+    [Fact]
+    public void PlanHost_ModeOnlyDiffers_IsAnUpdateWithoutDiff()
+    {
+        var facts = Converged(Debian);
+        var path = "/etc/initramfs-tools/hooks/provision-vfio";
+        facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { [path] = facts.Files[path] with { Mode = "0644" } } };
+
+        var change = Assert.Single(LivePlanner.PlanHost(Debian, facts).Changes, c => c.Action != ChangeAction.NoOp);
+
+        Assert.Contains("mode 0644 -> 0755", change.Reason, StringComparison.Ordinal);
+        Assert.Null(change.Content);
+    }
+
+    [Fact]
+    public void PlanHost_InitramfsOlderThanItsInputs_RebuildsAndReboots()
+    {
+        var facts = Converged(Debian) with { Initramfs = [new InitramfsFacts("/boot/initrd.img-6.1.0", 500)] };
+
+        var plan = LivePlanner.PlanHost(Debian, facts);
+
+        Assert.Equal(["rebuild initramfs (update-initramfs -u)"], plan.Triggers);
+        Assert.Contains(plan.Notes, n => n.Contains("initramfs is older than /etc/modprobe.d/vfio.conf", StringComparison.Ordinal));
+        Assert.Contains("rebuilt initramfs", plan.RebootReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanHost_ArgsConfiguredButNotBooted_PlansOnlyTheReboot()
+    {
+        var facts = Converged(El9, "rocky", "9.4") with { Cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro" };
+
+        var plan = LivePlanner.PlanHost(El9, facts);
+
+        Assert.False(plan.HasChanges);
+        Assert.StartsWith("kernel arguments configured but not active (+amd_iommu=on", plan.RebootReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanHost_DuplicatedArgOnTheCommandLine_IsNotAddedAgain()
+    {
+        var facts = Converged(Debian);
+        var doubled = facts.Cmdline + " iommu=pt";
+        facts = facts with { Cmdline = doubled, BootEntries = [new BootEntryFacts("/boot/grub/grub.cfg", doubled)] };
+
+        Assert.DoesNotContain(LivePlanner.PlanHost(Debian, facts).Changes, c => c.Type == "kernel-args");
+    }
+
+    [Fact]
+    public void Preflight_GpuGroupHoldsANic_Blocks()
+    {
+        var facts = Converged(Debian);
+        facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:c2:00.0", "8086:1533", "020000", "igb", 10, 0)] };
+
+        var finding = Assert.Single(LivePlanner.PlanHost(Debian, facts).Findings);
+
+        Assert.True(finding.Blocks);
+        Assert.Contains("IOMMU group 10 of GPU 0000:c1:00.0 also holds 0000:c2:00.0", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("pcie_acs_override", finding.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Preflight_BridgeInTheGroup_IsFine()
+    {
+        var facts = Converged(Debian);
+        facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:c0:01.1", "1022:1483", "060400", "pcieport", 10, 0)] };
+
+        Assert.Empty(LivePlanner.PlanHost(Debian, facts).Findings);
+    }
+
+    [Fact]
+    public void Preflight_AudioFunctionLeftOut_BlocksAndNamesTheFunctionToAdd()
+    {
+        var oneFunction = Fleet.Single(h => h.Host.Name == "ubu-intel-01");
+        var facts = Converged(oneFunction, "ubuntu", "22.04");
+        facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:17:00.2", "10de:1aef", "040300", "snd_hda_intel", 10, 0)] };
+
+        var finding = Assert.Single(LivePlanner.PlanHost(oneFunction, facts).Findings);
+
+        Assert.True(finding.Blocks);
+        Assert.StartsWith("add function 2 (id 10de:1aef)", finding.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Preflight_MissingGpuAndWrongId_Block()
+    {
+        var facts = Converged(Debian);
+        facts = facts with { PciDevices = [facts.PciDevices[0] with { VendorDevice = "10de:2204" }] };
+
+        var findings = LivePlanner.PlanHost(Debian, facts).Findings;
+
+        Assert.Contains(findings, f => f.Blocks && f.Message == "0000:c1:00.0 is 10de:2204, not the expected 10de:2231");
+        Assert.Contains(findings, f => f.Blocks && f.Message.StartsWith("GPU function 0000:c1:00.1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Preflight_IommuOnInCmdlineButNoGroups_BlocksWithFirmwareHint()
+    {
+        var facts = Converged(Debian);
+        facts = facts with { PciDevices = [.. facts.PciDevices.Select(d => d with { IommuGroup = null, Driver = "nouveau" })] };
+
+        var finding = Assert.Single(LivePlanner.PlanHost(Debian, facts).Findings, f => f.Blocks);
+
+        Assert.Contains("no IOMMU groups", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("firmware", finding.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanHost_InventorySaysAnotherOs_Blocks()
+    {
+        var finding = Assert.Single(LivePlanner.PlanHost(Debian, Converged(Debian, "rocky", "9.4")).Findings);
+
+        Assert.True(finding.Blocks);
+        Assert.Equal("set os: el9 (or os: auto) for this host", finding.Hint);
+    }
+}
