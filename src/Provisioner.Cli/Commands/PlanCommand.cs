@@ -15,14 +15,19 @@ internal static class PlanCommand
         var diff = new Option<bool>("--diff") { Description = "Show the content of every file and document (sensitive ones stay hidden)." };
         var outFile = new Option<string?>("-out", "--out") { Description = "Also save the plan as JSON to this file." };
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing would change, 2 when something would, 1 on error." };
-        var command = new Command("plan", "Show what would change on every host, and why.") { inventory, offline, json, diff, outFile, detailed };
-        command.SetAction(parse =>
+        var limit = new Option<string?>("--limit") { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
+        var parallel = new Option<int>("--parallel") { Description = "Hosts contacted at once (live plan).", DefaultValueFactory = _ => 10 };
+        var command = new Command("plan", "Show what would change on every host, and why: live (facts read over SSH) or --offline.")
+        {
+            inventory, offline, json, diff, outFile, detailed, limit, parallel,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(inventory)!;
             if (!parse.GetValue(offline))
             {
-                io.Error.WriteLine("error: a live plan reads each host's facts over SSH, which this build cannot do yet; run 'provision plan --offline' to plan for empty hosts.");
-                return ExitCodes.Error;
+                var live = await LivePlan.RunAsync(path, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), io, cancellationToken).ConfigureAwait(false);
+                return live is null ? ExitCodes.Error : Report(live, parse, json, diff, outFile, detailed, io);
             }
 
             // Each host is planned as soon as it is rendered; content is kept only if it will be shown.
@@ -33,23 +38,33 @@ internal static class PlanCommand
                 return ExitCodes.Error;
             }
 
-            var plan = new Plan(Plan.CurrentFormatVersion, path, Offline: true, [.. hostPlans.OrderBy(p => p.Key).Select(p => p.Value)]);
-            if (parse.GetValue(json))
-            {
-                io.Out.Write(PlanJsonWriter.ToJson(plan));
-            }
-            else
-            {
-                PlanTextWriter.Write(plan, io.Out, parse.GetValue(diff));
-            }
-
-            if (parse.GetValue(outFile) is { } saveTo)
-            {
-                File.WriteAllText(saveTo, PlanJsonWriter.ToJson(plan));
-            }
-
-            return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Success;
+            var plan = new Plan(Plan.CurrentFormatVersion, path, Offline: true, [.. hostPlans.OrderBy(p => p.Key).Select(p => p.Value)], []);
+            return Report(plan, parse, json, diff, outFile, detailed, io);
         });
         return command;
+    }
+
+    private static int Report(Plan plan, ParseResult parse, Option<bool> json, Option<bool> diff, Option<string?> outFile, Option<bool> detailed, CliIo io)
+    {
+        if (parse.GetValue(json))
+        {
+            io.Out.Write(PlanJsonWriter.ToJson(plan));
+        }
+        else
+        {
+            PlanTextWriter.Write(plan, io.Out, parse.GetValue(diff));
+        }
+
+        if (parse.GetValue(outFile) is { } saveTo)
+        {
+            File.WriteAllText(saveTo, PlanJsonWriter.ToJson(plan));
+        }
+
+        if (plan.HasErrors)
+        {
+            return ExitCodes.Error;
+        }
+
+        return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Success;
     }
 }

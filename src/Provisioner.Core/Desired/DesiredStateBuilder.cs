@@ -48,6 +48,14 @@ public static class DesiredStateBuilder
         return [.. errorsByHost.SelectMany(e => e).Distinct()];
     }
 
+    /// <summary>One host's desired state (the live planner renders each host for the OS its facts show).</summary>
+    public static (HostDesiredState State, IReadOnlyList<Diagnostic> Errors) BuildOne(Host host, TemplateLibrary templates, HostPaths? paths = null)
+    {
+        var errors = new List<Diagnostic>();
+        var state = BuildHost(host, new RenderScope(templates, errors), paths ?? HostPaths.Default);
+        return (state, errors);
+    }
+
     internal static HostDesiredState BuildHost(Host host, RenderScope scope, HostPaths paths)
     {
         var os = host.EffectiveOs;

@@ -1,11 +1,14 @@
 namespace Provisioner.Core.Planning;
 
 /// <summary>What would change on every host. <see cref="FormatVersion"/> versions the JSON form.</summary>
-public sealed record Plan(int FormatVersion, string Inventory, bool Offline, IReadOnlyList<HostPlan> Hosts)
+public sealed record Plan(int FormatVersion, string Inventory, bool Offline, IReadOnlyList<HostPlan> Hosts, IReadOnlyList<HostFailure> Failures)
 {
     public const int CurrentFormatVersion = 1;
 
     public int Count(ChangeAction action) => Hosts.Sum(h => h.Changes.Count(c => c.Action == action));
 
     public bool HasChanges => Hosts.Any(h => h.HasChanges);
+
+    /// <summary>Some host could not be planned, or is blocked by a pre-flight finding.</summary>
+    public bool HasErrors => Failures.Count > 0 || Hosts.Any(h => h.Blocked);
 }

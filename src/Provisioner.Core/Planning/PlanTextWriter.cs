@@ -5,6 +5,7 @@ namespace Provisioner.Core.Planning;
 /// <summary>Human plan output in the style of Terraform: one marker per resource, a summary line last.</summary>
 public static class PlanTextWriter
 {
+    /// <summary>Writes the plan; no-op resources are listed only with <paramref name="showContent"/>.</summary>
     public static void Write(Plan plan, TextWriter output, bool showContent)
     {
         output.WriteLine(plan.Offline
@@ -14,7 +15,7 @@ public static class PlanTextWriter
         {
             output.WriteLine();
             output.WriteLine($"host {host.Host} ({host.Os})");
-            foreach (var change in host.Changes)
+            foreach (var change in host.Changes.Where(c => showContent || c.Action != ChangeAction.NoOp))
             {
                 output.WriteLine($"  {Marker(change.Action)} {change.Type,-11} {change.Id}");
                 output.WriteLine($"      {change.Reason}");
@@ -45,6 +46,24 @@ public static class PlanTextWriter
             {
                 output.WriteLine($"  note: {note}");
             }
+
+            foreach (var finding in host.Findings)
+            {
+                output.WriteLine($"  {(finding.Blocks ? "x BLOCKED" : "! warning")}: {finding.Message}");
+                output.WriteLine($"      fix: {finding.Hint}");
+            }
+
+            if (!host.HasChanges && host.RebootReason is null && !host.Blocked)
+            {
+                output.WriteLine("  (no changes)");
+            }
+        }
+
+        foreach (var failure in plan.Failures)
+        {
+            output.WriteLine();
+            output.WriteLine($"host {failure.Host}: NOT PLANNED: {failure.Message}");
+            output.WriteLine($"      fix: {failure.Hint}");
         }
 
         output.WriteLine();
@@ -54,8 +73,10 @@ public static class PlanTextWriter
     public static string Summary(Plan plan)
     {
         var reboots = plan.Hosts.Count(h => h.RebootReason is not null);
+        var problems = plan.Failures.Count + plan.Hosts.Count(h => h.Blocked);
         return string.Create(CultureInfo.InvariantCulture,
-            $"Plan: {plan.Hosts.Count} host(s), {plan.Count(ChangeAction.Create)} to create, {plan.Count(ChangeAction.Update)} to change, {plan.Count(ChangeAction.Delete)} to destroy; {reboots} reboot(s).");
+            $"Plan: {plan.Hosts.Count} host(s), {plan.Count(ChangeAction.Create)} to create, {plan.Count(ChangeAction.Update)} to change, {plan.Count(ChangeAction.Delete)} to destroy; {reboots} reboot(s)")
+            + (problems > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {plan.Hosts.Count(h => h.Blocked)} blocked, {plan.Failures.Count} unreachable.") : ".");
     }
 
     private static char Marker(ChangeAction action) => action switch

@@ -11,7 +11,7 @@ namespace Provisioner.Core.Planning;
 public static class Planner
 {
     public static Plan PlanOffline(string inventory, IReadOnlyList<HostDesiredState> hosts) =>
-        new(Plan.CurrentFormatVersion, inventory, Offline: true, [.. hosts.Select(h => PlanHostOffline(h))]);
+        new(Plan.CurrentFormatVersion, inventory, Offline: true, [.. hosts.Select(h => PlanHostOffline(h))], []);
 
     /// <summary>
     /// One host's offline plan. Without <paramref name="withContent"/> the changes carry no file
