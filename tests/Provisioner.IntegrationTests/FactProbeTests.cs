@@ -14,8 +14,7 @@ public sealed class FactProbeTests(Lab lab)
     [Fact]
     public async Task ProbeAsync_FreshA5000Host_ReportsOsDevicesNodesAndFiles()
     {
-        var target = new SshTarget("h5", Lab.Address("h5"), 22, "root", Path.Combine(Lab.Root, "keys", "admin_ed25519"), Lab.KnownHosts, Core.Inventory.Model.HostKeyPolicy.Strict);
-        using var connection = await SshConnection.ConnectAsync(target, Timeout, CancellationToken.None);
+        using var connection = await SshConnection.ConnectAsync(Lab.Target("h5"), Timeout, CancellationToken.None);
         var bootId = (await connection.RunAsync("cat /proc/sys/kernel/random/boot_id", Timeout, CancellationToken.None)).Stdout.Trim();
 
         var facts = await FactProbe.ProbeAsync(connection, ["/etc/default/grub", "/etc/modprobe.d/vfio.conf"], ["openssh-server", "qemu-system-x86"], sudo: false, Timeout, CancellationToken.None);

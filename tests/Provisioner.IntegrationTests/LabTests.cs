@@ -86,8 +86,7 @@ public sealed class LabTests(Lab lab)
     [Fact]
     public void GpuSharingItsGroupWithANic_ShowsTheNicInTheGroup()
     {
-        Lab.Ssh("h3", "sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"intel_iommu=on\"/' /etc/default/grub && update-grub");
-        Lab.Reboot("h3");
+        Lab.BootWithCmdline("h3", "intel_iommu=on");
 
         var group = Lab.Ssh("h3", "ls /sys/bus/pci/devices/0000:01:00.0/iommu_group/devices/");
 
@@ -97,8 +96,7 @@ public sealed class LabTests(Lab lab)
     [Fact]
     public void IommuOffInFirmware_NoGroupsWhateverTheCmdlineSays()
     {
-        Lab.Ssh("h4", "sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"intel_iommu=on iommu=pt\"/' /etc/default/grub && update-grub");
-        Lab.Reboot("h4");
+        Lab.BootWithCmdline("h4", "intel_iommu=on iommu=pt");
 
         var result = Lab.Ssh("h4", "cat /proc/cmdline; ls /sys/kernel/iommu_groups | wc -l");
 

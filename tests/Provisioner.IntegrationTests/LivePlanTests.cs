@@ -39,8 +39,7 @@ public sealed class LivePlanTests(Lab lab)
     public async Task Plan_LabHosts_PlansReachableHostsBlocksTheUnisolatedGpuAndReportsTheUnreachable()
     {
         // h3's IOMMU must be on for its groups to exist (as after a first apply).
-        Lab.Ssh("h3", "sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"intel_iommu=on\"/' /etc/default/grub && update-grub");
-        Lab.Reboot("h3");
+        Lab.BootWithCmdline("h3", "intel_iommu=on");
         using var dir = new TempDirectory();
         var log = Path.Combine(Lab.Root, "hosts", "h5", "supervisor.log");
         var loginsBefore = Regex.Count(File.ReadAllText(log), "Accepted publickey");

@@ -13,8 +13,7 @@ public sealed class SshConnectionTests(Lab lab)
     private readonly Lab _lab = lab;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static SshTarget Target(string host, string? knownHosts = null, HostKeyPolicy policy = HostKeyPolicy.Strict) =>
-        new(host, Lab.Address(host), 22, "root", Path.Combine(Lab.Root, "keys", "admin_ed25519"), knownHosts ?? Lab.KnownHosts, policy);
+    private static SshTarget Target(string host, string? knownHosts = null, HostKeyPolicy policy = HostKeyPolicy.Strict) => Lab.Target(host, knownHosts, policy);
 
     [Fact]
     public async Task RunAsync_ManyCommands_UseOneConnection()

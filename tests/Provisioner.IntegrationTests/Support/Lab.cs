@@ -69,6 +69,18 @@ public sealed class Lab : IDisposable
         throw new TimeoutException($"{host} did not come back with a new boot_id within 30 s");
     }
 
+    /// <summary>Sets GRUB_CMDLINE_LINUX, regenerates grub.cfg and boots the host with it (as after a first apply).</summary>
+    public static void BootWithCmdline(string host, string arguments)
+    {
+        var set = Ssh(host, $"sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"{arguments}\"/' /etc/default/grub && update-grub");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        Reboot(host);
+    }
+
+    /// <summary>Our own SSH client's view of a lab host (strict host key checking, the admin key).</summary>
+    public static Remote.Ssh.SshTarget Target(string host, string? knownHosts = null, Core.Inventory.Model.HostKeyPolicy policy = Core.Inventory.Model.HostKeyPolicy.Strict) =>
+        new(host, Address(host), 22, "root", Path.Combine(Root, "keys", "admin_ed25519"), knownHosts ?? KnownHosts, policy);
+
     /// <summary>Copies a local directory tree onto a host's / (tar over the SSH connection).</summary>
     public static void Push(string host, string localRoot)
     {
