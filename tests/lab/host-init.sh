@@ -7,7 +7,13 @@ host=$1 address=$2 dir=$3 base=$4 keys=$5
 root=$dir/merged
 
 mount --make-rprivate /
-mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$root"
+# The previous boot's namespace may still be letting go of the overlay (its workdir is busy for
+# a moment after its last process died): retry briefly instead of failing the boot.
+for attempt in $(seq 1 100); do
+  if mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$root" 2>/dev/null; then break; fi
+  [ "$attempt" -lt 100 ] || { echo "host-init: cannot mount the overlay for $host" >&2; exit 1; }
+  sleep 0.1
+done
 
 # The kernel is shared with the real machine: a host may read /proc/sys and /sys, never change them.
 mount -t proc proc "$root/proc"

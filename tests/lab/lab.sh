@@ -16,6 +16,8 @@ BASE=$LAB_ROOT/base
 KEYS=$LAB_ROOT/keys
 
 address() { echo "127.0.2.${1#h}"; }
+running() { [ -f "$1/supervisor.pid" ] && kill -0 "$(cat "$1/supervisor.pid")" 2>/dev/null; }
+answers() { (exec 3<>"/dev/tcp/$1/22") 2>/dev/null; }
 
 cmd_base() {
   if [ -f "$BASE/.lab-base-ready" ]; then return 0; fi
@@ -68,14 +70,19 @@ cmd_up() {
     keys_for "$host"
     mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
     [ -f "$dir/profile" ] || echo "$profile" > "$dir/profile"
-    if [ -f "$dir/supervisor.pid" ] && kill -0 "$(cat "$dir/supervisor.pid")" 2>/dev/null; then continue; fi
+    if running "$dir"; then
+      # Up, or rebooting: leave it. Going down for good (its sshd was killed): its supervisor
+      # exits within moments; wait for that, then start the host again.
+      for _ in $(seq 1 50); do answers "$(address "$host")" && break; running "$dir" || break; sleep 0.1; done
+      if running "$dir"; then continue; fi
+    fi
     setsid "$HERE/host-supervisor.sh" "$host" "$(address "$host")" "$dir" "$BASE" "$KEYS" </dev/null >"$dir/supervisor.log" 2>&1 &
     echo $! > "$dir/supervisor.pid"
   done
   # Wait until every sshd answers (bounded: a host that does not come up is an error).
   for n in $(seq 1 "$count"); do
     local tries=0
-    until (exec 3<>"/dev/tcp/$(address "h$n")/22") 2>/dev/null; do
+    until answers "$(address "h$n")"; do
       tries=$((tries + 1))
       if [ $tries -gt 300 ]; then echo "lab: h$n did not start; see $LAB_ROOT/hosts/h$n/supervisor.log" >&2; exit 1; fi
       sleep 0.1

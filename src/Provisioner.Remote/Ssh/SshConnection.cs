@@ -61,14 +61,31 @@ public sealed class SshConnection : IDisposable
     }
 
     /// <summary>Runs one command; a command still running after <paramref name="timeout"/> fails the host rather than hang it.</summary>
-    public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(command, stdin: null, timeout, cancellationToken);
+
+    /// <summary>
+    /// Runs one command with <paramref name="stdin"/> streamed to it (e.g. a script for 'sh -s'):
+    /// large content goes through the channel, never through the command line (ARG_MAX).
+    /// </summary>
+    public async Task<CommandResult> RunAsync(string command, string? stdin, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var cmd = _client.CreateCommand(command);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
         {
-            await cmd.ExecuteAsync(limit.Token).ConfigureAwait(false);
+            var execution = cmd.ExecuteAsync(limit.Token);
+            if (stdin is not null)
+            {
+                var input = cmd.CreateInputStream();
+                await using (input.ConfigureAwait(false))
+                {
+                    await input.WriteAsync(System.Text.Encoding.UTF8.GetBytes(stdin), limit.Token).ConfigureAwait(false);
+                }
+            }
+
+            await execution.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
