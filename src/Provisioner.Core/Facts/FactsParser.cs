@@ -21,7 +21,7 @@ public static class FactsParser
         var initramfs = new List<InitramfsFacts>();
         var packages = new List<string>();
         string hostname = "", kernel = "", bootId = "", cmdline = "";
-        var devVfio = false;
+        var vfioGroups = new List<int>();
         var complete = false;
         foreach (var line in output.Split('\n'))
         {
@@ -64,7 +64,7 @@ public static class FactsParser
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
                 case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
                 case "pkg": packages.Add(Field(f, 1)); break;
-                case "dev_vfio": devVfio = Field(f, 1) == "yes"; break;
+                case "dev_vfio": vfioGroups.Add(int.Parse(Field(f, 1), CultureInfo.InvariantCulture)); break;
                 case "end": complete = Field(f, 1) == "ok"; break;
                 default: break; // newer probes may send more; ignoring keeps old planners working
             }
@@ -75,7 +75,7 @@ public static class FactsParser
             throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
         }
 
-        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, devVfio);
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups);
     }
 
     private static string Field(string[] fields, int index) =>

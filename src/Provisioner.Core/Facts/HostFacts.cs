@@ -17,8 +17,11 @@ public sealed record HostFacts(
     IReadOnlyList<BootEntryFacts> BootEntries,
     IReadOnlyList<InitramfsFacts> Initramfs,
     IReadOnlyList<string> InstalledPackages,
-    bool DevVfio)
+    IReadOnlyList<int> VfioGroupDevices)
 {
+    /// <summary>/dev/vfio/N exists for some group: the vfio stack is up.</summary>
+    public bool DevVfio => VfioGroupDevices.Count > 0;
+
     public string OsId => OsRelease.GetValueOrDefault("ID", "");
 
     public string OsVersionId => OsRelease.GetValueOrDefault("VERSION_ID", "");

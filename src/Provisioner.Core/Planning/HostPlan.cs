@@ -8,7 +8,8 @@ public sealed record HostPlan(
     IReadOnlyList<string> Triggers,
     string? RebootReason,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<Finding> Findings)
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<Desired.Trigger> TriggerKinds)
 {
     public bool HasChanges => Changes.Any(c => c.Action != ChangeAction.NoOp);
 

@@ -53,12 +53,13 @@ public static class Planner
             changes.Add(new(ChangeAction.Create, "domain", vm.Vm.Name, DescribeVm(vm), vm.Domain.Xml, false));
         }
 
-        var triggers = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().Select(t => Describe(t, desired.Os)).ToList();
+        var kinds = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().ToList();
+        var triggers = kinds.Select(t => Describe(t, desired.Os)).ToList();
         var reboot = triggers.Count > 0 || missing.Count > 0
             ? "new kernel arguments, a rebuilt initramfs and vfio-pci binding take effect only at boot"
             : null;
         var notes = desired.Host.GpusAuto ? new[] { "GPUs are 'auto': worker VMs are planned once the host's facts are read" } : [];
-        return new HostPlan(desired.Host.Name, desired.Os.ToString().ToLowerInvariant(), changes, triggers, reboot, notes, []);
+        return new HostPlan(desired.Host.Name, desired.Os.ToString().ToLowerInvariant(), changes, triggers, reboot, notes, [], kinds);
     }
 
     private static string DescribeVm(VmDesiredState vm) =>

@@ -77,7 +77,7 @@ public static class FactProbe
             if command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
             k=$(uname -r)
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
-            [ -e /dev/vfio/vfio ] && printf 'dev_vfio\tyes\n'
+            for v in /dev/vfio/[0-9]*; do [ -e "$v" ] && printf 'dev_vfio\t%s\n' "${v##*/}"; done
             if command -v dpkg-query >/dev/null; then
               for p in {{packageNames}}; do dpkg-query -W -f='${db:Status-Abbrev}' "$p" | grep -q '^ii' && printf 'pkg\t%s\n' "$p"; done
             elif command -v rpm >/dev/null; then

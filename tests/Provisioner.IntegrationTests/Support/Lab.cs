@@ -15,7 +15,7 @@ public sealed class Lab : IDisposable
     // Host -> hardware profile. Order matters: 'lab.sh up N PROFILE' gives PROFILE to new hosts only.
     // A test that changes a host owns it (xunit does not order tests): h1 the rendered bring-up,
     // h2 reboots, h3 and h4 their failure profiles; h5 stays as fresh as it started; h6 is for
-    // the apply primitives (locks, file batches, faults).
+    // the apply primitives (locks, file batches, faults); h7 the composed bring-up.
     public static readonly (string Host, string Profile)[] Hosts =
     [
         ("h1", "a5000x4"),
@@ -24,6 +24,7 @@ public sealed class Lab : IDisposable
         ("h4", "iommu-off-in-firmware"),
         ("h5", "a5000x4"),
         ("h6", "a5000x4"),
+        ("h7", "a5000x4"),
     ];
 
     public Lab()

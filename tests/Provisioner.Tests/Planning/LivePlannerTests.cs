@@ -22,7 +22,7 @@ public sealed class LivePlannerTests
         var boot = desired.Os == Core.Inventory.Model.OsFamily.El9 ? new BootEntryFacts("grubby", args) : new BootEntryFacts("/boot/grub/grub.cfg", args);
         return new HostFacts(desired.Host.Name, new Dictionary<string, string> { ["ID"] = os, ["VERSION_ID"] = version }, "6.1.0", "boot-1", args,
             files, devices, [new NumaNodeFacts(0, 1 << 27, 0, 0, 64, 64)], ["vfio", "vfio_pci"], [boot],
-            [new InitramfsFacts("/boot/initrd.img-6.1.0", 2000)], desired.Packages, true);
+            [new InitramfsFacts("/boot/initrd.img-6.1.0", 2000)], desired.Packages, [.. desired.Host.Gpus.Select(g => 10 + g.Index)]);
     }
 
     private static HostFacts Fresh(HostDesiredState desired) => Converged(desired) with

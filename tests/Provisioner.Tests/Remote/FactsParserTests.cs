@@ -10,7 +10,7 @@ public sealed class FactsParserTests
         + "file\t/etc/dracut.conf.d/vfio.conf\t-\n"
         + "pci\t0000:65:00.0\t0x10de\t0x2231\t0x030000\tvfio-pci\t40\t0\n"
         + "pci\t0000:17:00.0\t0x8086\t0x10fb\t0x020000\t-\t-\t-1\n"
-        + "node\t0\t134217728\t0\t0\t48\t48\nmodule\tvfio_pci\nboot\tgrubby\tro intel_iommu=on\ninitramfs\t/boot/initramfs-6.1.0.img\t1700000001\ndev_vfio\tyes\nend\tok\n";
+        + "node\t0\t134217728\t0\t0\t48\t48\nmodule\tvfio_pci\nboot\tgrubby\tro intel_iommu=on\ninitramfs\t/boot/initramfs-6.1.0.img\t1700000001\ndev_vfio\t40\nend\tok\n";
 
     [Fact]
     public void Parse_AllRecordKinds()
@@ -26,7 +26,7 @@ public sealed class FactsParserTests
         Assert.True(facts.IommuActive);
         Assert.Equal(48, facts.NumaNodes[0].Hugepages1GFree);
         Assert.Equal("ro intel_iommu=on", facts.BootEntries.Single().Arguments);
-        Assert.True(facts.DevVfio);
+        Assert.Equal([40], facts.VfioGroupDevices);
     }
 
     [Fact]
