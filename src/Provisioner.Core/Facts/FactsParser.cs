@@ -48,14 +48,28 @@ public static class FactsParser
                 case "file" when Field(f, 2) == "-":
                     files[f[1]] = new FileFacts(f[1], false, null, null, null, null, null, 0);
                     break;
-                case "file":
-                    files[f[1]] = new FileFacts(f[1], true, Field(f, 2), Field(f, 3).PadLeft(4, '0'), Field(f, 4), Field(f, 5),
-                        Encoding.UTF8.GetString(Convert.FromBase64String(Field(f, 7))), Long(Field(f, 6)));
+                case "sum":
+                    File(files, Field(f, 1), x => x with { Sha256 = Field(f, 2) });
+                    break;
+                case "meta":
+                    File(files, Field(f, 1), x => x with { Mode = Field(f, 2).PadLeft(4, '0'), Owner = Field(f, 3), Group = Field(f, 4), ModifiedUnix = Long(Field(f, 5)) });
+                    break;
+                case "content":
+                    File(files, Field(f, 1), x => x with { Content = Encoding.UTF8.GetString(Convert.FromBase64String(f.Length > 2 ? f[2] : "")) });
                     break;
                 case "pci":
                     pci.Add(new PciDeviceFacts(Field(f, 1), Hex4(Field(f, 2)) + ":" + Hex4(Field(f, 3)), Field(f, 4).Replace("0x", "", StringComparison.Ordinal),
-                        Optional(Field(f, 5)), Optional(Field(f, 6)) is { } g ? int.Parse(g, CultureInfo.InvariantCulture) : null,
-                        int.Parse(Field(f, 7), CultureInfo.InvariantCulture)));
+                        null, null, int.Parse(Field(f, 5), CultureInfo.InvariantCulture)));
+                    break;
+                case "pcilink":
+                    var index = pci.FindIndex(d => d.Address == Field(f, 1));
+                    if (index >= 0)
+                    {
+                        pci[index] = Field(f, 2) == "driver"
+                            ? pci[index] with { Driver = Field(f, 3) }
+                            : pci[index] with { IommuGroup = int.Parse(Field(f, 3), CultureInfo.InvariantCulture) };
+                    }
+
                     break;
                 case "node":
                     nodes.Add(new NumaNodeFacts(int.Parse(Field(f, 1), CultureInfo.InvariantCulture), Long(Field(f, 2)), Long(Field(f, 3)), Long(Field(f, 4)), Long(Field(f, 5)), Long(Field(f, 6))));
@@ -77,6 +91,10 @@ public static class FactsParser
 
         return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups);
     }
+
+    /// <summary>Files come as three records (sum, meta, content): each fills in its part.</summary>
+    private static void File(Dictionary<string, FileFacts> files, string path, Func<FileFacts, FileFacts> update) =>
+        files[path] = update(files.GetValueOrDefault(path) ?? new FileFacts(path, true, null, null, null, null, null, 0));
 
     private static string Field(string[] fields, int index) =>
         index < fields.Length ? fields[index] : throw new FormatException($"fact record '{fields[0]}' has {fields.Length} fields, needs more than {index}");

@@ -43,21 +43,23 @@ public static class FactProbe
             read -r b < /proc/sys/kernel/random/boot_id; printf 'boot_id\t%s\n' "$b"
             read -r c < /proc/cmdline; printf 'cmdline\t%s\n' "$c"
             if [ -r /etc/os-release ]; then while IFS= read -r l; do printf 'os\t%s\n' "$l"; done < /etc/os-release; fi
-            for p in {{paths}}; do
-              if [ -f "$p" ]; then
-                printf 'file\t%s\t%s\t%s\t%s\n' "$p" "$(sha256sum "$p" | cut -c1-64)" "$(stat --printf '%a\t%U\t%G\t%Y' "$p")" "$(base64 -w0 "$p")"
-              else
-                printf 'file\t%s\t-\n' "$p"
-              fi
-            done
+            # Files: one sha256sum and one stat for all; content per file (small files).
+            for p in {{paths}}; do [ -f "$p" ] || printf 'file\t%s\t-\n' "$p"; done
+            set --; for p in {{paths}}; do [ -f "$p" ] && set -- "$@" "$p"; done
+            if [ $# -gt 0 ]; then
+              sha256sum "$@" | while read -r sum path; do printf 'sum\t%s\t%s\n' "$path" "$sum"; done
+              stat --printf 'meta\t%n\t%a\t%U\t%G\t%Y\n' "$@"
+              for p in "$@"; do printf 'content\t%s\t%s\n' "$p" "$(base64 -w0 "$p")"; done
+            fi
             for d in /sys/bus/pci/devices/*; do
               [ -e "$d/vendor" ] || continue
               read -r v < "$d/vendor"; read -r dv < "$d/device"; read -r cl < "$d/class"
               n=-1; [ -r "$d/numa_node" ] && read -r n < "$d/numa_node"
-              drv=-; [ -L "$d/driver" ] && { drv=$(readlink "$d/driver"); drv=${drv##*/}; }
-              grp=-; [ -L "$d/iommu_group" ] && { grp=$(readlink "$d/iommu_group"); grp=${grp##*/}; }
-              printf 'pci\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$v" "$dv" "$cl" "$drv" "$grp" "$n"
+              printf 'pci\t%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$v" "$dv" "$cl" "$n"
             done
+            # Drivers and IOMMU groups are symlinks: one ls for all of them.
+            LC_ALL=C ls -l /sys/bus/pci/devices/*/driver /sys/bus/pci/devices/*/iommu_group 2>/dev/null |
+              while read -r _ _ _ _ _ _ _ _ path _ target; do d=${path%/*}; printf 'pcilink\t%s\t%s\t%s\n' "${d##*/}" "${path##*/}" "${target##*/}"; done
             for nd in /sys/devices/system/node/node[0-9]*; do
               [ -d "$nd" ] || continue
               mem=0
@@ -79,9 +81,9 @@ public static class FactProbe
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
             for v in /dev/vfio/[0-9]*; do [ -e "$v" ] && printf 'dev_vfio\t%s\n' "${v##*/}"; done
             if command -v dpkg-query >/dev/null; then
-              for p in {{packageNames}}; do dpkg-query -W -f='${db:Status-Abbrev}' "$p" | grep -q '^ii' && printf 'pkg\t%s\n' "$p"; done
+              dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' {{packageNames}} | while read -r status name; do [ "$status" = ii ] && printf 'pkg\t%s\n' "$name"; done
             elif command -v rpm >/dev/null; then
-              for p in {{packageNames}}; do rpm -q "$p" >/dev/null && printf 'pkg\t%s\n' "$p"; done
+              rpm -q --qf 'pkg\t%{NAME}\n' {{packageNames}} | grep '^pkg'
             fi
             printf 'end\tok\n'
             """;

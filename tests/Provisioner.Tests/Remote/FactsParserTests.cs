@@ -6,10 +6,11 @@ public sealed class FactsParserTests
 {
     private const string Sample = "hostname\tgpu-01\nkernel\t6.1.0\nboot_id\tb-1\ncmdline\tBOOT_IMAGE=/vmlinuz intel_iommu=on\n"
         + "os\tID=\"rocky\"\nos\tVERSION_ID=\"9.4\"\n"
-        + "file\t/etc/modprobe.d/vfio.conf\t" + "ab" + "\t644\troot\troot\t1700000000\tb3B0aW9ucyB2ZmlvLXBjaQo=\n"
+        + "sum\t/etc/modprobe.d/vfio.conf\tab\nmeta\t/etc/modprobe.d/vfio.conf\t644\troot\troot\t1700000000\ncontent\t/etc/modprobe.d/vfio.conf\tb3B0aW9ucyB2ZmlvLXBjaQo=\n"
         + "file\t/etc/dracut.conf.d/vfio.conf\t-\n"
-        + "pci\t0000:65:00.0\t0x10de\t0x2231\t0x030000\tvfio-pci\t40\t0\n"
-        + "pci\t0000:17:00.0\t0x8086\t0x10fb\t0x020000\t-\t-\t-1\n"
+        + "pci\t0000:65:00.0\t0x10de\t0x2231\t0x030000\t0\n"
+        + "pci\t0000:17:00.0\t0x8086\t0x10fb\t0x020000\t-1\n"
+        + "pcilink\t0000:65:00.0\tdriver\tvfio-pci\npcilink\t0000:65:00.0\tiommu_group\t40\n"
         + "node\t0\t134217728\t0\t0\t48\t48\nmodule\tvfio_pci\nboot\tgrubby\tro intel_iommu=on\ninitramfs\t/boot/initramfs-6.1.0.img\t1700000001\ndev_vfio\t40\nend\tok\n";
 
     [Fact]
