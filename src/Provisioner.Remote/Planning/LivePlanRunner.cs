@@ -56,7 +56,7 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
         }
         catch (RemoteException e)
         {
-            return (null, new HostFailure(host.Name, e.Message[(host.Name.Length + 2)..], e.Hint));
+            return (null, new HostFailure(host.Name, e.Detail, e.Hint));
         }
     }
 

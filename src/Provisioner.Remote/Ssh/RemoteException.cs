@@ -10,10 +10,14 @@ public sealed class RemoteException : Exception
         : base($"{host}: {message}", inner)
     {
         Host = host;
+        Detail = message;
         Hint = hint;
     }
 
     public string Host { get; }
+
+    /// <summary>What went wrong, without the host name in front.</summary>
+    public string Detail { get; }
 
     public string Hint { get; }
 }
