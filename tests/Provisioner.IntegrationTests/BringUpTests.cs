@@ -13,7 +13,8 @@ namespace Provisioner.IntegrationTests;
 /// <summary>
 /// The apply primitives composed, on a bare lab host: plan from facts, write what changed, run
 /// the triggers, reboot (proven by boot_id), verify from fresh facts; then a second plan is empty.
-/// (Packages and services are left to the apply command: lab hosts run no systemd.)
+/// (The lab base carries the packages a prepared host has; services are left to the apply command:
+/// lab hosts run no systemd.)
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class BringUpTests(Lab lab)
@@ -43,6 +44,7 @@ public sealed class BringUpTests(Lab lab)
         var connection = await SshConnection.ConnectAsync(Lab.Target("h7"), Timeout, CancellationToken.None);
         var plan = LivePlanner.PlanHost(desired, await Probe(connection, desired));
         Assert.False(plan.Blocked);
+        Assert.DoesNotContain(plan.Changes, c => c.Type == "packages");
         Assert.NotEmpty(Verifier.Verify(desired, await Probe(connection, desired)));
 
         var run = RunIds.New(TimeProvider.System.GetUtcNow());
@@ -60,7 +62,8 @@ public sealed class BringUpTests(Lab lab)
         var second = LivePlanner.PlanHost(desired, after);
         Assert.Empty(second.TriggerKinds);
         Assert.Null(second.RebootReason);
-        Assert.All(second.Changes, c => Assert.True(c.Action == ChangeAction.NoOp || c.Type == "packages", $"{c.Type} {c.Id}: {c.Reason}"));
+        Assert.False(second.HasChanges, string.Join("\n", second.Changes.Where(c => c.Action != ChangeAction.NoOp).Select(c => $"{c.Type} {c.Id}: {c.Reason}")));
+        Assert.Empty(second.Findings);
         Assert.Equal(["update-grub /boot/grub/grub.cfg", "update-initramfs -u -k all"], Lab.Ssh("h7", "cat /var/lib/lab/markers.log").Stdout.TrimEnd('\n').Split('\n'));
         connection.Dispose();
     }

@@ -19,8 +19,11 @@ address() { echo "127.0.2.${1#h}"; }
 running() { [ -f "$1/supervisor.pid" ] && kill -0 "$(cat "$1/supervisor.pid")" 2>/dev/null; }
 answers() { (exec 3<>"/dev/tcp/$1/22") 2>/dev/null; }
 
+# Bump when the base changes, so existing lab bases are brought up to date.
+BASE_VERSION=2
+
 cmd_base() {
-  if [ -f "$BASE/.lab-base-ready" ]; then return 0; fi
+  if [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ]; then return 0; fi
   command -v debootstrap >/dev/null || { echo "lab: debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
   mkdir -p "$LAB_ROOT"
   if [ ! -x "$BASE/usr/sbin/sshd" ]; then
@@ -41,10 +44,17 @@ MaxStartups 200:30:400
 MaxSessions 64
 LogLevel VERBOSE
 CONF
+  # The virtualisation stack a prepared Debian host has (what 'provision' installs there), from
+  # Debian's mirror inside the base: shared by every host through the overlay. systemd comes as
+  # a dependency but never runs (lab hosts boot sshd as PID 1).
+  mount -t proc proc "$BASE/proc"
+  chroot "$BASE" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave && apt-get clean' || { umount "$BASE/proc"; exit 1; }
+  umount "$BASE/proc"
   # A fresh GPU server: IOMMU not on the command line yet.
   printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' > "$BASE/etc/default/grub"
   mkdir -p "$BASE/etc/default/grub.d" "$BASE/boot/grub" "$BASE/etc/initramfs-tools/hooks" "$BASE/etc/dracut.conf.d"
-  touch "$BASE/.lab-base-ready"
+  touch "$BASE/.lab-base-ready-v$BASE_VERSION"
 }
 
 keys_for() {
@@ -64,7 +74,7 @@ keys_for() {
 cmd_up() {
   local count=${1:?usage: lab.sh up N [PROFILE]} profile=${2:-a5000x4}
   [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles" >&2; exit 1; }
-  [ -f "$BASE/.lab-base-ready" ] || { echo "lab: no base rootfs: run 'lab.sh base' first" >&2; exit 1; }
+  [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ] || { echo "lab: no current base rootfs: run 'lab.sh base' first" >&2; exit 1; }
   for n in $(seq 1 "$count"); do
     local host="h$n" dir="$LAB_ROOT/hosts/h$n"
     keys_for "$host"
