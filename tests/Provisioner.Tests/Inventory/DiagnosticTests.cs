@@ -1,6 +1,5 @@
 using Provisioner.Core.Diagnostics;
 using Provisioner.Core.Inventory.Loading;
-using Provisioner.Core.Pipeline;
 using Provisioner.Tests.Support;
 
 namespace Provisioner.Tests.Inventory;
@@ -35,30 +34,28 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void Pipeline_TemplateWithUnknownVariable_ReportsPrv040AtTheTemplateLine()
+    public async Task Validate_TemplateWithUnknownVariable_ReportsPrv040AtTheTemplateLine()
     {
         using var dir = new TempDirectory();
         var path = ExampleWithOverride(dir, "host/blacklist-nouveau.conf.sbn", "# ok line\nblacklist {{ host.driver_to_block }}\n");
 
-        var result = InventoryPipeline.Run(path, Repo.Templates);
+        var result = await CliRunner.RunAsync("validate", path);
 
-        var error = Assert.Single(result.Diagnostics, d => d.IsError);
-        Assert.Equal("PRV040", error.Code);
-        Assert.EndsWith("overrides/host/blacklist-nouveau.conf.sbn", error.Location!.File, StringComparison.Ordinal);
-        Assert.Equal(2, error.Location.Line);
-        Assert.False(result.Succeeded);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(Path.Combine(dir.Path, "overrides/host/blacklist-nouveau.conf.sbn") + ":2:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("error PRV040", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 error(s)", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Pipeline_TemplateOverride_ReplacesTheBuiltInTemplate()
+    public void Render_TemplateOverride_ReplacesTheBuiltInTemplate()
     {
         using var dir = new TempDirectory();
         var path = ExampleWithOverride(dir, "host/blacklist-nouveau.conf.sbn", "blacklist nouveau # site policy for {{ host.name }}\n");
 
-        var result = InventoryPipeline.Run(path, Repo.Templates);
+        var hosts = Rendered.Hosts(path);
 
-        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-        var file = Assert.Single(result.Hosts[0].Files, f => f.Path == "/etc/modprobe.d/blacklist-nouveau.conf");
+        var file = Assert.Single(hosts[0].Files, f => f.Path == "/etc/modprobe.d/blacklist-nouveau.conf");
         Assert.Equal("blacklist nouveau # site policy for hk-gpu-01\n", file.Content);
     }
 
