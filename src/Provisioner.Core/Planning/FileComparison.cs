@@ -37,10 +37,13 @@ public static class FileComparison
 
         var reason = string.Join("; ", (contentChanged ? ["content differs"] : Array.Empty<string>()).Concat(metadata)) + " (" + what + ")";
         var diff = contentChanged && !file.Sensitive
-            ? Unidiff.Generate(current.Content ?? "", file.Content, file.Path + " (on host)", file.Path + " (desired)", false, false)
+            ? Unidiff.Generate(WithoutFinalNewline(current.Content ?? ""), WithoutFinalNewline(file.Content), file.Path + " (on host)", file.Path + " (desired)", false, false)
             : null;
         return new(ChangeAction.Update, "file", file.Path, reason, diff, file.Sensitive);
     }
+
+    // Files end with a newline; left in, the differ sees one more (empty) line on each side.
+    private static string WithoutFinalNewline(string text) => text.EndsWith('\n') ? text[..^1] : text;
 
     public static string Sha256(string content) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));

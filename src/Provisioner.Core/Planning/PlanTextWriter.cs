@@ -25,9 +25,11 @@ public static class PlanTextWriter
                 }
                 else if (showContent && change.Content is not null)
                 {
+                    // A created file is all new lines; an updated one carries a unified diff already marked.
+                    var prefix = change.Action == ChangeAction.Update ? "      " : "      + ";
                     foreach (var line in change.Content.TrimEnd('\n').Split('\n'))
                     {
-                        output.WriteLine("      + " + line);
+                        output.WriteLine(prefix + line);
                     }
                 }
             }

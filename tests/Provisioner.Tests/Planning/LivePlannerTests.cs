@@ -79,6 +79,22 @@ public sealed class LivePlannerTests
     }
 
     [Fact]
+    public void PlanText_UpdatedFileWithDiff_PrintsTheUnifiedDiffAsIs()
+    {
+        var facts = Converged(Debian);
+        var vfio = facts.Files["/etc/modprobe.d/vfio.conf"];
+        facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { ["/etc/modprobe.d/vfio.conf"] = vfio with { Content = "options vfio-pci ids=10de:2231\n", Sha256 = "x" } } };
+        var plan = new Plan(Plan.CurrentFormatVersion, "lab.yaml", false, [LivePlanner.PlanHost(Debian, facts)], []);
+        using var text = new StringWriter();
+
+        PlanTextWriter.Write(plan, text, showContent: true);
+
+        var output = text.ToString();
+        Assert.Contains("\n      --- /etc/modprobe.d/vfio.conf (on host)\n      +++ /etc/modprobe.d/vfio.conf (desired)\n      @@ -1,1 +1,8 @@\n      -options vfio-pci ids=10de:2231\n      +# Managed by Provisioner", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("+ -options", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PlanHost_ModeOnlyDiffers_IsAnUpdateWithoutDiff()
     {
         var facts = Converged(Debian);
