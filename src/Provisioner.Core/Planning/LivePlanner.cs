@@ -69,8 +69,8 @@ public static class LivePlanner
         }
 
         return new HostPlan(desired.Host.Name, Name(desired.Os), changes,
-            [.. triggers.Order().Select(t => Planner.Describe(t, desired.Os))],
-            reboot.Count == 0 ? null : string.Join("; ", reboot), notes, findings, [.. triggers.Order()]);
+            [.. TriggerCommands.InRunOrder(triggers).Select(t => Planner.Describe(t, desired.Os))],
+            reboot.Count == 0 ? null : string.Join("; ", reboot), notes, findings, [.. TriggerCommands.InRunOrder(triggers)]);
     }
 
     /// <summary>What the next boot's command line will be: the boot config if we can read it, else the running one.</summary>

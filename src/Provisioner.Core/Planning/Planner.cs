@@ -19,11 +19,11 @@ public static class Planner
     /// </summary>
     public static HostPlan PlanHostOffline(HostDesiredState desired, bool withContent = true)
     {
-        var plan = PlanHostOffline(desired);
+        var plan = BuildOfflinePlan(desired);
         return withContent ? plan : plan with { Changes = [.. plan.Changes.Select(c => c with { Content = null })] };
     }
 
-    private static HostPlan PlanHostOffline(HostDesiredState desired)
+    private static HostPlan BuildOfflinePlan(HostDesiredState desired)
     {
         var changes = new List<PlannedChange>
         {
@@ -53,7 +53,7 @@ public static class Planner
             changes.Add(new(ChangeAction.Create, "domain", vm.Vm.Name, DescribeVm(vm), vm.Domain.Xml, false));
         }
 
-        var kinds = desired.Files.SelectMany(f => f.Triggers).Distinct().Order().ToList();
+        var kinds = TriggerCommands.InRunOrder(desired.Files.SelectMany(f => f.Triggers)).ToList();
         var triggers = kinds.Select(t => Describe(t, desired.Os)).ToList();
         var reboot = triggers.Count > 0 || missing.Count > 0
             ? "new kernel arguments, a rebuilt initramfs and vfio-pci binding take effect only at boot"
@@ -66,13 +66,13 @@ public static class Planner
         string.Create(CultureInfo.InvariantCulture,
             $"{vm.Vm.Vcpus} vCPU, {vm.Vm.Memory}{(vm.Vm.HugepageBacked ? " on hugepages" : "")}, GPU {string.Join(" + ", vm.Gpu.Functions.Select(f => f.Address))}, MAC {vm.Vm.Network.Mac}; define, start, autostart");
 
-    /// <summary>How a trigger reads in a plan, for the host's OS family.</summary>
+    /// <summary>How a trigger reads in a plan: what it does and the command apply will run for it.</summary>
     internal static string Describe(Trigger trigger, Inventory.Model.OsFamily os) => trigger switch
     {
-        Trigger.RebuildInitramfs => OsProfile.For(os).IsEl ? "rebuild initramfs (dracut -f)" : "rebuild initramfs (update-initramfs -u)",
-        Trigger.RegenerateGrub => "regenerate GRUB config (update-grub)",
-        Trigger.ApplyKernelArgs => "apply kernel arguments (" + OsProfile.For(os).KernelArgsMethod + ")",
-        Trigger.ReloadSysctl => "reload sysctl (sysctl --system)",
+        Trigger.RebuildInitramfs => $"rebuild initramfs ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
+        Trigger.RegenerateGrub => $"regenerate GRUB config ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
+        Trigger.ApplyKernelArgs => $"apply kernel arguments ({OsProfile.For(os).KernelArgsMethod}: {TriggerCommands.Command(trigger, os, HostPaths.Default)})",
+        Trigger.ReloadSysctl => $"reload sysctl ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
         Trigger.Reboot => "network changes wait for the reboot",
         _ => trigger.ToString(),
     };

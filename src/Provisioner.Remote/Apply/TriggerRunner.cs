@@ -6,29 +6,14 @@ using Provisioner.Remote.Ssh;
 namespace Provisioner.Remote.Apply;
 
 /// <summary>
-/// Runs the triggers a host's changes made necessary, in one command, in a fixed order (kernel
-/// arguments and GRUB before the initramfs), stopping at the first failure.
+/// Runs the triggers a host's changes made necessary, in one command, in the order and with the
+/// commands of <see cref="TriggerCommands"/>, stopping at the first failure.
 /// </summary>
 public static class TriggerRunner
 {
-    public static string? Command(Trigger trigger, OsFamily os, HostPaths paths) => trigger switch
-    {
-        Trigger.ApplyKernelArgs => "bash " + paths.KernelArgsScript,
-        Trigger.RegenerateGrub => "update-grub",
-        // EL7's dracut (033) has no --regenerate-all: rebuild the running kernel's image there.
-        Trigger.RebuildInitramfs => os switch
-        {
-            OsFamily.El7 => "dracut -f",
-            OsFamily.El8 or OsFamily.El9 => "dracut -f --regenerate-all",
-            _ => "update-initramfs -u -k all",
-        },
-        Trigger.ReloadSysctl => "sysctl --system",
-        _ => null, // Reboot is the orchestrator's, not a command
-    };
-
     public static async Task<IReadOnlyList<string>> RunAsync(SshConnection connection, IEnumerable<Trigger> triggers, OsFamily os, HostPaths paths, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var ordered = triggers.Distinct().OrderBy(Rank).Select(t => (Trigger: t, Command: Command(t, os, paths))).Where(t => t.Command is not null).ToList();
+        var ordered = TriggerCommands.InRunOrder(triggers).Select(t => (Trigger: t, Command: TriggerCommands.Command(t, os, paths))).Where(t => t.Command is not null).ToList();
         if (ordered.Count == 0)
         {
             return [];
@@ -51,13 +36,4 @@ public static class TriggerRunner
 
         return ran;
     }
-
-    private static int Rank(Trigger trigger) => trigger switch
-    {
-        Trigger.ApplyKernelArgs => 0,
-        Trigger.RegenerateGrub => 1,
-        Trigger.RebuildInitramfs => 2,
-        Trigger.ReloadSysctl => 3,
-        _ => 4,
-    };
 }

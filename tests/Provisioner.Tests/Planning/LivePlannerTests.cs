@@ -54,7 +54,7 @@ public sealed class LivePlannerTests
         Assert.All(plan.Changes.Where(c => c.Type == "file"), c => Assert.Equal(ChangeAction.Create, c.Action));
         var args = Assert.Single(plan.Changes, c => c.Type == "kernel-args");
         Assert.Equal("+amd_iommu=on +iommu=pt", args.Id);
-        Assert.Contains("rebuild initramfs (update-initramfs -u)", plan.Triggers);
+        Assert.Contains("rebuild initramfs (update-initramfs -u -k all)", plan.Triggers);
         Assert.Contains("regenerate GRUB config (update-grub)", plan.Triggers);
         Assert.Contains("new kernel arguments", plan.RebootReason, StringComparison.Ordinal);
         Assert.Contains("rebuilt initramfs", plan.RebootReason, StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class LivePlannerTests
         Assert.Equal(ChangeAction.Update, change.Action);
         Assert.Contains("-options vfio-pci ids=10de:2231 disable_vga=1", change.Content, StringComparison.Ordinal);
         Assert.Contains("+options vfio-pci ids=10de:1aef,10de:2231 disable_vga=1", change.Content, StringComparison.Ordinal);
-        Assert.Equal(["rebuild initramfs (update-initramfs -u)"], plan.Triggers);
+        Assert.Equal(["rebuild initramfs (update-initramfs -u -k all)"], plan.Triggers);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class LivePlannerTests
 
         var plan = LivePlanner.PlanHost(Debian, facts);
 
-        Assert.Equal(["rebuild initramfs (update-initramfs -u)"], plan.Triggers);
+        Assert.Equal(["rebuild initramfs (update-initramfs -u -k all)"], plan.Triggers);
         Assert.Contains(plan.Notes, n => n.Contains("initramfs is older than /etc/modprobe.d/vfio.conf", StringComparison.Ordinal));
         Assert.Contains("rebuilt initramfs", plan.RebootReason, StringComparison.Ordinal);
     }
