@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Cli.Commands;
 
@@ -8,5 +8,5 @@ internal static class HostGlob
     public static bool Matches(string? patterns, string host) =>
         string.IsNullOrWhiteSpace(patterns)
         || patterns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Any(p => Regex.IsMatch(host, "^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant));
+            .Any(p => Glob.ToRegex(p).IsMatch(host));
 }

@@ -17,7 +17,7 @@ public static class FileBatch
 
     public static async Task<IReadOnlyList<string>> WriteAsync(Ssh.SshConnection connection, IReadOnlyList<ManagedFile> files, string runId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var result = await connection.RunAsync("sh -s", Script(files, runId), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(Script(files, runId), sudo: false, timeout, cancellationToken).ConfigureAwait(false);
         var written = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("written\t", StringComparison.Ordinal)).Select(l => l[8..]).ToList();
         if (!result.Succeeded)
         {

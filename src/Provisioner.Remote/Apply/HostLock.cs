@@ -23,7 +23,7 @@ public static class HostLock
             cat {Directory}/owner 2>/dev/null
             exit 3
             """;
-        var result = await connection.RunAsync("sh -c " + ShellQuote.Quote(script), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(script, sudo: false, timeout, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 3)
         {
             throw new RemoteException(connection.Target.Name, "another apply holds the host lock: " + result.Stdout.Trim(),
@@ -40,6 +40,6 @@ public static class HostLock
     {
         // Only our own lock is removed.
         var script = $"read -r held rest < {Directory}/owner 2>/dev/null && [ \"$held\" = {ShellQuote.Quote(runId)} ] && rm -rf {Directory}; exit 0";
-        await connection.RunAsync("sh -c " + ShellQuote.Quote(script), timeout, cancellationToken).ConfigureAwait(false);
+        await connection.RunScriptAsync(script, sudo: false, timeout, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -25,7 +25,7 @@ public static class TriggerRunner
             script.Append(command).Append(" >/dev/null\nprintf 'ran\\t%s\\n' ").Append(trigger).Append('\n');
         }
 
-        var result = await connection.RunAsync("sh -s", script.ToString(), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(script.ToString(), sudo: false, timeout, cancellationToken).ConfigureAwait(false);
         var ran = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("ran\t", StringComparison.Ordinal)).Select(l => l[4..]).ToList();
         if (!result.Succeeded)
         {

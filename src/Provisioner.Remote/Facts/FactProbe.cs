@@ -17,9 +17,7 @@ public static class FactProbe
     public static async Task<HostFacts> ProbeAsync(SshConnection connection, IEnumerable<string> managedPaths, IEnumerable<string> packages,
         bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var script = Script(managedPaths, packages);
-        var command = (sudo ? "sudo -n " : "") + "sh -c " + ShellQuote.Quote(script);
-        var result = await connection.RunAsync(command, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(Script(managedPaths, packages), sudo, timeout, cancellationToken).ConfigureAwait(false);
         try
         {
             return FactsParser.Parse(result.Stdout);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Provisioner.Remote.Ssh;
 
@@ -106,7 +105,7 @@ public sealed class KnownHostsFile(string path)
             foreach (var pattern in Patterns.Split(','))
             {
                 var negated = pattern.StartsWith('!');
-                if (Glob(negated ? pattern[1..] : pattern).IsMatch(name))
+                if (Core.Text.Glob.ToRegex(negated ? pattern[1..] : pattern, ignoreCase: true).IsMatch(name))
                 {
                     if (negated)
                     {
@@ -140,9 +139,5 @@ public sealed class KnownHostsFile(string path)
                 return false;
             }
         }
-
-        private static Regex Glob(string pattern) =>
-            new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-                RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     }
 }

@@ -99,6 +99,10 @@ public sealed class SshConnection : IDisposable
         return new CommandResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
     }
 
+    /// <summary>Runs a POSIX sh script fed on stdin ('sh -s'): no quoting into argv, no ARG_MAX limit.</summary>
+    public Task<CommandResult> RunScriptAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(sudo ? "sudo -n sh -s" : "sh -s", script, timeout, cancellationToken);
+
     public void Dispose() => _client.Dispose();
 
     private static RemoteException? Verify(SshTarget target, KnownHostsFile knownHosts, HostKeyEventArgs e)

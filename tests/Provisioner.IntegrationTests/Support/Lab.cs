@@ -43,15 +43,19 @@ public sealed class Lab : IDisposable
 
     public static string KnownHosts => Path.Combine(Root, "known_hosts");
 
-    /// <summary>Runs a shell command on a lab host as root; fails the test if ssh itself fails.</summary>
+    /// <summary>The OpenSSH client options every lab connection uses: the admin key, strict host key checking.</summary>
+    private static string[] SshOptions(string? knownHosts) =>
+    [
+        "-i", Path.Combine(Root, "keys", "admin_ed25519"),
+        "-o", "UserKnownHostsFile=" + (knownHosts ?? KnownHosts),
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes",
+        "-o", "ConnectTimeout=10",
+    ];
+
+    /// <summary>Runs a shell command on a lab host as root (the real OpenSSH client).</summary>
     public static ExternalTool.Result Ssh(string host, string command, string? knownHosts = null) =>
-        ExternalTool.Run("ssh",
-            "-i", Path.Combine(Root, "keys", "admin_ed25519"),
-            "-o", "UserKnownHostsFile=" + (knownHosts ?? KnownHosts),
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=10",
-            "root@" + Address(host), command);
+        ExternalTool.Run("ssh", [.. SshOptions(knownHosts), "root@" + Address(host), command]);
 
     /// <summary>Reboots a host the way a user would (reboot over SSH) and waits for a new boot_id.</summary>
     public static string Reboot(string host)
@@ -87,7 +91,7 @@ public sealed class Lab : IDisposable
     /// <summary>Copies a local directory tree onto a host's / (tar over the SSH connection).</summary>
     public static void Push(string host, string localRoot)
     {
-        var ssh = $"ssh -i {Path.Combine(Root, "keys", "admin_ed25519")} -o UserKnownHostsFile={KnownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes root@{Address(host)}";
+        var ssh = "ssh " + string.Join(' ', SshOptions(null).Select(Core.Shell.ShellQuote.Quote)) + " root@" + Address(host);
         var result = ExternalTool.Run("bash", "-c", $"set -o pipefail; tar -C '{localRoot}' -cf - . | {ssh} 'tar -C / --no-same-owner -xf -'");
         Assert.True(result.ExitCode == 0, "push failed: " + result);
     }
