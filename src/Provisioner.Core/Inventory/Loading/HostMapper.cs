@@ -63,25 +63,13 @@ public sealed class HostMapper(ValueReader read)
     }
 
     private SshSettings MapSsh(SshDto? ssh) => new(
-        User: ssh?.User is null ? "root" : CheckedUser(ssh.User),
+        User: read.UserName(ssh?.User, "ssh.user") ?? "root",
         Port: read.Int(ssh?.Port, "ssh.port", 22, 1, 65535),
         IdentityFile: read.LocalPath(ssh?.IdentityFile, "ssh.identity_file"),
         KnownHosts: read.LocalPath(ssh?.KnownHosts, "ssh.known_hosts") ?? "~/.ssh/known_hosts",
         HostKeyPolicy: read.Choice(ssh?.HostKeyPolicy, "ssh.host_key_policy", Allowed.For<SshDto>(nameof(SshDto.HostKeyPolicy)), "strict") == "strict"
             ? HostKeyPolicy.Strict
             : HostKeyPolicy.AcceptNew);
-
-    private string CheckedUser(Yaml.YamlScalar user)
-    {
-        if (!SafeText.IsUserName(user.Value))
-        {
-            read.Report(DiagnosticCodes.UnsafeName, user, $"'ssh.user' '{user.Value}' is not a valid login name",
-                "use lower-case letters, digits, '_' and '-'");
-        }
-
-        return user.Value;
-    }
-
     private List<Gpu> MapGpus(string hostName, OsFamily os, string bridge, ByteSize pageSize, HostDto dto)
     {
         var gpus = new List<Gpu>();

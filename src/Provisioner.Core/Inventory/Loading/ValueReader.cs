@@ -126,6 +126,18 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar.Value;
     }
 
+    /// <summary>A login name as useradd accepts it (the SSH user, VM users). The text is kept even when bad, so mapping goes on.</summary>
+    public string? UserName(YamlScalar? scalar, string key)
+    {
+        if (scalar is not null && !SafeText.IsUserName(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid login name",
+                "use lower-case letters, digits, '_' and '-', starting with a letter or '_' (at most 32)");
+        }
+
+        return scalar?.Value;
+    }
+
     public string? InterfaceName(YamlScalar? scalar, string key)
     {
         if (scalar is null)

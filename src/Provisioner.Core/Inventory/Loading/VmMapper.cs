@@ -98,11 +98,7 @@ public sealed class VmMapper(ValueReader read)
         foreach (var user in users)
         {
             Require(user.Name, user, "vm.users[].name");
-            if (user.Name is not null && !Values.SafeText.IsUserName(user.Name.Value))
-            {
-                read.Report(DiagnosticCodes.UnsafeName, user.Name, $"'{user.Name.Value}' is not a valid login name",
-                    "use lower-case letters, digits, '_' and '-', starting with a letter or '_'");
-            }
+            var name = read.UserName(user.Name, "vm.users[].name");
 
             var keys = (user.SshAuthorizedKeys ?? []).Select(k => read.SshKey(k, "ssh_authorized_keys")).OfType<string>().ToList();
             if (user.SshAuthorizedKeys is null || user.SshAuthorizedKeys.Count == 0)
@@ -111,7 +107,7 @@ public sealed class VmMapper(ValueReader read)
                     "logins are key-only: add at least one public key, or remove the user");
             }
 
-            result.Add(new VmUser(user.Name?.Value ?? "", keys, read.Bool(user.Sudo, "sudo", false)));
+            result.Add(new VmUser(name ?? "", keys, read.Bool(user.Sudo, "sudo", false)));
         }
 
         return result;
