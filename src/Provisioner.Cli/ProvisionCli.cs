@@ -9,14 +9,19 @@ namespace Provisioner.Cli;
 /// </summary>
 public static class ProvisionCli
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
+        RunAsync(args, new CliIo(stdout, stderr), cancellationToken);
+
+    /// <summary>With a full <see cref="CliIo"/>: stdin for apply's confirmation, the clock.</summary>
+    public static async Task<int> RunAsync(string[] args, CliIo io, CancellationToken cancellationToken)
     {
-        var io = new CliIo(stdout, stderr);
+        var (stdout, stderr) = (io.Out, io.Error);
         var root = new RootCommand("Provisioner: turn bare GPU servers into fleets of Blender render-worker VMs.")
         {
             ValidateCommand.Create(io),
             RenderCommand.Create(io),
             PlanCommand.Create(io),
+            ApplyCommand.Create(io),
             SchemaCommand.Create(io),
         };
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
@@ -24,5 +29,19 @@ public static class ProvisionCli
     }
 }
 
-/// <summary>Where a command writes: stdout for results (kept clean for --json), stderr for diagnostics and progress.</summary>
-public sealed record CliIo(TextWriter Out, TextWriter Error);
+/// <summary>
+/// Where a command writes: stdout for results (kept clean for --json), stderr for diagnostics and
+/// progress; <see cref="In"/> answers apply's confirmation (null: nobody can answer);
+/// <see cref="Time"/> is the only clock the commands use.
+/// </summary>
+public sealed record CliIo(TextWriter Out, TextWriter Error)
+{
+    public TextReader? In { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Colour and terminal width for stdout / stderr (Program sets them; tests and pipes get plain text).</summary>
+    public bool OutIsTerminal { get; init; }
+
+    public bool ErrorIsTerminal { get; init; }
+}

@@ -35,7 +35,7 @@ public sealed class BringUpTests(Lab lab)
     }
 
     private static Task<Core.Facts.HostFacts> Probe(SshConnection connection, HostDesiredState desired) =>
-        FactProbe.ProbeAsync(connection, desired.Files.Select(f => f.Path), desired.Packages, sudo: false, Timeout, CancellationToken.None);
+        FactProbe.ProbeAsync(connection, ProbeScope.For(desired), sudo: false, Timeout, CancellationToken.None);
 
     [Fact]
     public async Task BringUp_BareHost_VerifiesAfterOneRebootAndASecondPassChangesNothing()
@@ -48,14 +48,14 @@ public sealed class BringUpTests(Lab lab)
         Assert.NotEmpty(Verifier.Verify(desired, await Probe(connection, desired)));
 
         var run = RunIds.New(TimeProvider.System.GetUtcNow());
-        await HostLock.AcquireAsync(connection, run, "test", TimeProvider.System.GetUtcNow(), Timeout, CancellationToken.None);
+        await HostLock.AcquireAsync(connection, run, "test", sudo: false, Timeout, CancellationToken.None);
         var changed = desired.Files.Where(f => plan.Changes.Any(c => c.Type == "file" && c.Id == f.Path && c.Action != ChangeAction.NoOp)).ToList();
-        await FileBatch.WriteAsync(connection, changed, run, Timeout, CancellationToken.None);
-        var ran = await TriggerRunner.RunAsync(connection, plan.TriggerKinds, desired.Os, HostPaths.Default, Timeout, CancellationToken.None);
+        await FileBatch.WriteAsync(connection, changed, run, sudo: false, Timeout, CancellationToken.None);
+        var ran = await TriggerRunner.RunAsync(connection, plan.TriggerKinds, desired.Os, HostPaths.Default, sudo: false, Timeout, CancellationToken.None);
         connection = await new RebootOrchestrator(TimeProvider.System, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10))
-            .RebootAsync(connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+            .RebootAsync(connection, sudo: false, TimeSpan.FromSeconds(60), CancellationToken.None);
         var after = await Probe(connection, desired);
-        await HostLock.ReleaseAsync(connection, run, Timeout, CancellationToken.None);
+        await HostLock.ReleaseAsync(connection, run, sudo: false, Timeout, CancellationToken.None);
 
         Assert.Equal(["RegenerateGrub", "RebuildInitramfs"], ran);
         Assert.Empty(Verifier.Verify(desired, after));
@@ -77,7 +77,7 @@ public sealed class BringUpTests(Lab lab)
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<RemoteException>(() => new RebootOrchestrator(TimeProvider.System, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5))
-            .RebootAsync(connection, TimeSpan.FromSeconds(4), CancellationToken.None));
+            .RebootAsync(connection, sudo: false, TimeSpan.FromSeconds(4), CancellationToken.None));
 
         Assert.Contains("did not come back from its reboot within 4 s", error.Message, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed.TotalSeconds, 3.5, 20);

@@ -17,7 +17,7 @@ public sealed class FactProbeTests(Lab lab)
         using var connection = await SshConnection.ConnectAsync(Lab.Target("h5"), Timeout, CancellationToken.None);
         var bootId = (await connection.RunAsync("cat /proc/sys/kernel/random/boot_id", Timeout, CancellationToken.None)).Stdout.Trim();
 
-        var facts = await FactProbe.ProbeAsync(connection, ["/etc/default/grub", "/etc/modprobe.d/vfio.conf"], ["openssh-server", "qemu-system-x86", "no-such-package"], sudo: false, Timeout, CancellationToken.None);
+        var facts = await FactProbe.ProbeAsync(connection, new ProbeScope(["/etc/default/grub", "/etc/modprobe.d/vfio.conf"], ["openssh-server", "qemu-system-x86", "no-such-package"], ["libvirtd", "no-such-service"]), sudo: false, Timeout, CancellationToken.None);
 
         Assert.Equal("h5", facts.Hostname);
         Assert.Equal("debian", facts.OsId);

@@ -54,6 +54,9 @@ for pair in reboot:/usr/sbin/reboot shutdown:/usr/sbin/shutdown systemctl:/usr/b
   install -D -m 755 "$stubs/${pair%%:*}" "$root${pair#*:}"
 done
 touch "$state/markers.log"
+# systemd would start the enabled units at boot: the systemctl stub reads them as active.
+mkdir -p "$root/run/lab/units"
+for link in "$root"/etc/systemd/system/*.wants/*.service; do [ -L "$link" ] && : > "$root/run/lab/units/${link##*/}"; done
 
 # The hardware: a fake sysfs from the host's profile, devices bound as this boot's kernel would.
 mount -t tmpfs -o mode=755 tmpfs "$root/sys"

@@ -5,6 +5,8 @@
 #                          hardware PROFILE (profiles/*.json, default a5000x4)
 #   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
 #   lab.sh status          one line per host: name, address, pid, boot_id
+#   lab.sh cut HOST        drop every SSH connection to HOST mid-command (kill every process of
+#                          the host but its sshd listener); the host stays up, same boot
 #   lab.sh wipe            down + remove every host's disk (keys and base stay)
 # A host is sshd as PID 1 of its own PID/mount/UTS/IPC namespace, chrooted into an overlay of
 # the shared base; it never changes the real machine (read-only /proc/sys and /sys, no module
@@ -119,6 +121,20 @@ cmd_status() {
   done
 }
 
+cmd_cut() {
+  local dir=$LAB_ROOT/hosts/${1:?usage: lab.sh cut HOST}
+  running "$dir" || { echo "lab: $1 is not running" >&2; exit 1; }
+  local unshare init ns
+  unshare=$(pgrep -P "$(cat "$dir/supervisor.pid")" -x unshare) && init=$(pgrep -P "$unshare" | head -n1) \
+    || { echo "lab: cannot find $1's init process" >&2; exit 1; }
+  ns=$(readlink "/proc/$init/ns/pid")
+  for p in /proc/[0-9]*; do
+    local pid=${p#/proc/}
+    [ "$pid" != "$init" ] && [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && kill -KILL "$pid" 2>/dev/null
+  done
+  return 0
+}
+
 cmd_wipe() { cmd_down; sleep 0.5; rm -rf "$LAB_ROOT/hosts"; }
 
 case "${1:-}" in
@@ -127,5 +143,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   wipe) cmd_wipe ;;
-  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+  cut) cmd_cut "${2:-}" ;;
+  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

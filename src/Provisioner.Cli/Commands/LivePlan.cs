@@ -1,15 +1,40 @@
 using Provisioner.Cli.Output;
 using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Planning;
 using Provisioner.Remote.Planning;
 
 namespace Provisioner.Cli.Commands;
 
-/// <summary>The live side of `provision plan`: load, pick hosts (--limit), read facts over SSH, plan.</summary>
+/// <summary>
+/// The live side of `plan` and `apply`: load, pick hosts (--limit), connect, read facts over SSH,
+/// plan. `plan` closes the connections; `apply` keeps them (<see cref="OpenAsync"/>).
+/// </summary>
 internal static class LivePlan
 {
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
     public static async Task<Plan?> RunAsync(string path, string? limit, int parallel, CliIo io, CancellationToken cancellationToken)
+    {
+        var opened = await OpenAsync(path, limit, parallel, io, cancellationToken).ConfigureAwait(false);
+        if (opened is null)
+        {
+            return null;
+        }
+
+        foreach (var session in opened.Value.Sessions)
+        {
+            session.Dispose();
+        }
+
+        return opened.Value.Plan;
+    }
+
+    /// <summary>Plans the selected hosts and keeps their connections; null after a load or selection error (printed).</summary>
+    public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, CliIo io, CancellationToken cancellationToken,
+        Func<Host, bool>? alsoRequire = null)
     {
         var load = InventoryLoader.LoadFile(path);
         DiagnosticPrinter.Print(load.Diagnostics, io.Error);
@@ -18,16 +43,18 @@ internal static class LivePlan
             return null;
         }
 
-        var hosts = load.Inventory.Hosts.Where(h => HostGlob.Matches(limit, h.Name)).ToList();
+        var hosts = load.Inventory.Hosts.Where(h => HostGlob.Matches(limit, h.Name) && (alsoRequire?.Invoke(h) ?? true)).ToList();
         if (hosts.Count == 0)
         {
-            io.Error.WriteLine($"error: --limit '{limit}' matches no host in {path}");
+            io.Error.WriteLine(limit is null ? $"error: no host of {path} is selected" : $"error: --limit '{limit}' matches no host in {path}");
             return null;
         }
 
         using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
-        var home = Environment.GetEnvironmentVariable("HOME") ?? "/root";
-        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), home));
-        return await runner.PlanAsync(path, hosts, cancellationToken).ConfigureAwait(false);
+        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home));
+        return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Expands '~/' in the inventory's SSH paths.</summary>
+    public static string Home => Environment.GetEnvironmentVariable("HOME") ?? "/root";
 }

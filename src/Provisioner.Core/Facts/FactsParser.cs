@@ -22,6 +22,7 @@ public static class FactsParser
         var packages = new List<string>();
         string hostname = "", kernel = "", bootId = "", cmdline = "";
         var vfioGroups = new List<int>();
+        var services = new List<ServiceFacts>();
         var complete = false;
         foreach (var line in output.Split('\n'))
         {
@@ -78,6 +79,7 @@ public static class FactsParser
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
                 case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
                 case "pkg": packages.Add(Field(f, 1)); break;
+                case "svc": services.Add(new ServiceFacts(Field(f, 1), Field(f, 2), Field(f, 3))); break;
                 case "dev_vfio": vfioGroups.Add(int.Parse(Field(f, 1), CultureInfo.InvariantCulture)); break;
                 case "end": complete = Field(f, 1) == "ok"; break;
                 default: break; // newer probes may send more; ignoring keeps old planners working
@@ -89,7 +91,7 @@ public static class FactsParser
             throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
         }
 
-        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups);
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups) { Services = services };
     }
 
     /// <summary>Files come as three records (sum, meta, content): each fills in its part.</summary>

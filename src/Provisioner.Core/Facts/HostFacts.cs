@@ -32,6 +32,17 @@ public sealed record HostFacts(
     public PciDeviceFacts? Device(string bdf) => PciDevices.FirstOrDefault(d => d.Address == bdf);
 
     public IEnumerable<PciDeviceFacts> GroupMembers(int group) => PciDevices.Where(d => d.IommuGroup == group);
+
+    /// <summary>The services the probe was asked about (systemctl is-enabled / is-active).</summary>
+    public IReadOnlyList<ServiceFacts> Services { get; init; } = [];
+
+    public ServiceFacts? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
+}
+
+/// <summary>A systemd unit's state as systemctl reports it ("enabled"/"disabled"/..., "active"/"inactive"/...).</summary>
+public sealed record ServiceFacts(string Name, string Enabled, string Active)
+{
+    public bool Running => Enabled == "enabled" && Active == "active";
 }
 
 /// <summary>A managed path: missing, or its content (files are small), sha256, mode and owner.</summary>

@@ -25,8 +25,12 @@ public static class LivePlanner
         var missingPackages = desired.Packages.Where(p => !facts.InstalledPackages.Contains(p)).ToList();
         if (missingPackages.Count > 0)
         {
-            changes.Add(new(ChangeAction.Create, "packages", string.Join(' ', missingPackages), "install: virtualisation stack for the worker VMs", null, false));
+            changes.Add(new(ChangeAction.Create, "packages", string.Join(' ', missingPackages),
+                "virtualisation stack for the worker VMs: " + HostCommands.InstallPackages(desired.Os, missingPackages), null, false));
         }
+
+        // Services start after files and triggers (their configuration is in place by then).
+        var stopped = desired.Services.Where(s => facts.Service(s) is not { Running: true }).ToList();
 
         var fileChanges = desired.Files.Select(f => (File: f, Change: FileComparison.Compare(f, facts.Files.GetValueOrDefault(f.Path)))).ToList();
         changes.AddRange(fileChanges.Select(x => x.Change));
@@ -50,6 +54,13 @@ public static class LivePlanner
             changes.Add(new(ChangeAction.Update, "kernel-args", string.Join(' ', missing.Select(a => "+" + a).Concat(unwanted.Select(a => "-" + a))),
                 "for the next boot, via " + (os.IsEl ? "the kernel-args script (" + os.KernelArgsMethod + ")" : "the GRUB drop-in and update-grub"), null, false));
             triggers.Add(os.IsEl ? Trigger.ApplyKernelArgs : Trigger.RegenerateGrub);
+        }
+
+        if (stopped.Count > 0)
+        {
+            changes.Add(new(ChangeAction.Update, "service", string.Join(' ', stopped),
+                string.Join(", ", stopped.Select(s => $"{s} is {facts.Service(s)?.Enabled ?? "unknown"}/{facts.Service(s)?.Active ?? "unknown"}"))
+                + ": " + HostCommands.StartServices(stopped), null, false));
         }
 
         var reboot = RebootReasons(desired, facts, triggers, missing.Count + unwanted.Count > 0);

@@ -15,9 +15,9 @@ public static class FileBatch
 {
     public const string BackupRoot = "/var/lib/provision/backups";
 
-    public static async Task<IReadOnlyList<string>> WriteAsync(Ssh.SshConnection connection, IReadOnlyList<ManagedFile> files, string runId, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> WriteAsync(Ssh.SshConnection connection, IReadOnlyList<ManagedFile> files, string runId, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var result = await connection.RunScriptAsync(Script(files, runId), sudo: false, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(Script(files, runId), sudo, timeout, cancellationToken).ConfigureAwait(false);
         var written = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("written\t", StringComparison.Ordinal)).Select(l => l[8..]).ToList();
         if (!result.Succeeded)
         {

@@ -17,11 +17,11 @@ public sealed class RebootOrchestrator(TimeProvider time, TimeSpan pollInterval,
         "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null; then systemd-run --on-active=1 systemctl reboot >/dev/null; "
         + "else nohup sh -c 'sleep 1; reboot' >/dev/null 2>&1 & fi";
 
-    public async Task<SshConnection> RebootAsync(SshConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<SshConnection> RebootAsync(SshConnection connection, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var target = connection.Target;
         var before = (await connection.RunAsync(BootIdCommand, commandTimeout, cancellationToken).ConfigureAwait(false)).Stdout.Trim();
-        var sent = await connection.RunAsync(DetachedReboot, commandTimeout, cancellationToken).ConfigureAwait(false);
+        var sent = await connection.RunScriptAsync(DetachedReboot, sudo, commandTimeout, cancellationToken).ConfigureAwait(false);
         if (!sent.Succeeded)
         {
             throw new RemoteException(target.Name, $"the reboot command failed (exit {sent.ExitCode}): {sent.Stderr.Trim()}", "reboot the host by hand, then re-run apply");

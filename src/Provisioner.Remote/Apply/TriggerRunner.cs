@@ -11,7 +11,7 @@ namespace Provisioner.Remote.Apply;
 /// </summary>
 public static class TriggerRunner
 {
-    public static async Task<IReadOnlyList<string>> RunAsync(SshConnection connection, IEnumerable<Trigger> triggers, OsFamily os, HostPaths paths, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> RunAsync(SshConnection connection, IEnumerable<Trigger> triggers, OsFamily os, HostPaths paths, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var ordered = TriggerCommands.InRunOrder(triggers).Select(t => (Trigger: t, Command: TriggerCommands.Command(t, os, paths))).Where(t => t.Command is not null).ToList();
         if (ordered.Count == 0)
@@ -25,7 +25,7 @@ public static class TriggerRunner
             script.Append(command).Append(" >/dev/null\nprintf 'ran\\t%s\\n' ").Append(trigger).Append('\n');
         }
 
-        var result = await connection.RunScriptAsync(script.ToString(), sudo: false, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(script.ToString(), sudo, timeout, cancellationToken).ConfigureAwait(false);
         var ran = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("ran\t", StringComparison.Ordinal)).Select(l => l[4..]).ToList();
         if (!result.Succeeded)
         {

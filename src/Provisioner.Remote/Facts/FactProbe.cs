@@ -14,10 +14,9 @@ public static class FactProbe
     private static readonly string[] WatchedModules =
         ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel", "vfio", "vfio_pci", "vfio_iommu_type1", "kvm", "kvm_intel", "kvm_amd"];
 
-    public static async Task<HostFacts> ProbeAsync(SshConnection connection, IEnumerable<string> managedPaths, IEnumerable<string> packages,
-        bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<HostFacts> ProbeAsync(SshConnection connection, ProbeScope scope, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var result = await connection.RunScriptAsync(Script(managedPaths, packages), sudo, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(Script(scope), sudo, timeout, cancellationToken).ConfigureAwait(false);
         try
         {
             return FactsParser.Parse(result.Stdout);
@@ -29,10 +28,11 @@ public static class FactProbe
         }
     }
 
-    public static string Script(IEnumerable<string> managedPaths, IEnumerable<string> packages)
+    public static string Script(ProbeScope scope)
     {
-        var paths = string.Join(' ', managedPaths.Select(ShellQuote.Quote));
-        var packageNames = string.Join(' ', packages.Select(ShellQuote.Quote));
+        var paths = string.Join(' ', scope.Paths.Select(ShellQuote.Quote));
+        var packageNames = string.Join(' ', scope.Packages.Select(ShellQuote.Quote));
+        var services = string.Join(' ', scope.Services.Select(ShellQuote.Quote));
         var modules = string.Join(' ', WatchedModules);
         return $$"""
             exec 2>/dev/null
@@ -83,6 +83,7 @@ public static class FactProbe
             elif command -v rpm >/dev/null; then
               rpm -q --qf 'pkg\t%{NAME}\n' {{packageNames}} | grep '^pkg'
             fi
+            for s in {{services}}; do e=$(systemctl is-enabled "$s"); a=$(systemctl is-active "$s"); printf 'svc\t%s\t%s\t%s\n' "$s" "${e:-unknown}" "${a:-unknown}"; done
             printf 'end\tok\n'
             """;
     }

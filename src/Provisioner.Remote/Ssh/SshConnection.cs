@@ -16,10 +16,14 @@ public sealed class SshConnection : IDisposable
 
     public SshTarget Target => _target;
 
-    private SshConnection(SshClient client, SshTarget target)
+    /// <summary>The host key the host proved it holds, as "TYPE SHA256:..." (what a saved plan pins).</summary>
+    public string HostKey { get; }
+
+    private SshConnection(SshClient client, SshTarget target, string hostKey)
     {
         _client = client;
         _target = target;
+        HostKey = hostKey;
     }
 
     public static async Task<SshConnection> ConnectAsync(SshTarget target, TimeSpan connectTimeout, CancellationToken cancellationToken)
@@ -37,15 +41,17 @@ public sealed class SshConnection : IDisposable
         var client = new SshClient(connection) { KeepAliveInterval = TimeSpan.FromSeconds(5) };
         var knownHosts = new KnownHostsFile(target.KnownHostsFile);
         RemoteException? refused = null;
+        var hostKey = "";
         client.HostKeyReceived += (_, e) =>
         {
+            hostKey = e.HostKeyName + " SHA256:" + e.FingerPrintSHA256;
             refused = Verify(target, knownHosts, e);
             e.CanTrust = refused is null;
         };
         try
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            return new SshConnection(client, target);
+            return new SshConnection(client, target, hostKey);
         }
         catch (Exception e) when (e is SshException or System.Net.Sockets.SocketException or TimeoutException or ProxyException)
         {

@@ -1,0 +1,26 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Provisioner.Core.Planning;
+
+/// <summary>
+/// A hash of what a host plan would do (each change with its content, the triggers, the reboot),
+/// so `apply plan.json` can prove that planning again from the same facts gives the same plan:
+/// an inventory or template edited since the plan was saved changes it.
+/// </summary>
+public static class PlanDigest
+{
+    public static string Of(HostPlan plan)
+    {
+        var text = new StringBuilder();
+        foreach (var change in plan.Changes.Where(c => c.Action != ChangeAction.NoOp))
+        {
+            text.Append(change.Action).Append('\t').Append(change.Type).Append('\t').Append(change.Id).Append('\t')
+                .Append(change.Content is null ? "-" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(change.Content)))).Append('\n');
+        }
+
+        text.Append("triggers\t").AppendJoin(' ', plan.TriggerKinds).Append('\n');
+        text.Append("reboot\t").Append(plan.RebootReason is null ? "no" : "yes").Append('\n');
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
