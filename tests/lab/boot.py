@@ -108,6 +108,13 @@ def build_sysfs(root, profile, iommu, drivers):
             link(os.path.join(base, "iommu_group"), f"../../../kernel/iommu_groups/{group}")
             link(os.path.join(sys_root, "kernel/iommu_groups", group, "devices", bdf), f"../../../../devices/pci0000:00/{bdf}")
     os.makedirs(os.path.join(sys_root, "kernel/iommu_groups"), exist_ok=True)
+    # ACPI tables as the firmware publishes them: DMAR (Intel VT-d) or IVRS (AMD-Vi) only when
+    # the IOMMU is enabled in the firmware setup, whatever the kernel command line says.
+    tables = ["APIC", "FACP", "MCFG"]
+    if profile.get("iommu_in_firmware", True):
+        tables.append("IVRS" if profile.get("cpu_vendor") == "amd" else "DMAR")
+    for table in tables:
+        write(os.path.join(sys_root, "firmware/acpi/tables", table), table)
     for node, gib in enumerate(profile.get("memory_gib_per_node", [64])):
         node_dir = os.path.join(sys_root, "devices/system/node", f"node{node}")
         write(os.path.join(node_dir, "meminfo"), f"Node {node} MemTotal:       {gib * 1024 * 1024} kB\n")

@@ -56,6 +56,7 @@ public static class FactsFingerprint
         }
 
         Line("vfio", string.Join(' ', facts.VfioGroupDevices.Order()));
+        Line("firmware_iommu", facts.FirmwareIommu);
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 }

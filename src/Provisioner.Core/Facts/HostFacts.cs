@@ -36,6 +36,9 @@ public sealed record HostFacts(
     /// <summary>The services the probe was asked about (systemctl is-enabled / is-active).</summary>
     public IReadOnlyList<ServiceFacts> Services { get; init; } = [];
 
+    /// <summary>"DMAR" (Intel VT-d) or "IVRS" (AMD-Vi) when the firmware enables the IOMMU, "none" when it does not, null when unknown (no ACPI tables to read).</summary>
+    public string? FirmwareIommu { get; init; }
+
     public ServiceFacts? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
 

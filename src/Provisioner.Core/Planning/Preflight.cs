@@ -37,6 +37,11 @@ public static class Preflight
         {
             findings.AddRange(GroupFindings(desired, facts));
         }
+        else if (facts.FirmwareIommu == "none" && desired.Host.Gpus.Count > 0)
+        {
+            findings.Add(new(true, "the firmware has the IOMMU turned off (no DMAR or IVRS ACPI table): no kernel argument can enable it",
+                "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, then re-run; nothing was changed on this host"));
+        }
         else if (IommuRequested(desired, facts.Cmdline))
         {
             findings.Add(new(true, "the kernel booted with the IOMMU enabled on its command line but created no IOMMU groups",

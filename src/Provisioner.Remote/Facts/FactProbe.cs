@@ -77,6 +77,11 @@ public static class FactProbe
             if command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
             k=$(uname -r)
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
+            # The firmware publishes DMAR (VT-d) or IVRS (AMD-Vi) only with the IOMMU enabled in its setup.
+            if [ -d /sys/firmware/acpi/tables ]; then
+              t=none; [ -e /sys/firmware/acpi/tables/DMAR ] && t=DMAR; [ -e /sys/firmware/acpi/tables/IVRS ] && t=IVRS
+              printf 'firmware_iommu\t%s\n' "$t"
+            fi
             for v in /dev/vfio/[0-9]*; do [ -e "$v" ] && printf 'dev_vfio\t%s\n' "${v##*/}"; done
             if command -v dpkg-query >/dev/null; then
               dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' {{packageNames}} | while read -r status name; do [ "$status" = ii ] && printf 'pkg\t%s\n' "$name"; done

@@ -15,7 +15,8 @@ public sealed class Lab : IDisposable
     // Host -> hardware profile. Order matters: 'lab.sh up N PROFILE' gives PROFILE to new hosts only.
     // A test that changes a host owns it (xunit does not order tests): h1 the rendered bring-up,
     // h2 reboots, h3 and h4 their failure profiles; h5 stays as fresh as it started; h6 is for
-    // the apply primitives (locks, file batches, faults); h7 the composed bring-up.
+    // the apply primitives (locks, file batches, faults); h7 the composed bring-up; h8 and h9 a
+    // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans.
     public static readonly (string Host, string Profile)[] Hosts =
     [
         ("h1", "a5000x4"),
@@ -25,6 +26,10 @@ public sealed class Lab : IDisposable
         ("h5", "a5000x4"),
         ("h6", "a5000x4"),
         ("h7", "a5000x4"),
+        ("h8", "a5000x4"),
+        ("h9", "epyc-8gpu"),
+        ("h10", "a5000x4"),
+        ("h11", "a5000x4"),
     ];
 
     public Lab()
@@ -100,6 +105,16 @@ public sealed class Lab : IDisposable
     {
         var result = ExternalTool.Run(Script, args);
         Assert.True(result.ExitCode == 0, $"lab.sh {string.Join(' ', args)} failed: {result}");
+    }
+
+    /// <summary>Drops every SSH connection to a host mid-command; the host stays up in the same boot.</summary>
+    public static void Cut(string host) => Run("cut", host);
+
+    /// <summary>How many SSH logins and exec sessions a host's sshd has logged so far.</summary>
+    public static (int Logins, int Sessions) SshdCounts(string host)
+    {
+        var log = File.ReadAllText(Path.Combine(Root, "hosts", host, "supervisor.log"));
+        return (System.Text.RegularExpressions.Regex.Count(log, "Accepted publickey"), System.Text.RegularExpressions.Regex.Count(log, "Starting session: command"));
     }
 
     public void Dispose() => Run("down");

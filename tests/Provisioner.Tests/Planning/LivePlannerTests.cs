@@ -22,7 +22,11 @@ public sealed class LivePlannerTests
         var boot = desired.Os == Core.Inventory.Model.OsFamily.El9 ? new BootEntryFacts("grubby", args) : new BootEntryFacts("/boot/grub/grub.cfg", args);
         return new HostFacts(desired.Host.Name, new Dictionary<string, string> { ["ID"] = os, ["VERSION_ID"] = version }, "6.1.0", "boot-1", args,
             files, devices, [new NumaNodeFacts(0, 1 << 27, 0, 0, 64, 64)], ["vfio", "vfio_pci"], [boot],
-            [new InitramfsFacts("/boot/initrd.img-6.1.0", 2000)], desired.Packages, [.. desired.Host.Gpus.Select(g => 10 + g.Index)]);
+            [new InitramfsFacts("/boot/initrd.img-6.1.0", 2000)], desired.Packages, [.. desired.Host.Gpus.Select(g => 10 + g.Index)])
+        {
+            Services = [.. desired.Services.Select(s => new ServiceFacts(s, "enabled", "active"))],
+            FirmwareIommu = "DMAR",
+        };
     }
 
     private static HostFacts Fresh(HostDesiredState desired) => Converged(desired) with
@@ -117,6 +121,30 @@ public sealed class LivePlannerTests
         Assert.Equal(["rebuild initramfs (update-initramfs -u -k all)"], plan.Triggers);
         Assert.Contains(plan.Notes, n => n.Contains("initramfs is older than /etc/modprobe.d/vfio.conf", StringComparison.Ordinal));
         Assert.Contains("rebuilt initramfs", plan.RebootReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanHost_ServiceStopped_IsStartedWithTheCommandApplyRuns()
+    {
+        var desired = El9;
+        var facts = Converged(desired, "rocky", "9.4") with { Services = [new ServiceFacts("libvirtd", "disabled", "inactive")] };
+
+        var plan = LivePlanner.PlanHost(desired, facts);
+
+        var change = Assert.Single(plan.Changes, c => c.Action != ChangeAction.NoOp);
+        Assert.Equal(("service", "libvirtd"), (change.Type, change.Id));
+        Assert.Equal("libvirtd is disabled/inactive: systemctl enable --now libvirtd", change.Reason);
+        Assert.Null(plan.RebootReason);
+    }
+
+    [Fact]
+    public void Preflight_FirmwareWithoutDmarOrIvrs_BlocksBeforeAnyChange()
+    {
+        var plan = LivePlanner.PlanHost(Debian, Fresh(Debian) with { FirmwareIommu = "none" });
+
+        var finding = Assert.Single(plan.Findings, f => f.Blocks);
+        Assert.StartsWith("the firmware has the IOMMU turned off", finding.Message, StringComparison.Ordinal);
+        Assert.True(plan.Blocked);
     }
 
     [Fact]

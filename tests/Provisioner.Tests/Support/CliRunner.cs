@@ -7,11 +7,15 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>With <paramref name="stdin"/> as what the user types (null: no input at all).</summary>
+    public static async Task<Result> RunWithInputAsync(string? stdin, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await ProvisionCli.RunAsync(args, stdout, stderr, CancellationToken.None);
+        using var input = stdin is null ? null : new StringReader(stdin);
+        var code = await ProvisionCli.RunAsync(args, new CliIo(stdout, stderr) { In = input }, CancellationToken.None);
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
 }

@@ -1,0 +1,249 @@
+using System.Text.Json;
+using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Planning;
+using Provisioner.Core.Templates;
+using Provisioner.IntegrationTests.Support;
+using Provisioner.Remote.Apply;
+using Provisioner.Remote.Planning;
+using Provisioner.Remote.Ssh;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.IntegrationTests;
+
+/// <summary>
+/// `provision apply` against the lab's real sshd hosts, end to end through the CLI: a fresh
+/// fleet brought up and verified, a second apply that does nothing, failure profiles blocked
+/// before any change, the host lock, confirmation, saved plans, and the connection cut at every
+/// step boundary of a host's apply.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class ApplyTests(Lab lab)
+{
+    private readonly Lab _lab = lab;
+
+    private static readonly Dictionary<string, string> GpusByProfile = new(StringComparer.Ordinal)
+    {
+        ["a5000x4"] = "[{ address: \"65:00.0\" }, { address: \"66:00.0\" }, { address: \"b1:00.0\" }, { address: \"b2:00.0\" }]",
+        ["epyc-8gpu"] = "[" + string.Join(", ", new[] { "01", "21", "41", "61", "81", "a1", "c1", "e1" }.Select(b => $"{{ address: \"{b}:00.0\" }}")) + "]",
+        ["gpu-shares-group-with-nic"] = "[{ address: \"01:00.0\" }]",
+        ["iommu-off-in-firmware"] = "[{ address: \"01:00.0\" }]",
+    };
+
+    /// <summary>An inventory of lab hosts, each with the GPUs of its hardware profile.</summary>
+    private static string Inventory(TempDirectory dir, params string[] hosts)
+    {
+        var entries = string.Join("\n", hosts.Select(h =>
+        {
+            var profile = Lab.Hosts.Single(x => x.Host == h).Profile;
+            return $"""
+                  - name: {h}
+                    address: {Lab.Address(h)}
+                    cpu_vendor: {(profile == "epyc-8gpu" ? "amd" : "intel")}
+                    memory: 512GiB
+                    gpus: {GpusByProfile[profile]}
+                """;
+        }));
+        return dir.File("fleet.yaml", $$"""
+            version: 1
+            defaults:
+              ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
+              os: auto
+              gpu_model:
+                functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }]
+              vm:
+                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: none }
+            hosts:
+            {{entries}}
+            """);
+    }
+
+    private static string Markers(string host) => Lab.Ssh(host, "cat /var/lib/lab/markers.log").Stdout;
+
+    private static string BootId(string host) => Lab.Ssh(host, "cat /proc/sys/kernel/random/boot_id").Stdout.Trim();
+
+    [Fact]
+    public async Task Apply_FreshFleet_BringsUpEveryHostRollingAndASecondApplyDoesNothing()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h8", "h9");
+        var log = Path.Combine(dir.Path, "apply.jsonl");
+
+        var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--max-unavailable", "1", "--reboot-timeout", "60", "--log-file", log);
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.EndsWith("2 applied, 0 unchanged, 0 blocked, 0 failed.\n", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("h9 verified: post-conditions hold", first.Stderr, StringComparison.Ordinal);
+        // Every GPU function on vfio-pci, as the lab's kernel bound them at the new boot.
+        Assert.Equal("8\n", Lab.Ssh("h8", "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
+        Assert.Equal("16\n", Lab.Ssh("h9", "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
+        Assert.Contains("amd_iommu=on", Lab.Ssh("h9", "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
+        // Rolling: with --max-unavailable 1 one host was back and verified before the other went down.
+        var events = File.ReadAllLines(log).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("Step", out _)).Select(e => (Host: e.GetProperty("Host").GetString()!, Step: e.GetProperty("Step").GetString()!)).ToList();
+        var firstDown = events.FindIndex(e => e.Step == "Rebooting");
+        var rebootedFirst = events[firstDown].Host;
+        var otherDown = events.FindIndex(e => e.Step == "Rebooting" && e.Host != rebootedFirst);
+        var firstVerified = events.FindIndex(e => e.Step == "Verified" && e.Host == rebootedFirst);
+        Assert.InRange(firstVerified, firstDown + 1, otherDown - 1);
+
+        var markers = (Markers("h8"), Markers("h9"));
+        var boots = (BootId("h8"), BootId("h9"));
+        var counts = Lab.SshdCounts("h8");
+        var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+        var after = Lab.SshdCounts("h8");
+
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Contains("Plan: 2 host(s), 0 to create, 0 to change, 0 to destroy; 0 reboot(s).", second.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("0 applied, 2 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Only 'yes'", second.Stderr, StringComparison.Ordinal); // nothing to confirm
+        Assert.Equal(markers, (Markers("h8"), Markers("h9"))); // no trigger ran, nothing rebooted
+        Assert.Equal(boots, (BootId("h8"), BootId("h9")));
+        Assert.Equal((counts.Logins + 1, counts.Sessions + 1), after); // one connection, one command: the probe
+    }
+
+    [Fact]
+    public async Task Apply_FailureProfiles_AreBlockedWithAClearMessageAndNothingChanges()
+    {
+        // The NIC sharing the GPU's group shows once the IOMMU is on (as after an earlier apply);
+        // the IOMMU turned off in firmware shows in the ACPI tables even before.
+        Lab.BootWithCmdline("h3", "intel_iommu=on");
+        var before = (Markers("h3"), Markers("h4"), BootId("h3"), BootId("h4"));
+        using var dir = new TempDirectory();
+
+        var result = await CliRunner.RunAsync("apply", Inventory(dir, "h3", "h4"), "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("x BLOCKED: IOMMU group 1 of GPU 0000:01:00.0 also holds 0000:02:00.0 (8086:1533, class 020000)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("x BLOCKED: the firmware has the IOMMU turned off (no DMAR or IVRS ACPI table)", result.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("0 applied, 0 unchanged, 2 blocked, 0 failed.\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, (Markers("h3"), Markers("h4"), BootId("h3"), BootId("h4")));
+        foreach (var host in new[] { "h3", "h4" })
+        {
+            Assert.Equal("", Lab.Ssh(host, "ls /etc/modprobe.d/vfio.conf /var/lib/provision/lock 2>/dev/null").Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Apply_ConfirmationLockAndSavedPlans_GuardTheHost()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h11");
+
+        // Anything but "yes", or no input at all, changes nothing.
+        var declined = await CliRunner.RunWithInputAsync("no\n", "apply", inventory);
+        var noInput = await CliRunner.RunWithInputAsync(null, "apply", inventory);
+        Assert.Equal(1, declined.ExitCode);
+        Assert.Contains("Apply these changes to 1 host(s)? Only 'yes' will be accepted:", declined.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Apply cancelled: nothing was changed.", declined.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no input to confirm from: pass --yes", noInput.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, Lab.Ssh("h11", "test -e /etc/modprobe.d/vfio.conf").ExitCode);
+
+        // Another apply holds the lock (its connection alive): this one is refused, nothing written.
+        using (var other = await SshConnection.ConnectAsync(Lab.Target("h11"), TimeSpan.FromSeconds(10), CancellationToken.None))
+        {
+            await HostLock.AcquireAsync(other, "run-other", "ops@elsewhere", sudo: false, TimeSpan.FromSeconds(10), CancellationToken.None);
+            var locked = await CliRunner.RunWithInputAsync("yes\n", "apply", inventory);
+            await HostLock.ReleaseAsync(other, "run-other", sudo: false, TimeSpan.FromSeconds(10), CancellationToken.None);
+
+            Assert.Equal(1, locked.ExitCode);
+            Assert.Contains("h11: another apply holds the host lock: run run-other by ops@elsewhere", locked.Stdout, StringComparison.Ordinal);
+            Assert.NotEqual(0, Lab.Ssh("h11", "test -e /etc/modprobe.d/vfio.conf").ExitCode);
+        }
+
+        // A saved plan is refused once the host's facts moved, and applied as saved otherwise.
+        var planFile = Path.Combine(dir.Path, "plan.json");
+        Assert.Equal(2, (await CliRunner.RunAsync("plan", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
+        Assert.Contains("\"facts\": \"sha256:", File.ReadAllText(planFile), StringComparison.Ordinal);
+        Lab.Ssh("h11", "mkdir -p /etc/modprobe.d && echo 'options vfio-pci ids=10de:2231' > /etc/modprobe.d/vfio.conf");
+        var drifted = await CliRunner.RunAsync("apply", planFile);
+        Assert.Equal(1, drifted.ExitCode);
+        Assert.Contains("h11: saved plan refused: its facts changed since the plan was saved", drifted.Stdout, StringComparison.Ordinal);
+        Assert.Equal("options vfio-pci ids=10de:2231\n", Lab.Ssh("h11", "cat /etc/modprobe.d/vfio.conf").Stdout);
+
+        Assert.Equal(2, (await CliRunner.RunAsync("plan", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
+        var applied = await CliRunner.RunWithInputAsync(null, "apply", planFile, "--detailed-exitcode");
+        Assert.True(applied.ExitCode == 2, applied.Stdout + applied.Stderr);
+        Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 0 failed.\n", applied.Stdout, StringComparison.Ordinal);
+        // The file the plan replaced was backed up under the run.
+        Assert.Equal("options vfio-pci ids=10de:2231\n", Lab.Ssh("h11", "cat /var/lib/provision/backups/*/etc/modprobe.d/vfio.conf").Stdout);
+
+        var offline = Path.Combine(dir.Path, "offline.json");
+        await CliRunner.RunAsync("plan", inventory, "--offline", "-out", offline);
+        var refusedOffline = await CliRunner.RunAsync("apply", offline);
+        Assert.Equal(1, refusedOffline.ExitCode);
+        Assert.Contains("is an offline plan (every host assumed empty): it cannot be applied", refusedOffline.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_ConnectionCutAtEveryStepBoundary_NeverLeavesAHalfWrittenFileAndARerunConverges()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h10");
+        var load = InventoryLoader.LoadFile(inventory);
+        var host = load.Inventory!.Hosts.Single();
+        using var templates = new TemplateLibrary(Repo.Templates);
+        var options = new LivePlanOptions(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), "/root");
+
+        foreach (var step in new[] { ApplyStep.Locked, ApplyStep.FilesWritten, ApplyStep.TriggersRan, ApplyStep.Rebooting, ApplyStep.Rebooted, ApplyStep.Verified })
+        {
+            // Work to do each round: managed files hold old content (so they are backed up), the next boot lacks the IOMMU.
+            Lab.Ssh("h10", "mkdir -p /etc/modprobe.d /etc/default/grub.d && echo '# old' > /etc/modprobe.d/vfio.conf && echo '# old' > /etc/default/grub.d/90-provision.cfg && update-grub >/dev/null");
+
+            var cut = await ApplyOnceAsync(host, templates, options, $"cut-{step}", step);
+            Assert.True(cut.Status == HostStatus.Failed, $"{step}: {cut}");
+            Assert.Contains("connection", cut.Error, StringComparison.OrdinalIgnoreCase);
+
+            // Every managed file is the old or the new version, whole; the old one is backed up once written.
+            var desired = (await SessionAsync(host, templates, options)).Desired;
+            foreach (var file in desired.Files)
+            {
+                var content = Lab.Ssh("h10", $"cat {file.Path} 2>/dev/null").Stdout;
+                Assert.True(content == file.Content || content == "# old\n" || content == "", $"{step}: {file.Path} is neither old nor new:\n{content}");
+            }
+
+            if (step >= ApplyStep.FilesWritten)
+            {
+                Assert.Equal("# old\n", Lab.Ssh("h10", $"cat /var/lib/provision/backups/cut-{step}/etc/modprobe.d/vfio.conf").Stdout);
+            }
+
+            // Re-running converges: the stale lock is taken over, the host ends verified.
+            var rerun = await ApplyOnceAsync(host, templates, options, $"rerun-{step}", null);
+            Assert.True(rerun.Status is HostStatus.Applied or HostStatus.Unchanged, $"{step}: re-run {rerun}");
+            var check = await SessionAsync(host, templates, options);
+            Assert.False(check.Plan.HasWork, $"{step}: still work after the re-run");
+            Assert.Empty(Verifier.Verify(check.Desired, check.Facts));
+        }
+    }
+
+    private static async Task<HostSession> SessionAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, LivePlanOptions options)
+    {
+        using var session = await HostSession.OpenAsync(host, templates, options, CancellationToken.None);
+        return session;
+    }
+
+    private static async Task<HostOutcome> ApplyOnceAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, LivePlanOptions options, string run, ApplyStep? cutAt)
+    {
+        using var session = await HostSession.OpenAsync(host, templates, options, CancellationToken.None);
+        var apply = new ApplyOptions(run, "test@lab", 1, 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        var outcomes = await new ApplyRunner(apply, TimeProvider.System, new CutAt("h10", cutAt), Serilog.Core.Logger.None).ExecuteAsync([session], CancellationToken.None);
+        return outcomes.Single();
+    }
+
+    /// <summary>Cuts the host's connections the moment its apply passes one step.</summary>
+    private sealed class CutAt(string host, ApplyStep? step) : IApplyObserver
+    {
+        public void Passed(string name, ApplyStep passed, string detail)
+        {
+            if (passed == step)
+            {
+                Lab.Cut(host);
+            }
+        }
+
+        public void Warning(string name, string message)
+        {
+        }
+    }
+}
