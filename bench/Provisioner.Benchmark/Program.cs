@@ -9,6 +9,13 @@ using Provisioner.Benchmark;
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- [hosts] [gpus]
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- 1000 8 fleet.yaml   (only write the inventory)
 // The work directory is $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk out of `render`.
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [N]
+// applies to N (default 20) fresh lab hosts instead (WIPES the lab; see LabBenchmark).
+if (args.Length > 0 && args[0] == "lab")
+{
+    return LabBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20, Path.Combine(AppContext.BaseDirectory, "provision.dll"));
+}
+
 var hosts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var gpus = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var inventoryText = FleetGenerator.Generate(hosts, gpus);

@@ -36,8 +36,10 @@ public static class FileComparison
         }
 
         var reason = string.Join("; ", (contentChanged ? ["content differs"] : Array.Empty<string>()).Concat(metadata)) + " (" + what + ")";
-        var diff = contentChanged && !file.Sensitive
-            ? Unidiff.Generate(WithoutFinalNewline(current.Content ?? ""), WithoutFinalNewline(file.Content), file.Path + " (on host)", file.Path + " (desired)", false, false)
+        // The probe sends content only when it differs from every version we might write (an
+        // os: auto host's file can match another family's): no content, no diff to show.
+        var diff = contentChanged && !file.Sensitive && current.Content is not null
+            ? Unidiff.Generate(WithoutFinalNewline(current.Content), WithoutFinalNewline(file.Content), file.Path + " (on host)", file.Path + " (desired)", false, false)
             : null;
         return new(ChangeAction.Update, "file", file.Path, reason, diff, file.Sensitive);
     }

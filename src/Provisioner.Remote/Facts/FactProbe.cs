@@ -32,22 +32,27 @@ public static class FactProbe
     {
         var paths = string.Join(' ', scope.Paths.Select(ShellQuote.Quote));
         var packageNames = string.Join(' ', scope.Packages.Select(ShellQuote.Quote));
-        var services = string.Join(' ', scope.Services.Select(ShellQuote.Quote));
+        var services = string.Join(' ', scope.Services.Select(s => ShellQuote.Quote(s.Contains('.', StringComparison.Ordinal) ? s : s + ".service")));
         var modules = string.Join(' ', WatchedModules);
+        // A file whose sum is one we would write is not sent back: nothing to diff.
+        var known = string.Join('|', (scope.DesiredSums ?? new Dictionary<string, IReadOnlyList<string>>())
+            .SelectMany(p => p.Value.Select(sum => ShellQuote.Quote(p.Key + " " + sum))).DefaultIfEmpty("''"));
         return $$"""
             exec 2>/dev/null
-            printf 'hostname\t%s\n' "$(hostname)"
-            printf 'kernel\t%s\n' "$(uname -r)"
+            read -r x < /proc/sys/kernel/hostname; printf 'hostname\t%s\n' "$x"
+            read -r k < /proc/sys/kernel/osrelease; printf 'kernel\t%s\n' "$k"
             read -r b < /proc/sys/kernel/random/boot_id; printf 'boot_id\t%s\n' "$b"
             read -r c < /proc/cmdline; printf 'cmdline\t%s\n' "$c"
             if [ -r /etc/os-release ]; then while IFS= read -r l; do printf 'os\t%s\n' "$l"; done < /etc/os-release; fi
-            # Files: one sha256sum and one stat for all; content per file (small files).
+            # Files: one sha256sum and one stat for all; content (small files) only where it differs.
             for p in {{paths}}; do [ -f "$p" ] || printf 'file\t%s\t-\n' "$p"; done
             set --; for p in {{paths}}; do [ -f "$p" ] && set -- "$@" "$p"; done
             if [ $# -gt 0 ]; then
-              sha256sum "$@" | while read -r sum path; do printf 'sum\t%s\t%s\n' "$path" "$sum"; done
               stat --printf 'meta\t%n\t%a\t%U\t%G\t%Y\n' "$@"
-              for p in "$@"; do printf 'content\t%s\t%s\n' "$p" "$(base64 -w0 "$p")"; done
+              sha256sum "$@" | while read -r sum path; do
+                printf 'sum\t%s\t%s\n' "$path" "$sum"
+                case "$path $sum" in {{known}}) ;; *) printf 'content\t%s\t%s\n' "$path" "$(base64 -w0 "$path")" ;; esac
+              done
             fi
             for d in /sys/bus/pci/devices/*; do
               [ -e "$d/vendor" ] || continue
@@ -71,11 +76,11 @@ public static class FactProbe
             for m in {{modules}}; do [ -d "/sys/module/$m" ] && printf 'module\t%s\n' "$m"; done
             for g in /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/efi/EFI/*/grub.cfg; do
               [ -f "$g" ] || continue
-              l=$(grep -m1 -E '^[[:space:]]*linux(16|efi)?[[:space:]]' "$g" | sed -E 's/^[[:space:]]*linux(16|efi)?[[:space:]]+[^[:space:]]+[[:space:]]*//')
+              l=$(sed -n -E '/^[[:space:]]*linux(16|efi)?[[:space:]]/{s/^[[:space:]]*linux(16|efi)?[[:space:]]+[^[:space:]]+[[:space:]]*//p;q}' "$g")
               printf 'boot\t%s\t%s\n' "$g" "$l"
             done
-            if command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
-            k=$(uname -r)
+            # grubby manages BLS entries (EL8/9); elsewhere it is absent or not what boots.
+            if [ -d /boot/loader/entries ] && command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
             # The firmware publishes DMAR (VT-d) or IVRS (AMD-Vi) only with the IOMMU enabled in its setup.
             if [ -d /sys/firmware/acpi/tables ]; then
@@ -88,7 +93,21 @@ public static class FactProbe
             elif command -v rpm >/dev/null; then
               rpm -q --qf 'pkg\t%{NAME}\n' {{packageNames}} | grep '^pkg'
             fi
-            for s in {{services}}; do e=$(systemctl is-enabled "$s"); a=$(systemctl is-active "$s"); printf 'svc\t%s\t%s\t%s\n' "$s" "${e:-unknown}" "${a:-unknown}"; done
+            # One systemctl for every service: Id, UnitFileState, ActiveState per unit, units separated by a blank line.
+            if {{(scope.Services.Count > 0 ? "command -v systemctl >/dev/null" : "false")}}; then
+              systemctl show -p Id -p UnitFileState -p ActiveState {{services}} | {
+                id= e= a=
+                while :; do
+                  IFS= read -r l; r=$?
+                  case "$l" in Id=*) id=${l#Id=} ;; UnitFileState=*) e=${l#UnitFileState=} ;; ActiveState=*) a=${l#ActiveState=} ;; esac
+                  if [ -z "$l" ] || [ $r -ne 0 ]; then
+                    [ -n "$id" ] && printf 'svc\t%s\t%s\t%s\n' "${id%.service}" "${e:-unknown}" "${a:-unknown}"
+                    id= e= a=
+                  fi
+                  [ $r -eq 0 ] || break
+                done
+              }
+            fi
             printf 'end\tok\n'
             """;
     }

@@ -1,15 +1,28 @@
 using Provisioner.Core.Desired;
+using Provisioner.Core.Planning;
 
 namespace Provisioner.Remote.Facts;
 
-/// <summary>What a probe asks about besides the host itself: the managed paths, packages and services.</summary>
-public sealed record ProbeScope(IReadOnlyList<string> Paths, IReadOnlyList<string> Packages, IReadOnlyList<string> Services)
+/// <summary>
+/// What a probe asks about besides the host itself: the managed paths, packages and services.
+/// <see cref="DesiredSums"/> holds, per path, the sha256 of each content we may want there: a file
+/// that already has one of them is not sent back (nothing to diff), so a converged host's probe
+/// carries no file content at all.
+/// </summary>
+public sealed record ProbeScope(
+    IReadOnlyList<string> Paths,
+    IReadOnlyList<string> Packages,
+    IReadOnlyList<string> Services,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? DesiredSums = null)
 {
     /// <summary>Everything any of <paramref name="states"/> manages (one host rendered for each OS it may run).</summary>
     public static ProbeScope For(params IEnumerable<HostDesiredState> states)
     {
         var list = states.ToList();
-        return new([.. list.SelectMany(s => s.Files.Select(f => f.Path)).Distinct()], [.. list.SelectMany(s => s.Packages).Distinct()],
-            [.. list.SelectMany(s => s.Services).Distinct()]);
+        var files = list.SelectMany(s => s.Files).ToList();
+        return new([.. files.Select(f => f.Path).Distinct()], [.. list.SelectMany(s => s.Packages).Distinct()],
+            [.. list.SelectMany(s => s.Services).Distinct()],
+            files.GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key,
+                g => (IReadOnlyList<string>)[.. g.Select(f => FileComparison.Sha256(f.Content)).Distinct()], StringComparer.Ordinal));
     }
 }
