@@ -30,7 +30,9 @@ public sealed class ApplyTests(Lab lab)
     };
 
     /// <summary>An inventory of lab hosts, each with the GPUs of its hardware profile.</summary>
-    private static string Inventory(TempDirectory dir, params string[] hosts)
+    private static string Inventory(TempDirectory dir, params string[] hosts) => InventoryAs("root", dir, hosts);
+
+    private static string InventoryAs(string user, TempDirectory dir, params string[] hosts)
     {
         var entries = string.Join("\n", hosts.Select(h =>
         {
@@ -46,7 +48,7 @@ public sealed class ApplyTests(Lab lab)
         return dir.File("fleet.yaml", $$"""
             version: 1
             defaults:
-              ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
+              ssh: { user: {{user}}, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
               os: auto
               gpu_model:
                 functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }]
@@ -101,6 +103,52 @@ public sealed class ApplyTests(Lab lab)
         Assert.Equal(markers, (Markers("h8"), Markers("h9"))); // no trigger ran, nothing rebooted
         Assert.Equal(boots, (BootId("h8"), BootId("h9")));
         Assert.Equal((counts.Logins + 1, counts.Sessions + 1), after); // one connection, one command: the probe
+    }
+
+    [Fact]
+    public async Task Apply_ElHosts_RunTheElCommandsAndConverge()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h13", "h14");
+
+        var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--max-unavailable", "2", "--reboot-timeout", "60");
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Contains("host h13 (el9)", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("host h14 (el7)", first.Stdout, StringComparison.Ordinal);
+        var args = "intel_iommu=on iommu=pt rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=96";
+        Assert.Equal(
+            "dnf install qemu-kvm libvirt edk2-ovmf xorriso qemu-img pciutils\n"
+            + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off\n"
+            + $"grubby --update-kernel=ALL --args={args}\n"
+            + "dracut -f --regenerate-all\n", Markers("h13"));
+        Assert.Equal("yum install qemu-kvm libvirt OVMF genisoimage qemu-img pciutils\ngrub2-mkconfig /boot/grub2/grub.cfg\ndracut -f\n", Markers("h14"));
+        Assert.Equal($"GRUB_CMDLINE_LINUX=\"{args}\"\n", Lab.Ssh("h14", "grep ^GRUB_CMDLINE_LINUX= /etc/default/grub").Stdout);
+        foreach (var host in new[] { "h13", "h14" })
+        {
+            Assert.Contains(args, Lab.Ssh(host, "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
+            Assert.Equal("8\n", Lab.Ssh(host, "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
+        }
+
+        var markers = (Markers("h13"), Markers("h14"));
+        var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.EndsWith("0 applied, 2 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(markers, (Markers("h13"), Markers("h14")));
+    }
+
+    [Fact]
+    public async Task Apply_AsNonRootUser_ChangesTheHostThroughSudo()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CliRunner.RunAsync("apply", InventoryAs("deploy", dir, "h12"), "--yes", "--reboot-timeout", "60");
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 0 failed.\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal("root root 644\n", Lab.Ssh("h12", "stat -c '%U %G %a' /etc/modprobe.d/vfio.conf").Stdout);
+        Assert.Equal("8\n", Lab.Ssh("h12", "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
+        Assert.Contains("Accepted publickey for deploy", File.ReadAllText(Path.Combine(Lab.Root, "hosts", "h12", "supervisor.log")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class LabTests(Lab lab)
     [Fact]
     public void Hosts_AnswerOverSshWithStrictHostKeyChecking()
     {
-        foreach (var (host, _) in Lab.Hosts)
+        foreach (var (host, _, _) in Lab.Hosts)
         {
             var result = Lab.Ssh(host, "hostname; cat /proc/1/comm");
 

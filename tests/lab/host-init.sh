@@ -28,6 +28,7 @@ mkdir -p "$root/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666 devpts 
 ln -sf pts/ptmx "$root/dev/ptmx"
 mount -t tmpfs -o mode=755 tmpfs "$root/run" && mkdir -p "$root/run/sshd"
 hostname "$host"
+grep -q "[[:space:]]$host\$" "$root/etc/hosts" || printf '127.0.1.1\t%s\n' "$host" >> "$root/etc/hosts"
 
 # Boot emulation: every start is a boot with a new boot_id; /proc/cmdline is what GRUB would pass.
 state=$root/var/lib/lab
@@ -54,6 +55,24 @@ for pair in reboot:/usr/sbin/reboot shutdown:/usr/sbin/shutdown systemctl:/usr/b
   install -D -m 755 "$stubs/${pair%%:*}" "$root${pair#*:}"
 done
 touch "$state/markers.log"
+
+# EL-flavoured hosts (lab.sh up N PROFILE OS): EL's os-release, rpm/dnf/yum stubs instead of
+# dpkg, and EL's boot layout (/boot/grub2, BLS entries on 8/9). The tools apply runs there
+# (grubby, grub2-mkconfig, dracut, dnf/yum) are the stubs above.
+flavor=$(cat "$dir/os" 2>/dev/null || echo debian)
+el_release() { printf 'NAME="%s"\nVERSION="%s"\nID="%s"\nID_LIKE="rhel centos fedora"\nVERSION_ID="%s"\nPRETTY_NAME="%s %s"\n' "$1" "$2" "$3" "$2" "$1" "$2"; }
+case "$flavor" in
+  debian) ;;
+  rocky9|centos7)
+    rm -f "$root/etc/os-release"
+    if [ "$flavor" = rocky9 ]; then el_release "Rocky Linux" 9.4 rocky > "$root/etc/os-release"; mkdir -p "$root/boot/loader/entries"
+    else el_release "CentOS Linux" 7 centos > "$root/etc/os-release"; fi
+    rm -f "$root/usr/bin/dpkg-query" "$root/usr/bin/dpkg"
+    for tool in rpm dnf yum; do install -D -m 755 "$stubs/rpm-dnf" "$root/usr/bin/$tool"; done
+    [ "$flavor" = centos7 ] && rm -f "$root/usr/bin/dnf"
+    mkdir -p "$root/boot/grub2" ;;
+  *) echo "host-init: unknown OS flavour $flavor" >&2; exit 1 ;;
+esac
 # systemd would start the enabled units at boot: the systemctl stub reads them as active.
 mkdir -p "$root/run/lab/units"
 for link in "$root"/etc/systemd/system/*.wants/*.service; do [ -L "$link" ] && : > "$root/run/lab/units/${link##*/}"; done
@@ -67,6 +86,10 @@ install -m 600 "$keys/$host/ssh_host_ed25519_key" "$root/etc/ssh/ssh_host_ed2551
 install -m 644 "$keys/$host/ssh_host_ed25519_key.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
 mkdir -p -m 700 "$root/root/.ssh"
 install -m 600 "$keys/admin_ed25519.pub" "$root/root/.ssh/authorized_keys"
+if [ -d "$root/home/deploy" ]; then
+  install -d -m 700 -o "$(stat -c %u "$root/home/deploy")" -g "$(stat -c %g "$root/home/deploy")" "$root/home/deploy/.ssh"
+  install -m 600 -o "$(stat -c %u "$root/home/deploy")" -g "$(stat -c %g "$root/home/deploy")" "$keys/admin_ed25519.pub" "$root/home/deploy/.ssh/authorized_keys"
+fi
 
 # Drop what could touch the real machine, then become sshd (still PID 1).
 exec capsh --drop=cap_sys_module,cap_sys_boot,cap_sys_time,cap_sys_admin,cap_net_admin,cap_net_raw -- \

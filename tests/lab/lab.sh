@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test lab: many real sshd hosts on one machine (see ../../docs/lab.md).
 #   lab.sh base            build the shared Debian rootfs once (debootstrap, ~70 s)
-#   lab.sh up N [PROFILE]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent); a new host gets
-#                          hardware PROFILE (profiles/*.json, default a5000x4)
+#   lab.sh up N [PROFILE] [OS]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent); a new host
+#                          gets hardware PROFILE (profiles/*.json, default a5000x4) and OS
+#                          flavour debian (default), rocky9 or centos7 (EL tools as stubs)
 #   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
 #   lab.sh status          one line per host: name, address, pid, boot_id
 #   lab.sh cut HOST        drop every SSH connection to HOST mid-command (kill every process of
@@ -22,7 +23,7 @@ running() { [ -f "$1/supervisor.pid" ] && kill -0 "$(cat "$1/supervisor.pid")" 2
 answers() { (exec 3<>"/dev/tcp/$1/22") 2>/dev/null; }
 
 # Bump when the base changes, so existing lab bases are brought up to date.
-BASE_VERSION=2
+BASE_VERSION=3
 
 cmd_base() {
   if [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ]; then return 0; fi
@@ -51,8 +52,12 @@ CONF
   # a dependency but never runs (lab hosts boot sshd as PID 1).
   mount -t proc proc "$BASE/proc"
   chroot "$BASE" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave && apt-get clean' || { umount "$BASE/proc"; exit 1; }
+    qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave sudo && apt-get clean' || { umount "$BASE/proc"; exit 1; }
   umount "$BASE/proc"
+  # A non-root admin as many fleets have: key login, passwordless sudo (apply runs 'sudo -n sh -s').
+  chroot "$BASE" sh -c 'id deploy >/dev/null 2>&1 || useradd -m -s /bin/bash deploy'
+  sed -i 's/^deploy:[^:]*:/deploy:*:/' "$BASE/etc/shadow"
+  echo 'deploy ALL=(ALL) NOPASSWD: ALL' > "$BASE/etc/sudoers.d/deploy" && chmod 440 "$BASE/etc/sudoers.d/deploy"
   # A fresh GPU server: IOMMU not on the command line yet.
   printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' > "$BASE/etc/default/grub"
   mkdir -p "$BASE/etc/default/grub.d" "$BASE/boot/grub" "$BASE/etc/initramfs-tools/hooks" "$BASE/etc/dracut.conf.d"
@@ -74,7 +79,8 @@ keys_for() {
 }
 
 cmd_up() {
-  local count=${1:?usage: lab.sh up N [PROFILE]} profile=${2:-a5000x4}
+  local count=${1:?usage: lab.sh up N [PROFILE] [OS]} profile=${2:-a5000x4} os=${3:-debian}
+  case "$os" in debian|rocky9|centos7) ;; *) echo "lab: OS flavour $os is not one of debian, rocky9, centos7" >&2; exit 1 ;; esac
   [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles" >&2; exit 1; }
   [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ] || { echo "lab: no current base rootfs: run 'lab.sh base' first" >&2; exit 1; }
   for n in $(seq 1 "$count"); do
@@ -82,6 +88,7 @@ cmd_up() {
     keys_for "$host"
     mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
     [ -f "$dir/profile" ] || echo "$profile" > "$dir/profile"
+    [ -f "$dir/os" ] || echo "$os" > "$dir/os"
     if running "$dir"; then
       # Up, or rebooting: leave it. Going down for good (its sshd was killed): its supervisor
       # exits within moments; wait for that, then start the host again.
@@ -139,10 +146,10 @@ cmd_wipe() { cmd_down; sleep 0.5; rm -rf "$LAB_ROOT/hosts"; }
 
 case "${1:-}" in
   base) cmd_base ;;
-  up) cmd_up "${2:-}" "${3:-}" ;;
+  up) cmd_up "${2:-}" "${3:-}" "${4:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   wipe) cmd_wipe ;;
   cut) cmd_cut "${2:-}" ;;
-  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
 esac

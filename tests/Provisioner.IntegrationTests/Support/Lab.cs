@@ -16,20 +16,24 @@ public sealed class Lab : IDisposable
     // A test that changes a host owns it (xunit does not order tests): h1 the rendered bring-up,
     // h2 reboots, h3 and h4 their failure profiles; h5 stays as fresh as it started; h6 is for
     // the apply primitives (locks, file batches, faults); h7 the composed bring-up; h8 and h9 a
-    // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans.
-    public static readonly (string Host, string Profile)[] Hosts =
+    // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans;
+    // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths.
+    public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
-        ("h1", "a5000x4"),
-        ("h2", "epyc-8gpu"),
-        ("h3", "gpu-shares-group-with-nic"),
-        ("h4", "iommu-off-in-firmware"),
-        ("h5", "a5000x4"),
-        ("h6", "a5000x4"),
-        ("h7", "a5000x4"),
-        ("h8", "a5000x4"),
-        ("h9", "epyc-8gpu"),
-        ("h10", "a5000x4"),
-        ("h11", "a5000x4"),
+        ("h1", "a5000x4", "debian"),
+        ("h2", "epyc-8gpu", "debian"),
+        ("h3", "gpu-shares-group-with-nic", "debian"),
+        ("h4", "iommu-off-in-firmware", "debian"),
+        ("h5", "a5000x4", "debian"),
+        ("h6", "a5000x4", "debian"),
+        ("h7", "a5000x4", "debian"),
+        ("h8", "a5000x4", "debian"),
+        ("h9", "epyc-8gpu", "debian"),
+        ("h10", "a5000x4", "debian"),
+        ("h11", "a5000x4", "debian"),
+        ("h12", "a5000x4", "debian"),
+        ("h13", "a5000x4", "rocky9"),
+        ("h14", "a5000x4", "centos7"),
     ];
 
     public Lab()
@@ -40,7 +44,7 @@ public sealed class Lab : IDisposable
         Assert.True(baseBuild.ExitCode == 0, "lab.sh base failed: " + baseBuild);
         for (var i = 0; i < Hosts.Length; i++)
         {
-            Run("up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile);
+            Run("up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile, Hosts[i].Os);
         }
     }
 
