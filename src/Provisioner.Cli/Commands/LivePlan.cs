@@ -51,7 +51,7 @@ internal static class LivePlan
         }
 
         using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
-        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home));
+        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK")));
         return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }
 

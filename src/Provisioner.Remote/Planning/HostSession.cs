@@ -46,7 +46,7 @@ public sealed class HostSession : IDisposable
         // reads every path any of them manages; then plan with the family the host runs.
         var candidates = (host.Os == OsFamily.Auto ? Enum.GetValues<OsFamily>().Where(o => o != OsFamily.Auto) : [host.Os])
             .Select(os => Render(host with { Os = os }, templates)).ToList();
-        var connection = await SshConnection.ConnectAsync(SshTarget.For(host, options.Home), options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var connection = await SshConnection.ConnectAsync(SshTarget.For(host, options.Home, options.AgentSocket), options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
             var facts = await FactProbe.ProbeAsync(connection, ProbeScope.For(candidates), sudo: host.Ssh.User != "root", options.CommandTimeout, cancellationToken).ConfigureAwait(false);

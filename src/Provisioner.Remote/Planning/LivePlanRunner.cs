@@ -50,5 +50,5 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
     }
 }
 
-/// <summary>How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths.</summary>
-public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home);
+/// <summary>How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths; <see cref="AgentSocket"/> is $SSH_AUTH_SOCK.</summary>
+public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null);

@@ -28,13 +28,37 @@ public sealed class SshConnection : IDisposable
 
     public static async Task<SshConnection> ConnectAsync(SshTarget target, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
-        if (!File.Exists(target.IdentityFile))
+        var keys = new List<IPrivateKeySource>();
+        var fileExists = File.Exists(target.IdentityFile);
+        if (target.AgentSocket is not null)
         {
-            throw new RemoteException(target.Name, $"identity file {target.IdentityFile} does not exist", "set ssh.identity_file to a private key that the host accepts");
+            try
+            {
+                keys.Add(new SshAgent(target.AgentSocket).KeySource());
+            }
+            catch (RemoteException e) when (fileExists)
+            {
+                // As OpenSSH: an agent that does not answer is passed over for the identity file.
+                _ = e;
+            }
+            catch (RemoteException e)
+            {
+                throw new RemoteException(target.Name, e.Detail, e.Hint, e);
+            }
         }
 
-        using var key = new PrivateKeyFile(target.IdentityFile);
-        var connection = new ConnectionInfo(target.Address, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, key))
+        using var file = fileExists ? new PrivateKeyFile(target.IdentityFile) : null;
+        if (file is not null)
+        {
+            keys.Add(file);
+        }
+        else if (target.IdentityFileRequired || target.AgentSocket is null)
+        {
+            throw new RemoteException(target.Name, $"identity file {target.IdentityFile} does not exist" + (target.AgentSocket is null ? " and no ssh-agent is running (SSH_AUTH_SOCK is unset)" : ""),
+                "set ssh.identity_file to a private key that the host accepts, or load the key into ssh-agent (ssh-add)");
+        }
+
+        var connection = new ConnectionInfo(target.Address, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, [.. keys]))
         {
             Timeout = connectTimeout,
         };
