@@ -119,6 +119,45 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Apply_BadInventory_Exits1WithDiagnosticsBeforeContactingAnyHost()
+    {
+        using var dir = new TempDirectory();
+        var bad = dir.File("bad.yaml", "version: 1\nhosts:\n  - name: h1\n    adress: 10.0.0.1\n");
+
+        var result = await CliRunner.RunAsync("apply", bad, "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("bad.yaml:4:5: error PRV", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'address'", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Apply_SavedPlanFileThatIsNotAPlan_Exits1NamingTheFile()
+    {
+        using var dir = new TempDirectory();
+        var notPlan = dir.File("plan.json", "{\"format_version\": 1, \"offline\": false}");
+        var oldPlan = dir.File("old.json", "{\"format_version\": 0}");
+
+        var missing = await CliRunner.RunAsync("apply", notPlan);
+        var old = await CliRunner.RunAsync("apply", oldPlan);
+
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("plan.json is not a saved plan", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("save one with 'provision plan INVENTORY -out", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("format_version 0 is not 1", old.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_LimitMatchingNoHost_Exits1BeforeContactingAnyHost()
+    {
+        var result = await CliRunner.RunAsync("apply", Example, "--limit", "sg-*", "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--limit 'sg-*' matches no host", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Render_WritesEveryArtifactPerHost()
     {
         using var dir = new TempDirectory();
