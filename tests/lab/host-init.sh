@@ -27,6 +27,11 @@ done
 mkdir -p "$root/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 ln -sf pts/ptmx "$root/dev/ptmx"
 mount -t tmpfs -o mode=755 tmpfs "$root/run" && mkdir -p "$root/run/sshd"
+# A host made with 'libvirt' (lab.sh up ... libvirt) reaches the machine's libvirtd through its
+# own /run/libvirt: the daemon is real, only its socket is shared (docs/lab.md).
+if [ -f "$dir/libvirt" ] && [ -d /run/libvirt ]; then
+  mkdir -p "$root/run/libvirt" && mount --bind /run/libvirt "$root/run/libvirt"
+fi
 hostname "$host"
 grep -q "[[:space:]]$host\$" "$root/etc/hosts" || printf '127.0.1.1\t%s\n' "$host" >> "$root/etc/hosts"
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test lab: many real sshd hosts on one machine (see ../../docs/lab.md).
 #   lab.sh base            build the shared Debian rootfs once (debootstrap, ~70 s)
-#   lab.sh up N [PROFILE] [OS]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent); a new host
-#                          gets hardware PROFILE (profiles/*.json, default a5000x4) and OS
-#                          flavour debian (default), rocky9 or centos7 (EL tools as stubs)
+#   lab.sh up N [PROFILE] [OS] [libvirt]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent);
+#                          a new host gets hardware PROFILE (profiles/*.json, default a5000x4),
+#                          OS flavour debian (default), rocky9 or centos7 (EL tools as stubs),
+#                          and with 'libvirt' the machine's libvirtd socket (libvirtd.sh start)
 #   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
 #   lab.sh status          one line per host: name, address, pid, boot_id
 #   lab.sh cut HOST        drop every SSH connection to HOST mid-command (kill every process of
@@ -79,7 +80,7 @@ keys_for() {
 }
 
 cmd_up() {
-  local count=${1:?usage: lab.sh up N [PROFILE] [OS]} profile=${2:-a5000x4} os=${3:-debian}
+  local count=${1:?usage: lab.sh up N [PROFILE] [OS] [libvirt]} profile=${2:-a5000x4} os=${3:-debian} libvirt=${4:-}
   case "$os" in debian|rocky9|centos7) ;; *) echo "lab: OS flavour $os is not one of debian, rocky9, centos7" >&2; exit 1 ;; esac
   [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles" >&2; exit 1; }
   [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ] || { echo "lab: no current base rootfs: run 'lab.sh base' first" >&2; exit 1; }
@@ -88,7 +89,10 @@ cmd_up() {
     keys_for "$host"
     mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
     [ -f "$dir/profile" ] || echo "$profile" > "$dir/profile"
-    [ -f "$dir/os" ] || echo "$os" > "$dir/os"
+    if [ ! -f "$dir/os" ]; then
+      echo "$os" > "$dir/os"
+      [ "$libvirt" = libvirt ] && touch "$dir/libvirt"
+    fi
     if running "$dir"; then
       # Up, or rebooting: leave it. Going down for good (its sshd was killed): its supervisor
       # exits within moments; wait for that, then start the host again.
@@ -146,10 +150,10 @@ cmd_wipe() { cmd_down; sleep 0.5; rm -rf "$LAB_ROOT/hosts"; }
 
 case "${1:-}" in
   base) cmd_base ;;
-  up) cmd_up "${2:-}" "${3:-}" "${4:-}" ;;
+  up) cmd_up "${2:-}" "${3:-}" "${4:-}" "${5:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   wipe) cmd_wipe ;;
   cut) cmd_cut "${2:-}" ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac

@@ -130,6 +130,12 @@ public sealed class SshConnection : IDisposable
         return new CommandResult(cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
     }
 
+    /// <summary>
+    /// Starts a long-running command whose stdin and stdout are byte streams (the libvirt
+    /// transport carries libvirt's RPC through one). Dispose ends the channel.
+    /// </summary>
+    public ExecStream OpenStream(string command) => ExecStream.Start(_client.CreateCommand(command));
+
     /// <summary>Runs a POSIX sh script fed on stdin ('sh -s'): no quoting into argv, no ARG_MAX limit.</summary>
     public Task<CommandResult> RunScriptAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
         RunAsync(sudo ? "sudo -n sh -s" : "sh -s", script, timeout, cancellationToken);

@@ -17,7 +17,8 @@ public sealed class Lab : IDisposable
     // h2 reboots, h3 and h4 their failure profiles; h5 stays as fresh as it started; h6 is for
     // the apply primitives (locks, file batches, faults); h7 the composed bring-up; h8 and h9 a
     // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans;
-    // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths.
+    // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths;
+    // h15 has the machine's libvirtd socket (Os 'debian libvirt').
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -34,6 +35,7 @@ public sealed class Lab : IDisposable
         ("h12", "a5000x4", "debian"),
         ("h13", "a5000x4", "rocky9"),
         ("h14", "a5000x4", "centos7"),
+        ("h15", "a5000x4", "debian libvirt"),
     ];
 
     public Lab()
@@ -44,7 +46,7 @@ public sealed class Lab : IDisposable
         Assert.True(baseBuild.ExitCode == 0, "lab.sh base failed: " + baseBuild);
         for (var i = 0; i < Hosts.Length; i++)
         {
-            Run("up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile, Hosts[i].Os);
+            Run(["up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile, .. Hosts[i].Os.Split(' ')]);
         }
     }
 
