@@ -14,7 +14,8 @@ namespace Provisioner.IntegrationTests;
 /// `provision apply` against the lab's real sshd hosts, end to end through the CLI: a fresh
 /// fleet brought up and verified, a second apply that does nothing, failure profiles blocked
 /// before any change, the host lock, confirmation, saved plans, and the connection cut at every
-/// step boundary of a host's apply.
+/// step boundary of a host's apply. These hosts have no libvirt: their VMs are left out
+/// (--no-vms); VmApplyTests creates VMs on a host that has one.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class ApplyTests(Lab lab)
@@ -72,7 +73,7 @@ public sealed class ApplyTests(Lab lab)
         var inventory = Inventory(dir, "h8", "h9");
         var log = Path.Combine(dir.Path, "apply.jsonl");
 
-        var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--max-unavailable", "1", "--reboot-timeout", "60", "--log-file", log);
+        var first = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--yes", "--max-unavailable", "1", "--reboot-timeout", "60", "--log-file", log);
 
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         Assert.EndsWith("2 applied, 0 unchanged, 0 blocked, 0 failed.\n", first.Stdout, StringComparison.Ordinal);
@@ -93,7 +94,7 @@ public sealed class ApplyTests(Lab lab)
         var markers = (Markers("h8"), Markers("h9"));
         var boots = (BootId("h8"), BootId("h9"));
         var counts = Lab.SshdCounts("h8");
-        var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+        var second = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--detailed-exitcode");
         var after = Lab.SshdCounts("h8");
 
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
@@ -111,7 +112,7 @@ public sealed class ApplyTests(Lab lab)
         using var dir = new TempDirectory();
         var inventory = Inventory(dir, "h13", "h14");
 
-        var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--max-unavailable", "2", "--reboot-timeout", "60");
+        var first = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--yes", "--max-unavailable", "2", "--reboot-timeout", "60");
 
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         Assert.Contains("host h13 (el9)", first.Stdout, StringComparison.Ordinal);
@@ -131,7 +132,7 @@ public sealed class ApplyTests(Lab lab)
         }
 
         var markers = (Markers("h13"), Markers("h14"));
-        var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+        var second = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--detailed-exitcode");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.EndsWith("0 applied, 2 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
         Assert.Equal(markers, (Markers("h13"), Markers("h14")));
@@ -142,7 +143,7 @@ public sealed class ApplyTests(Lab lab)
     {
         using var dir = new TempDirectory();
 
-        var result = await CliRunner.RunAsync("apply", InventoryAs("deploy", dir, "h12"), "--yes", "--reboot-timeout", "60");
+        var result = await CliRunner.RunAsync("apply", "--no-vms", InventoryAs("deploy", dir, "h12"), "--yes", "--reboot-timeout", "60");
 
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 0 failed.\n", result.Stdout, StringComparison.Ordinal);
@@ -160,7 +161,7 @@ public sealed class ApplyTests(Lab lab)
         var before = (Markers("h3"), Markers("h4"), BootId("h3"), BootId("h4"));
         using var dir = new TempDirectory();
 
-        var result = await CliRunner.RunAsync("apply", Inventory(dir, "h3", "h4"), "--yes");
+        var result = await CliRunner.RunAsync("apply", "--no-vms", Inventory(dir, "h3", "h4"), "--yes");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("x BLOCKED: IOMMU group 1 of GPU 0000:01:00.0 also holds 0000:02:00.0 (8086:1533, class 020000)", result.Stdout, StringComparison.Ordinal);
@@ -180,8 +181,8 @@ public sealed class ApplyTests(Lab lab)
         var inventory = Inventory(dir, "h11");
 
         // Anything but "yes", or no input at all, changes nothing.
-        var declined = await CliRunner.RunWithInputAsync("no\n", "apply", inventory);
-        var noInput = await CliRunner.RunWithInputAsync(null, "apply", inventory);
+        var declined = await CliRunner.RunWithInputAsync("no\n", "apply", "--no-vms", inventory);
+        var noInput = await CliRunner.RunWithInputAsync(null, "apply", "--no-vms", inventory);
         Assert.Equal(1, declined.ExitCode);
         Assert.Contains("Apply these changes to 1 host(s)? Only 'yes' will be accepted:", declined.Stderr, StringComparison.Ordinal);
         Assert.Contains("Apply cancelled: nothing was changed.", declined.Stderr, StringComparison.Ordinal);
@@ -192,7 +193,7 @@ public sealed class ApplyTests(Lab lab)
         using (var other = await SshConnection.ConnectAsync(Lab.Target("h11"), TimeSpan.FromSeconds(10), CancellationToken.None))
         {
             await HostLock.AcquireAsync(other, "run-other", "ops@elsewhere", sudo: false, TimeSpan.FromSeconds(10), CancellationToken.None);
-            var locked = await CliRunner.RunWithInputAsync("yes\n", "apply", inventory);
+            var locked = await CliRunner.RunWithInputAsync("yes\n", "apply", "--no-vms", inventory);
             await HostLock.ReleaseAsync(other, "run-other", sudo: false, TimeSpan.FromSeconds(10), CancellationToken.None);
 
             Assert.Equal(1, locked.ExitCode);
@@ -202,24 +203,24 @@ public sealed class ApplyTests(Lab lab)
 
         // A saved plan is refused once the host's facts moved, and applied as saved otherwise.
         var planFile = Path.Combine(dir.Path, "plan.json");
-        Assert.Equal(2, (await CliRunner.RunAsync("plan", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync("plan", "--no-vms", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
         Assert.Contains("\"facts\": \"sha256:", File.ReadAllText(planFile), StringComparison.Ordinal);
         Lab.Ssh("h11", "mkdir -p /etc/modprobe.d && echo 'options vfio-pci ids=10de:2231' > /etc/modprobe.d/vfio.conf");
-        var drifted = await CliRunner.RunAsync("apply", planFile);
+        var drifted = await CliRunner.RunAsync("apply", "--no-vms", planFile);
         Assert.Equal(1, drifted.ExitCode);
         Assert.Contains("h11: saved plan refused: its facts changed since the plan was saved", drifted.Stdout, StringComparison.Ordinal);
         Assert.Equal("options vfio-pci ids=10de:2231\n", Lab.Ssh("h11", "cat /etc/modprobe.d/vfio.conf").Stdout);
 
-        Assert.Equal(2, (await CliRunner.RunAsync("plan", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
-        var applied = await CliRunner.RunWithInputAsync(null, "apply", planFile, "--detailed-exitcode");
+        Assert.Equal(2, (await CliRunner.RunAsync("plan", "--no-vms", inventory, "-out", planFile, "--detailed-exitcode")).ExitCode);
+        var applied = await CliRunner.RunWithInputAsync(null, "apply", "--no-vms", planFile, "--detailed-exitcode");
         Assert.True(applied.ExitCode == 2, applied.Stdout + applied.Stderr);
         Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 0 failed.\n", applied.Stdout, StringComparison.Ordinal);
         // The file the plan replaced was backed up under the run.
         Assert.Equal("options vfio-pci ids=10de:2231\n", Lab.Ssh("h11", "cat /var/lib/provision/backups/*/etc/modprobe.d/vfio.conf").Stdout);
 
         var offline = Path.Combine(dir.Path, "offline.json");
-        await CliRunner.RunAsync("plan", inventory, "--offline", "-out", offline);
-        var refusedOffline = await CliRunner.RunAsync("apply", offline);
+        await CliRunner.RunAsync("plan", "--no-vms", inventory, "--offline", "-out", offline);
+        var refusedOffline = await CliRunner.RunAsync("apply", "--no-vms", offline);
         Assert.Equal(1, refusedOffline.ExitCode);
         Assert.Contains("is an offline plan (every host assumed empty): it cannot be applied", refusedOffline.Stderr, StringComparison.Ordinal);
     }
@@ -232,7 +233,7 @@ public sealed class ApplyTests(Lab lab)
         var load = InventoryLoader.LoadFile(inventory);
         var host = load.Inventory!.Hosts.Single();
         using var templates = new TemplateLibrary(Repo.Templates);
-        var options = new LivePlanOptions(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), "/root");
+        var options = new LivePlanOptions(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), "/root", WithVms: false);
 
         foreach (var step in new[] { ApplyStep.Locked, ApplyStep.FilesWritten, ApplyStep.TriggersRan, ApplyStep.Rebooting, ApplyStep.Rebooted, ApplyStep.Verified })
         {

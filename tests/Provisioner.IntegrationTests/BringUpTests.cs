@@ -31,7 +31,7 @@ public sealed class BringUpTests(Lab lab)
         using var templates = new TemplateLibrary(Repo.Templates);
         var (state, errors) = DesiredStateBuilder.BuildOne(load.Inventory!.Hosts.Single(h => h.Name == host), templates);
         Assert.Empty(errors);
-        return state;
+        return state with { Vms = [] }; // lab hosts without libvirt: the host bring-up only
     }
 
     private static Task<Core.Facts.HostFacts> Probe(SshConnection connection, HostDesiredState desired) =>

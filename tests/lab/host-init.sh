@@ -29,8 +29,10 @@ ln -sf pts/ptmx "$root/dev/ptmx"
 mount -t tmpfs -o mode=755 tmpfs "$root/run" && mkdir -p "$root/run/sshd"
 # A host made with 'libvirt' (lab.sh up ... libvirt) reaches the machine's libvirtd through its
 # own /run/libvirt: the daemon is real, only its socket is shared (docs/lab.md).
+# Its disks, seeds and nvram live where that daemon looks: the machine's /var/lib/libvirt.
 if [ -f "$dir/libvirt" ] && [ -d /run/libvirt ]; then
   mkdir -p "$root/run/libvirt" && mount --bind /run/libvirt "$root/run/libvirt"
+  mkdir -p /var/lib/libvirt && mount --bind /var/lib/libvirt "$root/var/lib/libvirt"
 fi
 hostname "$host"
 grep -q "[[:space:]]$host\$" "$root/etc/hosts" || printf '127.0.1.1\t%s\n' "$host" >> "$root/etc/hosts"

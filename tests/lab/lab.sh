@@ -24,7 +24,7 @@ running() { [ -f "$1/supervisor.pid" ] && kill -0 "$(cat "$1/supervisor.pid")" 2
 answers() { (exec 3<>"/dev/tcp/$1/22") 2>/dev/null; }
 
 # Bump when the base changes, so existing lab bases are brought up to date.
-BASE_VERSION=3
+BASE_VERSION=4
 
 cmd_base() {
   if [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ]; then return 0; fi
@@ -53,7 +53,7 @@ CONF
   # a dependency but never runs (lab hosts boot sshd as PID 1).
   mount -t proc proc "$BASE/proc"
   chroot "$BASE" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave sudo && apt-get clean' || { umount "$BASE/proc"; exit 1; }
+    qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave sudo curl && apt-get clean' || { umount "$BASE/proc"; exit 1; }
   umount "$BASE/proc"
   # A non-root admin as many fleets have: key login, passwordless sudo (apply runs 'sudo -n sh -s').
   chroot "$BASE" sh -c 'id deploy >/dev/null 2>&1 || useradd -m -s /bin/bash deploy'

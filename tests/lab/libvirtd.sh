@@ -2,7 +2,8 @@
 # The machine's own libvirtd (qemu driver; no KVM here, so guests run under TCG), for the tests
 # that drive real domains through our binding and SSH transport (docs/lab.md).
 #   libvirtd.sh start   configure (guests run as root, no cgroups or security driver: this is a
-#                       container without systemd) and start virtlogd and libvirtd if not running
+#                       container without systemd), add the bridge prvlab0 for lab VMs, and
+#                       start virtlogd and libvirtd if not running
 #   libvirtd.sh stop
 # Needs libvirt-daemon, libvirt-daemon-driver-qemu, qemu-system-x86, ovmf (.ci/run installs them).
 set -euo pipefail
@@ -18,6 +19,8 @@ cmd_start() {
     [ -f /etc/libvirt/qemu.conf ] && cp /etc/libvirt/qemu.conf /etc/libvirt/qemu.conf.before-provision-lab
     printf '# provision-lab: guests as root, no cgroups, no security driver (container without systemd)\nuser = "root"\ngroup = "root"\nsecurity_driver = "none"\ncgroup_controllers = [ ]\n' > /etc/libvirt/qemu.conf
   fi
+  # The bridge lab worker VMs attach to (vm.network.bridge: prvlab0); no ports, no address.
+  ip link show prvlab0 >/dev/null 2>&1 || { ip link add prvlab0 type bridge && ip link set prvlab0 up; }
   pgrep -x virtlogd >/dev/null || virtlogd -d
   pgrep -x libvirtd >/dev/null || libvirtd -d
   for _ in $(seq 1 100); do [ -S "$sock" ] && exit 0; sleep 0.1; done
@@ -25,7 +28,7 @@ cmd_start() {
   exit 1
 }
 
-cmd_stop() { pkill -x libvirtd || true; pkill -x virtlogd || true; }
+cmd_stop() { pkill -x libvirtd || true; pkill -x virtlogd || true; ip link del prvlab0 2>/dev/null || true; }
 
 case "${1:-}" in
   start) cmd_start ;;

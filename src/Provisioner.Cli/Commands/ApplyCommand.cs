@@ -24,15 +24,16 @@ internal static class ApplyCommand
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing had to change, 2 when changes were applied, 1 on any error." };
         var logFile = new Option<string?>("--log-file") { Description = "Also write a JSON-lines log (one event per line, with host and run) to this file." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Write the detailed log to stderr too." };
+        var noVms = CommonOptions.NoVms();
         var command = new Command("apply", "Change every host to its desired state: plan, confirm, apply in parallel, reboot rolling, verify.")
         {
-            target, yes, limit, parallel, maxUnavailable, rebootTimeout, detailed, logFile, verbose,
+            target, yes, limit, parallel, maxUnavailable, rebootTimeout, detailed, logFile, verbose, noVms,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new ApplySettings(parse.GetValue(target)!, parse.GetValue(yes), parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)),
                 Math.Max(1, parse.GetValue(maxUnavailable)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(rebootTimeout))),
-                parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose));
+                parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose), !parse.GetValue(noVms));
             return await RunAsync(settings, io, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -56,7 +57,7 @@ internal static class ApplyCommand
             }
         }
 
-        var opened = await LivePlan.OpenAsync(inventory, settings.Limit, settings.Parallel, io, cancellationToken,
+        var opened = await LivePlan.OpenAsync(inventory, settings.Limit, settings.Parallel, settings.WithVms, io, cancellationToken,
             saved is null ? null : h => saved.Hosts.ContainsKey(h.Name)).ConfigureAwait(false);
         if (opened is null)
         {
@@ -152,5 +153,5 @@ internal static class ApplyCommand
     }
 
     private sealed record ApplySettings(string Target, bool Yes, string? Limit, int Parallel, int MaxUnavailable, TimeSpan RebootTimeout,
-        bool DetailedExitCode, string? LogFile, bool Verbose);
+        bool DetailedExitCode, string? LogFile, bool Verbose, bool WithVms);
 }

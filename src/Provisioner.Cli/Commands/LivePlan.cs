@@ -16,9 +16,9 @@ internal static class LivePlan
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<Plan?> RunAsync(string path, string? limit, int parallel, CliIo io, CancellationToken cancellationToken)
+    public static async Task<Plan?> RunAsync(string path, string? limit, int parallel, bool withVms, CliIo io, CancellationToken cancellationToken)
     {
-        var opened = await OpenAsync(path, limit, parallel, io, cancellationToken).ConfigureAwait(false);
+        var opened = await OpenAsync(path, limit, parallel, withVms, io, cancellationToken).ConfigureAwait(false);
         if (opened is null)
         {
             return null;
@@ -33,7 +33,7 @@ internal static class LivePlan
     }
 
     /// <summary>Plans the selected hosts and keeps their connections; null after a load or selection error (printed).</summary>
-    public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, CliIo io, CancellationToken cancellationToken,
+    public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, bool withVms, CliIo io, CancellationToken cancellationToken,
         Func<Host, bool>? alsoRequire = null)
     {
         var load = InventoryLoader.LoadFile(path);
@@ -51,7 +51,7 @@ internal static class LivePlan
         }
 
         using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
-        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK")));
+        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms));
         return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }
 

@@ -37,6 +37,7 @@ internal sealed class ConsoleProgress(TextWriter stderr, bool terminal) : IApply
         ApplyStep.Rebooting => "rebooting",
         ApplyStep.Rebooted => "back up",
         ApplyStep.Verified => "verified",
+        ApplyStep.VmsReady => "VMs",
         ApplyStep.Unlocked => "unlocked",
         _ => step.ToString(),
     };

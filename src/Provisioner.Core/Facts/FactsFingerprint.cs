@@ -57,6 +57,12 @@ public static class FactsFingerprint
 
         Line("vfio", string.Join(' ', facts.VfioGroupDevices.Order()));
         Line("firmware_iommu", facts.FirmwareIommu);
+        Line("exists", string.Join(' ', facts.ExistingPaths.Order(StringComparer.Ordinal)));
+        Line("libvirt", facts.LibvirtSocket);
+        foreach (var domain in (facts.Domains ?? []).OrderBy(d => d.Name, StringComparer.Ordinal))
+        {
+            Line("domain", domain.Name, domain.Uuid, domain.State, domain.Autostart, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(domain.Xml))));
+        }
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 }

@@ -24,6 +24,8 @@ public static class FactsParser
         var vfioGroups = new List<int>();
         var services = new List<ServiceFacts>();
         string? firmwareIommu = null;
+        string? libvirtSocket = null;
+        var existing = new HashSet<string>(StringComparer.Ordinal);
         var complete = false;
         foreach (var line in output.Split('\n'))
         {
@@ -80,6 +82,8 @@ public static class FactsParser
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
                 case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
                 case "pkg": packages.Add(Field(f, 1)); break;
+                case "exists": existing.Add(Field(f, 1)); break;
+                case "libvirt": libvirtSocket = Field(f, 1); break;
                 case "firmware_iommu": firmwareIommu = Field(f, 1); break;
                 case "svc": services.Add(new ServiceFacts(Field(f, 1), Field(f, 2), Field(f, 3))); break;
                 case "dev_vfio": vfioGroups.Add(int.Parse(Field(f, 1), CultureInfo.InvariantCulture)); break;
@@ -93,7 +97,7 @@ public static class FactsParser
             throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
         }
 
-        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups) { Services = services, FirmwareIommu = firmwareIommu };
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups) { Services = services, FirmwareIommu = firmwareIommu, ExistingPaths = existing, LibvirtSocket = libvirtSocket };
     }
 
     /// <summary>Files come as three records (sum, meta, content): each fills in its part.</summary>

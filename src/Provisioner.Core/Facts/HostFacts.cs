@@ -39,8 +39,20 @@ public sealed record HostFacts(
     /// <summary>"DMAR" (Intel VT-d) or "IVRS" (AMD-Vi) when the firmware enables the IOMMU, "none" when it does not, null when unknown (no ACPI tables to read).</summary>
     public string? FirmwareIommu { get; init; }
 
+    /// <summary>Paths asked about for existence only (base images, VM disks, seed ISOs) that exist.</summary>
+    public IReadOnlySet<string> ExistingPaths { get; init; } = new HashSet<string>();
+
+    /// <summary>The libvirt daemon's socket on the host, or null when no daemon listens.</summary>
+    public string? LibvirtSocket { get; init; }
+
+    /// <summary>The worker domains as libvirt has them (read through the libvirt transport); null when libvirt was not read.</summary>
+    public IReadOnlyList<DomainFacts>? Domains { get; init; }
+
     public ServiceFacts? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
+
+/// <summary>A libvirt domain: its state ("running", "shut off", ...), autostart, and its persistent (inactive) XML.</summary>
+public sealed record DomainFacts(string Name, Guid Uuid, string State, bool Autostart, string Xml);
 
 /// <summary>A systemd unit's state as systemctl reports it ("enabled"/"disabled"/..., "active"/"inactive"/...).</summary>
 public sealed record ServiceFacts(string Name, string Enabled, string Active)

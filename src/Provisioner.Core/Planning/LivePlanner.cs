@@ -74,10 +74,10 @@ public static class LivePlanner
             }
         }
 
-        if (desired.Vms.Count > 0)
-        {
-            notes.Add($"{desired.Vms.Count} worker VM(s) are not planned live yet: libvirt management comes in a later version (see 'plan --offline')");
-        }
+        // The worker VMs come last: apply creates them once the host is bound (and rebooted).
+        var (_, vmChanges, vmFindings) = VmPlanner.Plan(desired, facts);
+        changes.AddRange(vmChanges);
+        findings.AddRange(vmFindings);
 
         return new HostPlan(desired.Host.Name, Name(desired.Os), changes,
             [.. TriggerCommands.InRunOrder(triggers).Select(t => Planner.Describe(t, desired.Os))],

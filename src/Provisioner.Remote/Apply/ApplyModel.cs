@@ -12,7 +12,11 @@ public sealed record ApplyOptions(
     TimeSpan LongCommandTimeout,
     TimeSpan RebootTimeout,
     TimeSpan RebootPollInterval,
-    TimeSpan ConnectTimeout);
+    TimeSpan ConnectTimeout)
+{
+    /// <summary>How long a restarting worker VM may take to shut down before it is stopped hard.</summary>
+    public TimeSpan VmShutdownTimeout { get; init; } = TimeSpan.FromSeconds(120);
+}
 
 /// <summary>The boundaries of one host's apply, in order; each is reported to the <see cref="IApplyObserver"/> once passed.</summary>
 public enum ApplyStep
@@ -25,6 +29,7 @@ public enum ApplyStep
     Rebooting,
     Rebooted,
     Verified,
+    VmsReady,
     Unlocked,
 }
 

@@ -145,13 +145,62 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         bool rebooted, CancellationToken cancellationToken)
     {
         var facts = await FactProbe.ProbeAsync(session.Connection, session.Scope, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        var findings = Verifier.Verify(session.Desired, facts);
+        var findings = Verifier.Verify(session.Desired, facts).ToList();
         Passed(session, hostLog, ApplyStep.Verified, findings.Count == 0 ? "post-conditions hold" : $"{findings.Count} post-condition(s) failed");
+        if (findings.Count == 0 && session.Desired.Vms.Count > 0)
+        {
+            // The GPUs are bound: now their worker VMs.
+            findings.AddRange(await VmsAsync(session, facts, hostLog, cancellationToken).ConfigureAwait(false));
+        }
         await HostLock.ReleaseAsync(session.Connection, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
         Passed(session, hostLog, ApplyStep.Unlocked, options.RunId);
         return findings.Count == 0
             ? outcome(HostStatus.Applied, rebooted, [], null, null)
             : outcome(HostStatus.Failed, rebooted, findings, "applied, but the post-conditions do not hold", findings[0].Hint);
+    }
+
+    /// <summary>Images, disks, seeds, then each domain; returns what does not hold afterwards (a VM not running or without autostart).</summary>
+    private async Task<IReadOnlyList<Finding>> VmsAsync(HostSession session, Core.Facts.HostFacts facts, ILogger hostLog, CancellationToken cancellationToken)
+    {
+        if (facts.LibvirtSocket is null)
+        {
+            return [new Finding(true, "no libvirt daemon listens on the host after apply", "start it (systemctl enable --now libvirtd) and re-run apply")];
+        }
+
+        facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
+        var (work, _, blocked) = VmPlanner.Plan(session.Desired, facts);
+        if (blocked.Count > 0)
+        {
+            return blocked;
+        }
+
+        if (work.Count > 0)
+        {
+            var seedFiles = work.Where(w => w.BuildSeed).SelectMany(w => VmFiles.Seed(w.Vm)).ToList();
+            if (seedFiles.Count > 0)
+            {
+                await FileBatch.WriteAsync(session.Connection, seedFiles, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
+            await VmStorage.PrepareAsync(session.Connection, work, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
+            var libvirt = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var item in work)
+            {
+                await Task.Run(() => Libvirt.WorkerDomains.ApplyAsync(libvirt, item, time, options.VmShutdownTimeout, session.Host.Name, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+
+            facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
+        }
+
+        var failures = session.Desired.Vms.Select(vm => (vm, domain: facts.Domains?.FirstOrDefault(d => d.Name == vm.Vm.Name)))
+            .Where(x => x.domain is not { State: "running", Autostart: true })
+            .Select(x => new Finding(true, $"VM {x.vm.Vm.Name} is {(x.domain is null ? "not defined" : x.domain.State + (x.domain.Autostart ? "" : ", autostart off"))}",
+                $"see /var/log/libvirt/qemu/{x.vm.Vm.Name}.log on the host"))
+            .ToList();
+        Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0
+            ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (work.Count > 0 ? $" ({work.Count} changed)" : "")
+            : $"{failures.Count} VM(s) not running");
+        return failures;
     }
 
     private void Passed(HostSession session, ILogger hostLog, ApplyStep step, string detail)

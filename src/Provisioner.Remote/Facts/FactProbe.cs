@@ -34,6 +34,7 @@ public static class FactProbe
         var packageNames = string.Join(' ', scope.Packages.Select(ShellQuote.Quote));
         var services = string.Join(' ', scope.Services.Select(s => ShellQuote.Quote(s.Contains('.', StringComparison.Ordinal) ? s : s + ".service")));
         var modules = string.Join(' ', WatchedModules);
+        var exists = string.Join(' ', scope.Exists.Select(ShellQuote.Quote));
         // A file whose sum is one we would write is not sent back: nothing to diff.
         var known = string.Join('|', (scope.DesiredSums ?? new Dictionary<string, IReadOnlyList<string>>())
             .SelectMany(p => p.Value.Select(sum => ShellQuote.Quote(p.Key + " " + sum))).DefaultIfEmpty("''"));
@@ -82,6 +83,8 @@ public static class FactProbe
             # grubby manages BLS entries (EL8/9); elsewhere it is absent or not what boots.
             if [ -d /boot/loader/entries ] && command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
             for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
+            for p in {{exists}}; do [ -e "$p" ] && printf 'exists\t%s\n' "$p"; done
+            for s in /var/run/libvirt/virtqemud-sock /var/run/libvirt/libvirt-sock; do [ -S "$s" ] && { printf 'libvirt\t%s\n' "$s"; break; }; done
             # The firmware publishes DMAR (VT-d) or IVRS (AMD-Vi) only with the IOMMU enabled in its setup.
             if [ -d /sys/firmware/acpi/tables ]; then
               t=none; [ -e /sys/firmware/acpi/tables/DMAR ] && t=DMAR; [ -e /sys/firmware/acpi/tables/IVRS ] && t=IVRS

@@ -15,14 +15,20 @@ public sealed record ProbeScope(
     IReadOnlyList<string> Services,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? DesiredSums = null)
 {
+    /// <summary>Paths asked about for existence only (base images, VM disks, seed ISOs).</summary>
+    public IReadOnlyList<string> Exists { get; init; } = [];
+
     /// <summary>Everything any of <paramref name="states"/> manages (one host rendered for each OS it may run).</summary>
     public static ProbeScope For(params IEnumerable<HostDesiredState> states)
     {
         var list = states.ToList();
-        var files = list.SelectMany(s => s.Files).ToList();
+        var files = list.SelectMany(s => s.Files.Concat(s.Vms.SelectMany(VmFiles.Seed))).ToList();
         return new([.. files.Select(f => f.Path).Distinct()], [.. list.SelectMany(s => s.Packages).Distinct()],
             [.. list.SelectMany(s => s.Services).Distinct()],
             files.GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key,
-                g => (IReadOnlyList<string>)[.. g.Select(f => FileComparison.Sha256(f.Content)).Distinct()], StringComparer.Ordinal));
+                g => (IReadOnlyList<string>)[.. g.Select(f => FileComparison.Sha256(f.Content)).Distinct()], StringComparer.Ordinal))
+        {
+            Exists = [.. list.SelectMany(s => s.Vms.SelectMany(VmFiles.ExistencePaths)).Distinct()],
+        };
     }
 }

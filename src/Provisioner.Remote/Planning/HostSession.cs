@@ -4,6 +4,7 @@ using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Templates;
 using Provisioner.Remote.Facts;
+using Provisioner.Remote.Libvirt;
 using Provisioner.Remote.Ssh;
 
 namespace Provisioner.Remote.Planning;
@@ -15,11 +16,15 @@ namespace Provisioner.Remote.Planning;
 /// </summary>
 public sealed class HostSession : IDisposable
 {
+    private SshConnection _connection;
+    private LibvirtTunnel? _tunnel;
+    private LibvirtConnection? _libvirt;
+
     private HostSession(Host host, HostDesiredState desired, SshConnection connection, HostFacts facts, HostPlan plan)
     {
         Host = host;
         Desired = desired;
-        Connection = connection;
+        _connection = connection;
         Facts = facts;
         Plan = plan;
     }
@@ -28,11 +33,20 @@ public sealed class HostSession : IDisposable
 
     public HostDesiredState Desired { get; }
 
-    public SshConnection Connection { get; set; }
+    /// <summary>The host's one SSH connection; replaced after a reboot (which also drops the libvirt transport riding on it).</summary>
+    public SshConnection Connection
+    {
+        get => _connection;
+        set
+        {
+            CloseLibvirt();
+            _connection = value;
+        }
+    }
 
-    public HostFacts Facts { get; }
+    public HostFacts Facts { get; private set; }
 
-    public HostPlan Plan { get; }
+    public HostPlan Plan { get; private set; }
 
     /// <summary>Commands that change the host run under 'sudo -n' unless we log in as root.</summary>
     public bool Sudo => Host.Ssh.User != "root";
@@ -45,7 +59,8 @@ public sealed class HostSession : IDisposable
         // Render for every OS family the host may run (one, unless os: auto), so one probe
         // reads every path any of them manages; then plan with the family the host runs.
         var candidates = (host.Os == OsFamily.Auto ? Enum.GetValues<OsFamily>().Where(o => o != OsFamily.Auto) : [host.Os])
-            .Select(os => Render(host with { Os = os }, templates)).ToList();
+            .Select(os => Render(host with { Os = os }, templates))
+            .Select(state => options.WithVms ? state : state with { Vms = [] }).ToList();
         var connection = await SshConnection.ConnectAsync(SshTarget.For(host, options.Home, options.AgentSocket), options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -55,11 +70,25 @@ public sealed class HostSession : IDisposable
                 : running is { } detected ? candidates.Single(c => c.Os == detected)
                 : throw new RemoteException(host.Name, $"os: auto, but the host runs {facts.OsId} {facts.OsVersionId}, which Provisioner does not support",
                     "supported: el7, el8, el9 (RHEL, CentOS, Rocky, Alma), debian, ubuntu");
-            var plan = LivePlanner.PlanHost(desired, facts) with
+            var session = new HostSession(host, desired, connection, facts, null!);
+            try
             {
-                Fingerprint = new HostFingerprint(connection.HostKey, facts.BootId, FactsFingerprint.Of(facts)),
-            };
-            return new HostSession(host, desired, connection, facts, plan);
+                if (desired.Vms.Count > 0 && facts.LibvirtSocket is not null)
+                {
+                    session.Facts = facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
+                }
+
+                session.Plan = LivePlanner.PlanHost(desired, facts) with
+                {
+                    Fingerprint = new HostFingerprint(connection.HostKey, facts.BootId, FactsFingerprint.Of(facts)),
+                };
+                return session;
+            }
+            catch
+            {
+                session.CloseLibvirt();
+                throw;
+            }
         }
         catch
         {
@@ -68,7 +97,50 @@ public sealed class HostSession : IDisposable
         }
     }
 
-    public void Dispose() => Connection.Dispose();
+    /// <summary>libvirt on the host, through the current SSH connection (opened on first use: one exec channel).</summary>
+    public async Task<LibvirtConnection> LibvirtAsync(CancellationToken cancellationToken)
+    {
+        if (_libvirt is not null)
+        {
+            return _libvirt;
+        }
+
+        _tunnel = LibvirtTunnel.Open(_connection, Sudo);
+        var uri = _tunnel.Uri;
+        try
+        {
+            _libvirt = await Task.Run(() => LibvirtConnection.Open(uri), cancellationToken).ConfigureAwait(false);
+            return _libvirt;
+        }
+        catch (LibvirtException e)
+        {
+            CloseLibvirt();
+            throw new RemoteException(Host.Name, "cannot reach libvirt through SSH: " + e.Message,
+                "check that libvirtd (or virtqemud) runs on the host and that virt-ssh-helper or 'nc -U' exists there", e);
+        }
+    }
+
+    /// <summary><paramref name="facts"/> with the worker domains as libvirt has them now.</summary>
+    public async Task<HostFacts> WithDomainsAsync(HostFacts facts, CancellationToken cancellationToken)
+    {
+        var libvirt = await LibvirtAsync(cancellationToken).ConfigureAwait(false);
+        var names = Desired.Vms.Select(v => v.Vm.Name).ToList();
+        return facts with { Domains = await Task.Run(() => WorkerDomains.Read(libvirt, names, Host.Name), cancellationToken).ConfigureAwait(false) };
+    }
+
+    public void Dispose()
+    {
+        CloseLibvirt();
+        _connection.Dispose();
+    }
+
+    private void CloseLibvirt()
+    {
+        _libvirt?.Dispose();
+        _libvirt = null;
+        _tunnel?.Dispose();
+        _tunnel = null;
+    }
 
     private static HostDesiredState Render(Host host, TemplateLibrary templates)
     {

@@ -50,5 +50,8 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
     }
 }
 
-/// <summary>How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths; <see cref="AgentSocket"/> is $SSH_AUTH_SOCK.</summary>
-public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null);
+/// <summary>
+/// How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths; <see cref="AgentSocket"/> is $SSH_AUTH_SOCK;
+/// without <see cref="WithVms"/> the worker VMs are left out (a host-only bring-up: `--no-vms`).
+/// </summary>
+public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null, bool WithVms = true);

@@ -15,7 +15,7 @@ public sealed class LivePlannerTests
     private static HostFacts Converged(HostDesiredState desired, string os = "debian", string version = "12")
     {
         var args = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro " + string.Join(' ', desired.KernelArgs.Add);
-        var files = desired.Files.ToDictionary(f => f.Path,
+        var files = desired.Files.Concat(desired.Vms.SelectMany(VmFiles.Seed)).ToDictionary(f => f.Path,
             f => new FileFacts(f.Path, true, FileComparison.Sha256(f.Content), f.Mode, f.Owner, f.Group, f.Content, 1000), StringComparer.Ordinal);
         var devices = desired.Host.Gpus.SelectMany(g => g.Functions.Select((fn, i) =>
             new PciDeviceFacts(fn.Address.ToString(), fn.Id!.ToString(), i == 0 ? "030000" : "040300", "vfio-pci", 10 + g.Index, 0))).ToList();
@@ -26,6 +26,9 @@ public sealed class LivePlannerTests
         {
             Services = [.. desired.Services.Select(s => new ServiceFacts(s, "enabled", "active"))],
             FirmwareIommu = "DMAR",
+            LibvirtSocket = "/var/run/libvirt/libvirt-sock",
+            ExistingPaths = desired.Vms.SelectMany(VmFiles.ExistencePaths).ToHashSet(StringComparer.Ordinal),
+            Domains = [.. desired.Vms.Select(v => new DomainFacts(v.Vm.Name, v.Vm.Uuid, "running", true, v.Domain.Xml))],
         };
     }
 

@@ -26,6 +26,9 @@ public sealed class VmDto : Dto
     [OneOf("kvm", "qemu"), Doc("libvirt domain type: kvm (default) or qemu (software emulation, for labs).")]
     public YamlScalar? DomainType { get; set; }
 
+    [ScalarType("boolean"), Doc("Pass the GPU (every function of it) through to the VM (default true). false only for labs and CI without GPUs: the domain gets no hostdev.")]
+    public YamlScalar? Passthrough { get; set; }
+
     [OneOf("none", "vnc", "spice"), Doc("Graphical console (default none). Always bound to 127.0.0.1: reach it through an SSH tunnel.")]
     public YamlScalar? Console { get; set; }
 

@@ -13,6 +13,7 @@ public sealed record WorkerVm(
     ByteSize OsDisk,
     ByteSize WorkDisk,
     string DomainType,
+    bool Passthrough,
     string Console,
     Firmware Firmware,
     BaseImage Image,

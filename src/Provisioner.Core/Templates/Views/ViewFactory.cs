@@ -76,7 +76,7 @@ public static class ViewFactory
             SeedIso: paths.SeedIso(vm.Name),
             Bridge: vm.Network.Bridge,
             Mac: vm.Network.Mac.Value,
-            Hostdevs: [.. gpu.Functions.Select(f => Hostdev(f.Address))],
+            Hostdevs: vm.Passthrough ? [.. gpu.Functions.Select(f => Hostdev(f.Address))] : [],
             Network: new VmNetworkView(vm.Network.Address?.ToString(), vm.Network.Gateway?.ToString(), [.. vm.Network.Dns.Select(d => d.ToString())]),
             Users: [.. vm.Users.Select(u => new VmUserView(u.Name, u.SshAuthorizedKeys, u.Sudo))],
             Worker: new WorkerView(worker.Kind, worker.Device, worker.QueueUrl, worker.QueuePassword?.ToString(), worker.ManagerUrl,

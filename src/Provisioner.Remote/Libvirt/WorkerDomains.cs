@@ -1,0 +1,89 @@
+using Provisioner.Core.Facts;
+using Provisioner.Core.Planning;
+using Provisioner.Remote.Ssh;
+
+namespace Provisioner.Remote.Libvirt;
+
+/// <summary>
+/// The worker domains of one host through our binding: read as facts, and brought to what the
+/// plan says (define, graceful restart, start, autostart). libvirt errors become the host's
+/// <see cref="RemoteException"/> with libvirt's own text.
+/// </summary>
+public static class WorkerDomains
+{
+    public static IReadOnlyList<DomainFacts> Read(LibvirtConnection libvirt, IEnumerable<string> names, string host) => Guard(host, () =>
+    {
+        var domains = new List<DomainFacts>();
+        foreach (var name in names)
+        {
+            using var domain = libvirt.Find(name);
+            if (domain is not null)
+            {
+                domains.Add(new DomainFacts(name, domain.Uuid, StateText(domain.State), domain.Autostart, domain.GetXml(LibvirtDomain.XmlFlags.Inactive)));
+            }
+        }
+
+        return (IReadOnlyList<DomainFacts>)domains;
+    });
+
+    /// <summary>Carries out one VM's domain work; a restart asks the guest to shut down and waits up to <paramref name="shutdownTimeout"/> before pulling the plug.</summary>
+    public static async Task ApplyAsync(LibvirtConnection libvirt, VmWork work, TimeProvider time, TimeSpan shutdownTimeout, string host, CancellationToken cancellationToken)
+    {
+        using var domain = Guard(host, () => work.Define ? libvirt.Define(work.Vm.Domain.Xml) : libvirt.Find(work.Vm.Vm.Name)
+            ?? throw new LibvirtException($"look up domain {work.Vm.Vm.Name}", LibvirtException.NoDomain, "it disappeared since the plan"));
+        if (work.Restart && Guard(host, () => domain.State) == DomainState.Running)
+        {
+            Guard(host, domain.Shutdown);
+            var started = time.GetTimestamp();
+            while (Guard(host, () => domain.State) != DomainState.ShutOff && time.GetElapsedTime(started) < shutdownTimeout)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Guard(host, () => domain.State) != DomainState.ShutOff)
+            {
+                Guard(host, domain.Destroy); // the guest ignored ACPI (no OS, or hung)
+            }
+        }
+
+        if (Guard(host, () => domain.State) != DomainState.Running)
+        {
+            Guard(host, domain.Start);
+        }
+
+        if (!Guard(host, () => domain.Autostart))
+        {
+            Guard(host, () => domain.Autostart = true);
+        }
+    }
+
+    public static string StateText(DomainState state) => state switch
+    {
+        DomainState.Running => "running",
+        DomainState.Paused => "paused",
+        DomainState.ShutOff => "shut off",
+        DomainState.ShuttingDown => "shutting down",
+        DomainState.Crashed => "crashed",
+        DomainState.Blocked => "blocked",
+        DomainState.Suspended => "suspended",
+        _ => "no state",
+    };
+
+    private static T Guard<T>(string host, Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (LibvirtException e)
+        {
+            throw new RemoteException(host, "libvirt: " + e.Message, "see the domain's log on the host (/var/log/libvirt/qemu/NAME.log) and re-run apply", e);
+        }
+    }
+
+    private static void Guard(string host, Action call) => Guard(host, () =>
+    {
+        call();
+        return 0;
+    });
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Provisioner.IntegrationTests.Support;
+using Provisioner.Remote.Libvirt;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.IntegrationTests;
+
+/// <summary>
+/// apply creating a worker VM for real: the base image fetched over HTTP and checked, disks
+/// made from it, the seed ISO built on the host, the domain defined, started and set to
+/// autostart in the machine's libvirtd (TCG) through lab host h15's SSH connection. Then a second
+/// apply changes nothing and a memory change is planned as a restart.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class VmApplyTests(Lab lab)
+{
+    private readonly Lab _lab = lab;
+    private const string Vm = "h15-gpu0";
+
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory) => dir.File("vm.yaml", $$"""
+        version: 1
+        defaults:
+          ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
+          gpu_model:
+            functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }]
+          vm:
+            vcpus: 1
+            memory: {{memory}}
+            hugepages: false
+            domain_type: qemu
+            passthrough: false
+            os_disk: 64MiB
+            work_disk: 32MiB
+            network: { bridge: prvlab0 }
+            image: { url: "{{imageUrl}}", sha256: {{sha256}} }
+            users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+            worker: { kind: none }
+        hosts:
+          - name: h15
+            address: {{Lab.Address("h15")}}
+            os: debian
+            cpu_vendor: intel
+            memory: 256GiB
+            gpus: [{ address: "65:00.0" }]
+        """);
+
+    [Fact]
+    public async Task Apply_WorkerVm_IsCreatedStartedAndASecondApplyChangesNothing()
+    {
+        using var dir = new TempDirectory();
+        var image = new byte[1 << 20];
+        RandomNumberGenerator.Fill(image);
+        File.WriteAllBytes(Path.Combine(dir.Path, "base.raw"), image);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(image));
+        var port = FreePort();
+        using var http = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.Path, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        try
+        {
+            await WaitForPortAsync(port);
+            var url = $"http://127.0.0.1:{port}/base.raw";
+            var inventory = Inventory(dir, url, sha, "128MiB");
+
+            var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--reboot-timeout", "60");
+
+            Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+            Assert.Contains($"  + base-image  /var/lib/libvirt/images/provision/base/{sha}.img\n", first.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"  + disk        /var/lib/libvirt/images/provision/{Vm}-os.raw\n", first.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"  + seed        /var/lib/libvirt/provision/{Vm}/seed.iso\n", first.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"  + domain      {Vm}\n", first.Stdout, StringComparison.Ordinal);
+            Assert.Contains("h15 VMs: 1 VM(s) running with autostart (1 changed)", first.Stderr, StringComparison.Ordinal);
+            using (var libvirt = LibvirtConnection.Open("qemu:///system"))
+            using (var domain = libvirt.Find(Vm))
+            {
+                Assert.NotNull(domain);
+                Assert.Equal(DomainState.Running, domain.State);
+                Assert.True(domain.Autostart);
+            }
+
+            // The OS disk is the image, grown; the seed ISO holds the rendered documents.
+            Assert.Equal(64L << 20, new FileInfo($"/var/lib/libvirt/images/provision/{Vm}-os.raw").Length);
+            Assert.Equal(image, File.ReadAllBytes($"/var/lib/libvirt/images/provision/{Vm}-os.raw").AsSpan(0, image.Length).ToArray());
+            var userData = Lab.Ssh("h15", $"isoinfo -i /var/lib/libvirt/provision/{Vm}/seed.iso -J -x /user-data");
+            Assert.Equal(Lab.Ssh("h15", $"cat /var/lib/libvirt/provision/{Vm}/user-data").Stdout, userData.Stdout);
+            Assert.StartsWith("#cloud-config", userData.Stdout, StringComparison.Ordinal);
+            Assert.Contains("CD001", Lab.Ssh("h15", $"dd if=/var/lib/libvirt/provision/{Vm}/seed.iso bs=1 skip=32769 count=5 2>/dev/null").Stdout, StringComparison.Ordinal);
+
+            var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+            Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+            Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+
+            var bigger = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "192MiB"));
+            Assert.Contains($"  ~ domain      {Vm}\n      redefine: memory 131072 KiB -> 196608 KiB (needs restart)\n", bigger.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"  ! vm          {Vm}\n      restart: the definition changed (graceful shutdown, then start)\n", bigger.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            http.Kill();
+            using var libvirt = LibvirtConnection.Open("qemu:///system");
+            using var domain = libvirt.Find(Vm);
+            if (domain is not null)
+            {
+                if (domain.State == DomainState.Running)
+                {
+                    domain.Destroy();
+                }
+
+                domain.Undefine(nvram: true);
+            }
+
+            foreach (var path in new[] { $"/var/lib/libvirt/images/provision/{Vm}-os.raw", $"/var/lib/libvirt/images/provision/{Vm}-work.raw", $"/var/lib/libvirt/images/provision/base/{sha}.img" })
+            {
+                File.Delete(path);
+            }
+
+            if (Directory.Exists($"/var/lib/libvirt/provision/{Vm}"))
+            {
+                Directory.Delete($"/var/lib/libvirt/provision/{Vm}", recursive: true);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForPortAsync(int port)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"the image server did not listen on {port}");
+    }
+}
