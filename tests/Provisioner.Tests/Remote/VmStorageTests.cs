@@ -1,0 +1,75 @@
+using Provisioner.Core.Desired;
+using Provisioner.Core.Inventory.Loading;
+using Provisioner.Core.Planning;
+using Provisioner.Core.Templates;
+using Provisioner.Remote.Apply;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Remote;
+
+/// <summary>The VM storage script, run for real with bash and curl on local files: an image is kept only when its sha256 matches.</summary>
+public sealed class VmStorageTests
+{
+    private static VmDesiredState Vm(TempDirectory dir, string url, string sha256)
+    {
+        var inventory = dir.File("vm.yaml", $$"""
+            version: 1
+            defaults:
+              gpu_model:
+                functions: [{ function: 0, id: "10de:2231" }]
+              vm:
+                image: { url: "https://images.example.org/base.img", sha256: {{sha256}} }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: none }
+            hosts:
+              - name: h
+                address: 10.0.0.1
+                os: debian
+                gpus: [{ address: "65:00.0" }]
+            """);
+        var load = InventoryLoader.LoadFile(inventory);
+        Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
+        using var templates = new TemplateLibrary(Repo.Templates);
+        var paths = new HostPaths { ImageDirectory = Path.Combine(dir.Path, "images"), SeedDirectory = Path.Combine(dir.Path, "seeds") };
+        var vm = DesiredStateBuilder.BuildOne(load.Inventory!.Hosts.Single(), templates, paths).State.Vms.Single();
+        // The inventory takes http(s) only; the script's fetch is the same for a local file:// URL.
+        return vm with { BaseImage = vm.BaseImage with { Url = url } };
+    }
+
+    [Fact]
+    public void Fetch_MatchingSha_KeepsTheImage_OtherSha_RefusesAndKeepsNothing()
+    {
+        using var dir = new TempDirectory();
+        var image = dir.File("base.img", "not really an image\n");
+        var good = FileComparison.Sha256("not really an image\n");
+        var bad = new string('0', 64);
+
+        var refused = Run(new VmWork(Vm(dir, "file://" + image, bad), true, [], false, false, false, false, false));
+        var vm = Vm(dir, "file://" + image, good);
+        var fetched = Run(new VmWork(vm, true, [], false, false, false, false, false));
+
+        Assert.Equal(42, refused.ExitCode);
+        Assert.Contains($"expected {bad}: refused", refused.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "images", "base", bad + ".img")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "images", "base", bad + ".img.part")));
+        Assert.Equal(0, fetched.ExitCode);
+        Assert.Equal("not really an image\n", File.ReadAllText(vm.BaseImage.CachePath));
+    }
+
+    [Fact]
+    public void Disks_ExistingDiskIsNeverOverwritten()
+    {
+        using var dir = new TempDirectory();
+        var vm = Vm(dir, "file:///nonexistent", new string('0', 64));
+        var work = vm.Disks.Single(d => !d.FromBaseImage);
+        Directory.CreateDirectory(Path.GetDirectoryName(work.Path)!);
+        File.WriteAllText(work.Path, "the VM's data");
+
+        var result = Run(new VmWork(vm, false, [work], false, false, false, false, false));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("the VM's data", File.ReadAllText(work.Path));
+    }
+
+    private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", VmStorage.Script([work]));
+}
