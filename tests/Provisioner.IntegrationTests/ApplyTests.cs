@@ -153,6 +153,27 @@ public sealed class ApplyTests(Lab lab)
     }
 
     [Fact]
+    public async Task Apply_HostThatNeverComesBackFromItsReboot_TimesOutAloneWhileTheOtherFinishes()
+    {
+        // h16 hangs at boot: its reboot takes it down and it does not return.
+        Lab.Ssh("h16", "printf '#!/bin/sh\\n( sleep 1; kill -TERM 1 ) >/dev/null 2>&1 &\\n' > /usr/sbin/reboot");
+        using var dir = new TempDirectory();
+        try
+        {
+            var result = await CliRunner.RunAsync("apply", "--no-vms", Inventory(dir, "h16", "h17"), "--yes", "--max-unavailable", "2", "--reboot-timeout", "5");
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("h16: did not come back from its reboot within 5 s", result.Stdout, StringComparison.Ordinal);
+            Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 1 failed.\n", result.Stdout, StringComparison.Ordinal);
+            Assert.Equal("8\n", Lab.Ssh("h17", "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
+        }
+        finally
+        {
+            Lab.Run("up", "16"); // bring it back (host-init restores the reboot stub)
+        }
+    }
+
+    [Fact]
     public async Task Apply_FailureProfiles_AreBlockedWithAClearMessageAndNothingChanges()
     {
         // The NIC sharing the GPU's group shows once the IOMMU is on (as after an earlier apply);

@@ -18,7 +18,8 @@ public sealed class Lab : IDisposable
     // the apply primitives (locks, file batches, faults); h7 the composed bring-up; h8 and h9 a
     // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans;
     // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths;
-    // h15 has the machine's libvirtd socket (Os 'debian libvirt').
+    // h15 has the machine's libvirtd socket (Os 'debian libvirt'); h16 hangs in its reboot while
+    // h17 is applied beside it.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -36,6 +37,8 @@ public sealed class Lab : IDisposable
         ("h13", "a5000x4", "rocky9"),
         ("h14", "a5000x4", "centos7"),
         ("h15", "a5000x4", "debian libvirt"),
+        ("h16", "a5000x4", "debian"),
+        ("h17", "a5000x4", "debian"),
     ];
 
     public Lab()
