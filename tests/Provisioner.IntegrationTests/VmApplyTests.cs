@@ -12,7 +12,8 @@ namespace Provisioner.IntegrationTests;
 /// apply creating a worker VM for real: the base image fetched over HTTP and checked, disks
 /// made from it, the seed ISO built on the host, the domain defined, started and set to
 /// autostart in the machine's libvirtd (TCG) through lab host h15's SSH connection. Then a second
-/// apply changes nothing and a memory change is planned as a restart.
+/// apply changes nothing and a memory change is planned as a restart. (This machine has no GPU
+/// and one NUMA node: the VM is neither passed a GPU nor pinned to the profile's node.)
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class VmApplyTests(Lab lab)
@@ -20,7 +21,7 @@ public sealed class VmApplyTests(Lab lab)
     private readonly Lab _lab = lab;
     private const string Vm = "h15-gpu0";
 
-    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory) => dir.File("vm.yaml", $$"""
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -32,6 +33,7 @@ public sealed class VmApplyTests(Lab lab)
             hugepages: false
             domain_type: qemu
             passthrough: false
+            numa: {{numa}}
             os_disk: 64MiB
             work_disk: 32MiB
             network: { bridge: prvlab0 }
@@ -95,6 +97,10 @@ public sealed class VmApplyTests(Lab lab)
             var bigger = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "192MiB"));
             Assert.Contains($"  ~ domain      {Vm}\n      redefine: memory 131072 KiB -> 196608 KiB (needs restart)\n", bigger.Stdout, StringComparison.Ordinal);
             Assert.Contains($"  ! vm          {Vm}\n      restart: the definition changed (graceful shutdown, then start)\n", bigger.Stdout, StringComparison.Ordinal);
+
+            // With NUMA placement, the plan pins the VM to the node its GPU sits on (65:00.0: node 0, CPUs 0-15 in this profile).
+            var pinned = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", numa: "auto"), "--diff");
+            Assert.Contains("vCPU placement (none) -> 0-15; memory node (none) -> 0 (needs restart)", pinned.Stdout, StringComparison.Ordinal);
         }
         finally
         {

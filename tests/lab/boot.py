@@ -118,6 +118,8 @@ def build_sysfs(root, profile, iommu, drivers):
     for node, gib in enumerate(profile.get("memory_gib_per_node", [64])):
         node_dir = os.path.join(sys_root, "devices/system/node", f"node{node}")
         write(os.path.join(node_dir, "meminfo"), f"Node {node} MemTotal:       {gib * 1024 * 1024} kB\n")
+        cpus = profile.get("cpus_per_node", 16)
+        write(os.path.join(node_dir, "cpulist"), f"{node * cpus}-{(node + 1) * cpus - 1}\n")
         for size in ("hugepages-2048kB", "hugepages-1048576kB"):
             write(os.path.join(node_dir, "hugepages", size, "nr_hugepages"), "0\n")
             write(os.path.join(node_dir, "hugepages", size, "free_hugepages"), "0\n")

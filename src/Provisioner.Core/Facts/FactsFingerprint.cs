@@ -35,7 +35,7 @@ public static class FactsFingerprint
 
         foreach (var node in facts.NumaNodes.OrderBy(n => n.Node))
         {
-            Line("node", node.Node, node.MemTotalKib, node.Hugepages2MTotal, node.Hugepages1GTotal);
+            Line("node", node.Node, node.MemTotalKib, node.Hugepages2MTotal, node.Hugepages1GTotal, node.Cpus);
         }
 
         Line("modules", string.Join(' ', facts.LoadedModules.Order(StringComparer.Ordinal)));

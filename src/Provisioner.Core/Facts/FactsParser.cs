@@ -76,7 +76,10 @@ public static class FactsParser
 
                     break;
                 case "node":
-                    nodes.Add(new NumaNodeFacts(int.Parse(Field(f, 1), CultureInfo.InvariantCulture), Long(Field(f, 2)), Long(Field(f, 3)), Long(Field(f, 4)), Long(Field(f, 5)), Long(Field(f, 6))));
+                    nodes.Add(new NumaNodeFacts(int.Parse(Field(f, 1), CultureInfo.InvariantCulture), Long(Field(f, 2)), Long(Field(f, 3)), Long(Field(f, 4)), Long(Field(f, 5)), Long(Field(f, 6)))
+                    {
+                        Cpus = f.Length > 7 ? f[7] : "",
+                    });
                     break;
                 case "module": modules.Add(Field(f, 1)); break;
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;

@@ -65,7 +65,11 @@ public sealed record FileFacts(string Path, bool Exists, string? Sha256, string?
 
 public sealed record PciDeviceFacts(string Address, string VendorDevice, string Class, string? Driver, int? IommuGroup, int NumaNode);
 
-public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree);
+public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree)
+{
+    /// <summary>The node's CPUs as the kernel lists them (/sys/devices/system/node/nodeN/cpulist), e.g. "0-15,32-47".</summary>
+    public string Cpus { get; init; } = "";
+}
 
 /// <summary>The kernel arguments the next boot will use, as a boot config holds them (grub.cfg or grubby).</summary>
 public sealed record BootEntryFacts(string Source, string Arguments);

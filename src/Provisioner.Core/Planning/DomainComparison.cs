@@ -35,6 +35,8 @@ public static class DomainComparison
         Field("type", (string?)desired.Attribute("type"), (string?)actual.Attribute("type"), restart);
         Field("memory", MemoryKib(desired.Element("memory")), MemoryKib(actual.Element("memory")), restart);
         Field("vcpus", Text(desired, "vcpu"), Text(actual, "vcpu"), restart);
+        Field("vCPU placement", (string?)desired.Element("vcpu")?.Attribute("cpuset"), (string?)actual.Element("vcpu")?.Attribute("cpuset"), restart);
+        Field("memory node", (string?)desired.Element("numatune")?.Element("memory")?.Attribute("nodeset"), (string?)actual.Element("numatune")?.Element("memory")?.Attribute("nodeset"), restart);
         Field("hugepages", (desired.Element("memoryBacking")?.Element("hugepages") is not null).ToString(), (actual.Element("memoryBacking")?.Element("hugepages") is not null).ToString(), restart);
         Field("loader", Text(desired.Element("os"), "loader"), Text(actual.Element("os"), "loader"), restart);
         Field("nvram", Text(desired.Element("os"), "nvram"), Text(actual.Element("os"), "nvram"), restart);

@@ -32,8 +32,16 @@ public static class VmPlanner
         var changes = new List<PlannedChange>();
         var findings = new List<Finding>();
         var fetched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var vm in desired.Vms)
+        foreach (var rendered in desired.Vms)
         {
+            // The domain as it will be defined: pinned to its GPU's NUMA node where the facts say which.
+            var (placed, note) = NumaPlacement.Place(rendered, facts);
+            var vm = rendered with { Domain = rendered.Domain with { Xml = placed } };
+            if (note is not null)
+            {
+                findings.Add(new(false, note, "check /sys/bus/pci/devices/ADDRESS/numa_node and /sys/devices/system/node/node*/cpulist on the host, or set vm.numa: none"));
+            }
+
             var name = vm.Vm.Name;
             var fetch = !facts.ExistingPaths.Contains(vm.BaseImage.CachePath) && vm.Disks.Any(d => d.FromBaseImage && !facts.ExistingPaths.Contains(d.Path));
             if (fetch && fetched.Add(vm.BaseImage.CachePath))

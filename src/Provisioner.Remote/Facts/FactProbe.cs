@@ -72,7 +72,8 @@ public static class FactProbe
               h=$nd/hugepages
               [ -r "$h/hugepages-2048kB/nr_hugepages" ] && { read -r a < "$h/hugepages-2048kB/nr_hugepages"; read -r b < "$h/hugepages-2048kB/free_hugepages"; set -- "$a" "$b" "$3" "$4"; }
               [ -r "$h/hugepages-1048576kB/nr_hugepages" ] && { read -r a < "$h/hugepages-1048576kB/nr_hugepages"; read -r b < "$h/hugepages-1048576kB/free_hugepages"; set -- "$1" "$2" "$a" "$b"; }
-              printf 'node\t%s\t%s\t%s\t%s\t%s\t%s\n' "${nd##*node}" "$mem" "$1" "$2" "$3" "$4"
+              cpus=; [ -r "$nd/cpulist" ] && read -r cpus < "$nd/cpulist"
+              printf 'node\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${nd##*node}" "$mem" "$1" "$2" "$3" "$4" "$cpus"
             done
             for m in {{modules}}; do [ -d "/sys/module/$m" ] && printf 'module\t%s\n' "$m"; done
             for g in /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/efi/EFI/*/grub.cfg; do

@@ -94,6 +94,36 @@ public sealed class VmPlannerTests
     }
 
     [Fact]
+    public void Plan_TwoNodeHost_PinsEachVmToItsGpusNode_AndLibvirtAcceptsIt()
+    {
+        var vm = Host.Vms[0];
+        var facts = Facts(Host, _ => null) with
+        {
+            PciDevices = [new PciDeviceFacts(vm.Gpu.Address.ToString(), "10de:2231", "030000", "vfio-pci", 40, 1)],
+            NumaNodes = [new NumaNodeFacts(0, 1 << 27, 0, 0, 64, 64) { Cpus = "0-15,32-47" }, new NumaNodeFacts(1, 1 << 27, 0, 0, 64, 64) { Cpus = "16-31,48-63" }],
+        };
+
+        var (work, changes, findings) = VmPlanner.Plan(Host, facts);
+
+        var xml = work.Single(w => w.Vm.Vm.Name == vm.Vm.Name).Vm.Domain.Xml;
+        Assert.Contains("<vcpu placement=\"static\" cpuset=\"16-31,48-63\">", xml, StringComparison.Ordinal);
+        Assert.Contains("<numatune>\n    <memory mode=\"strict\" nodeset=\"1\" />\n  </numatune>", xml, StringComparison.Ordinal);
+        Assert.StartsWith("<!-- Managed by Provisioner", xml, StringComparison.Ordinal);
+        Assert.Equal(xml, changes.Single(c => c.Type == "domain" && c.Id == vm.Vm.Name).Content);
+        Assert.DoesNotContain(findings, f => f.Message.Contains(vm.Vm.Name, StringComparison.Ordinal));
+        // A GPU whose node the facts do not give: not pinned, and the plan says so.
+        var (_, _, unknown) = VmPlanner.Plan(Host, facts with { PciDevices = [] });
+        Assert.Contains(unknown, f => !f.Blocks && f.Message == $"{vm.Vm.Name} is not pinned: the host does not say which NUMA node GPU {vm.Gpu.Address} is on");
+        using var dir = new TempDirectory();
+        var file = dir.File("domain.xml", xml);
+        var validation = ExternalTool.Run("virt-xml-validate", file, "domain");
+        Assert.True(validation.ExitCode == 0, validation.ToString());
+        var back = AsLibvirtHasIt(xml);
+        Assert.True(DomainComparison.Compare(xml, back).Same);
+        Assert.Equal(["vCPU placement (none) -> 16-31,48-63", "memory node (none) -> 1"], DomainComparison.Compare(xml, AsLibvirtHasIt(vm.Domain.Xml)).NeedRestart);
+    }
+
+    [Fact]
     public void Plan_SameNameOtherUuid_BlocksInsteadOfReplacingSilently()
     {
         var vm = Host.Vms[0];

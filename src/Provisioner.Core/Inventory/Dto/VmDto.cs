@@ -26,6 +26,9 @@ public sealed class VmDto : Dto
     [OneOf("kvm", "qemu"), Doc("libvirt domain type: kvm (default) or qemu (software emulation, for labs).")]
     public YamlScalar? DomainType { get; set; }
 
+    [OneOf("auto", "none"), Doc("NUMA placement (default auto): vCPUs pinned to the CPUs of the GPU's NUMA node and guest memory (hugepages included) taken from that node, read from the host's facts; none: no pinning.")]
+    public YamlScalar? Numa { get; set; }
+
     [ScalarType("boolean"), Doc("Pass the GPU (every function of it) through to the VM (default true). false only for labs and CI without GPUs: the domain gets no hostdev.")]
     public YamlScalar? Passthrough { get; set; }
 

@@ -27,6 +27,7 @@ public sealed class VmMapper(ValueReader read)
             WorkDisk: read.Size(vm.WorkDisk, "vm.work_disk", ByteSize.FromGiB(200)),
             DomainType: read.Choice(vm.DomainType, "vm.domain_type", Allowed.For<VmDto>(nameof(VmDto.DomainType)), "kvm"),
             Passthrough: read.Bool(vm.Passthrough, "vm.passthrough", true),
+            NumaPlacement: read.Choice(vm.Numa, "vm.numa", Allowed.For<VmDto>(nameof(VmDto.Numa)), "auto") == "auto",
             Console: read.Choice(vm.Console, "vm.console", Allowed.For<VmDto>(nameof(VmDto.Console)), "none"),
             Firmware: MapFirmware(vm.Firmware, os),
             Image: MapImage(vm.Image, at),

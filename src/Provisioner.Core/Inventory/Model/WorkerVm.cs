@@ -14,6 +14,7 @@ public sealed record WorkerVm(
     ByteSize WorkDisk,
     string DomainType,
     bool Passthrough,
+    bool NumaPlacement,
     string Console,
     Firmware Firmware,
     BaseImage Image,
