@@ -12,7 +12,7 @@ namespace Provisioner.Core.Planning;
 /// </summary>
 public static class LivePlanner
 {
-    public static HostPlan PlanHost(HostDesiredState desired, HostFacts facts)
+    public static HostPlan PlanHost(HostDesiredState desired, HostFacts facts, VmReplacement? replacement = null)
     {
         var findings = Preflight.Check(desired, facts).ToList();
         if (OsDetection.Family(facts) is { } running && desired.Host.Os != OsFamily.Auto && running != desired.Host.Os)
@@ -75,7 +75,7 @@ public static class LivePlanner
         }
 
         // The worker VMs come last: apply creates them once the host is bound (and rebooted).
-        var (_, vmChanges, vmFindings) = VmPlanner.Plan(desired, facts);
+        var (_, vmChanges, vmFindings) = VmPlanner.Plan(desired, facts, replacement);
         changes.AddRange(vmChanges);
         findings.AddRange(vmFindings);
 

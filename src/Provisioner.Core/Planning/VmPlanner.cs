@@ -14,7 +14,21 @@ public sealed record VmWork(
     bool Start,
     bool Autostart)
 {
-    public bool Any => FetchImage || CreateDisks.Count > 0 || BuildSeed || Define || Restart || Start || Autostart;
+    /// <summary>Deliberate replacement (--recreate): the old domain is destroyed and undefined first.</summary>
+    public bool Replace { get; init; }
+
+    /// <summary>With <see cref="Replace"/>: the old disks that exist, moved aside (or deleted with --delete-disks).</summary>
+    public IReadOnlyList<VmDisk> RetireDisks { get; init; } = [];
+
+    public bool DeleteDisks { get; init; }
+
+    public bool Any => Replace || FetchImage || CreateDisks.Count > 0 || BuildSeed || Define || Restart || Start || Autostart;
+}
+
+/// <summary>VMs to replace on purpose (`--recreate NAME`), and whether their old disks go too (`--delete-disks`; else they are kept beside).</summary>
+public sealed record VmReplacement(IReadOnlySet<string> Names, bool DeleteDisks)
+{
+    public static VmReplacement None { get; } = new(new HashSet<string>(), false);
 }
 
 /// <summary>
@@ -26,8 +40,9 @@ public sealed record VmWork(
 /// </summary>
 public static class VmPlanner
 {
-    public static (IReadOnlyList<VmWork> Work, IReadOnlyList<PlannedChange> Changes, IReadOnlyList<Finding> Findings) Plan(HostDesiredState desired, HostFacts facts)
+    public static (IReadOnlyList<VmWork> Work, IReadOnlyList<PlannedChange> Changes, IReadOnlyList<Finding> Findings) Plan(HostDesiredState desired, HostFacts facts, VmReplacement? replacement = null)
     {
+        replacement ??= VmReplacement.None;
         var work = new List<VmWork>();
         var changes = new List<PlannedChange>();
         var findings = new List<Finding>();
@@ -43,6 +58,22 @@ public static class VmPlanner
             }
 
             var name = vm.Vm.Name;
+            var replace = replacement.Names.Contains(name);
+            var retire = replace ? vm.Disks.Where(d => facts.ExistingPaths.Contains(d.Path)).ToList() : [];
+            var existing = replace ? facts.ExistingPaths.Except(vm.Disks.Select(d => d.Path)).ToHashSet(StringComparer.Ordinal) : facts.ExistingPaths;
+            var current = facts.Domains?.FirstOrDefault(d => d.Name == name);
+            if (replace)
+            {
+                if (current is not null)
+                {
+                    changes.Add(new(ChangeAction.Delete, "domain", name, $"--recreate: destroy and undefine (UUID {current.Uuid}, nvram included), then define anew", null, false));
+                }
+
+                changes.AddRange(retire.Select(d => new PlannedChange(ChangeAction.Delete, "disk", d.Path,
+                    replacement.DeleteDisks ? "--recreate --delete-disks: deleted" : "--recreate: kept beside as " + d.Path + ".replaced-RUN", null, false)));
+                facts = facts with { ExistingPaths = existing, Domains = facts.Domains?.Where(d => d.Name != name).ToList() };
+            }
+
             var fetch = !facts.ExistingPaths.Contains(vm.BaseImage.CachePath) && vm.Disks.Any(d => d.FromBaseImage && !facts.ExistingPaths.Contains(d.Path));
             if (fetch && fetched.Add(vm.BaseImage.CachePath))
             {
@@ -115,7 +146,12 @@ public static class VmPlanner
                 changes.Add(new(ChangeAction.Run, "vm", name, string.Join("; ", actions), null, false));
             }
 
-            var item = new VmWork(vm, fetch, disks, buildSeed, define, restart, start, autostart);
+            var item = new VmWork(vm, fetch, disks, buildSeed, define, restart, start, autostart)
+            {
+                Replace = replace && current is not null,
+                RetireDisks = retire,
+                DeleteDisks = replacement.DeleteDisks,
+            };
             if (item.Any)
             {
                 work.Add(item);

@@ -168,10 +168,19 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         }
 
         facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
-        var (work, _, blocked) = VmPlanner.Plan(session.Desired, facts);
+        var (work, _, vmFindings) = VmPlanner.Plan(session.Desired, facts, options.Replacement);
+        var blocked = vmFindings.Where(f => f.Blocks).ToList();
         if (blocked.Count > 0)
         {
             return blocked;
+        }
+
+        foreach (var item in work.Where(w => w.Replace))
+        {
+            // Deliberate replacement: the old domain goes first (its disks are moved aside or deleted by VmStorage).
+            var old = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Run(() => Libvirt.WorkerDomains.Remove(old, item.Vm.Vm.Name, session.Host.Name), cancellationToken).ConfigureAwait(false);
+            hostLog.Warning("Replaced domain {Vm} (--recreate)", item.Vm.Vm.Name);
         }
 
         if (work.Count > 0)
@@ -182,7 +191,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
                 await FileBatch.WriteAsync(session.Connection, seedFiles, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
             }
 
-            await VmStorage.PrepareAsync(session.Connection, work, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
+            await VmStorage.PrepareAsync(session.Connection, work, options.RunId, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
             var libvirt = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
             foreach (var item in work)
             {
@@ -197,9 +206,18 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
             .Select(x => new Finding(true, $"VM {x.vm.Vm.Name} is {(x.domain is null ? "not defined" : x.domain.State + (x.domain.Autostart ? "" : ", autostart off"))}",
                 $"see /var/log/libvirt/qemu/{x.vm.Vm.Name}.log on the host"))
             .ToList();
+
+        // The guest agent, where the guest runs one: it must answer. One that is not connected
+        // (no agent in the image yet, or still booting) is reported, not failed.
+        var libvirtNow = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
+        var agents = await Task.Run(() => session.Desired.Vms.Select(vm => (vm.Vm.Name, Problem: Libvirt.WorkerDomains.AgentProblem(libvirtNow, vm.Vm.Name, TimeSpan.FromSeconds(10)))).ToList(), cancellationToken).ConfigureAwait(false);
+        failures.AddRange(agents.Where(a => a.Problem is not null and not "not connected")
+            .Select(a => new Finding(true, $"the guest agent of {a.Name} is connected but does not answer: {a.Problem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)")));
+        var silent = agents.Count(a => a.Problem == "not connected");
         Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0
             ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (work.Count > 0 ? $" ({work.Count} changed)" : "")
-            : $"{failures.Count} VM(s) not running");
+                + $"; guest agent answering in {agents.Count - silent}, not connected (yet) in {silent}"
+            : $"{failures.Count} VM problem(s)");
         return failures;
     }
 

@@ -17,14 +17,14 @@ namespace Provisioner.Remote.Apply;
 /// </summary>
 public static class VmStorage
 {
-    public static async Task PrepareAsync(SshConnection connection, IReadOnlyList<VmWork> work, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task PrepareAsync(SshConnection connection, IReadOnlyList<VmWork> work, string runId, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!work.Any(w => w.FetchImage || w.CreateDisks.Count > 0 || w.BuildSeed))
+        if (!work.Any(w => w.FetchImage || w.CreateDisks.Count > 0 || w.BuildSeed || w.RetireDisks.Count > 0))
         {
             return;
         }
 
-        var result = await connection.RunScriptAsync(Script(work), sudo, timeout, cancellationToken).ConfigureAwait(false);
+        var result = await connection.RunScriptAsync(Script(work, runId), sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             var detail = string.Join(" | ", result.Stderr.Trim().Split('\n').TakeLast(3));
@@ -34,7 +34,7 @@ public static class VmStorage
         }
     }
 
-    public static string Script(IReadOnlyList<VmWork> work)
+    public static string Script(IReadOnlyList<VmWork> work, string runId)
     {
         var script = new StringBuilder("set -e\numask 077\n");
         script.Append("""
@@ -61,6 +61,15 @@ public static class VmStorage
         foreach (var item in work)
         {
             var vm = item.Vm;
+            foreach (var disk in item.RetireDisks)
+            {
+                // --recreate: the old disk goes aside (kept, named after the run) or, with --delete-disks, away.
+                var path = ShellQuote.Quote(disk.Path);
+                script.Append(item.DeleteDisks
+                    ? $"rm -f {path}\n"
+                    : $"[ -e {path} ] && mv -f {path} {ShellQuote.Quote(disk.Path + ".replaced-" + runId)}\n");
+            }
+
             if (item.FetchImage)
             {
                 script.Append(CultureInfo.InvariantCulture, $"fetch {ShellQuote.Quote(vm.BaseImage.Url)} {ShellQuote.Quote(vm.BaseImage.Sha256)} {ShellQuote.Quote(vm.BaseImage.CachePath)}\n");

@@ -57,6 +57,54 @@ public static class WorkerDomains
         }
     }
 
+    /// <summary>
+    /// The qemu guest agent of a running domain: null when it answers a ping; "not connected"
+    /// while nothing in the guest listens on its channel (no agent installed yet, still booting);
+    /// otherwise libvirt's error.
+    /// </summary>
+    public static string? AgentProblem(LibvirtConnection libvirt, string name, TimeSpan timeout)
+    {
+        try
+        {
+            using var domain = libvirt.Find(name);
+            if (domain is null)
+            {
+                return "no such domain";
+            }
+
+            var channel = System.Xml.Linq.XDocument.Parse(domain.GetXml()).Descendants("channel").Select(c => c.Element("target"))
+                .FirstOrDefault(t => (string?)t?.Attribute("name") == "org.qemu.guest_agent.0");
+            if ((string?)channel?.Attribute("state") != "connected")
+            {
+                return "not connected";
+            }
+
+            domain.GuestAgent("{\"execute\":\"guest-ping\"}", timeout);
+            return null;
+        }
+        catch (LibvirtException e)
+        {
+            return e.LibvirtMessage;
+        }
+    }
+
+    /// <summary>Destroys (if running) and undefines a domain, its nvram included; its disks are not libvirt's to touch.</summary>
+    public static void Remove(LibvirtConnection libvirt, string name, string host) => Guard(host, () =>
+    {
+        using var domain = libvirt.Find(name);
+        if (domain is null)
+        {
+            return;
+        }
+
+        if (domain.State is DomainState.Running or DomainState.Paused or DomainState.Blocked)
+        {
+            domain.Destroy();
+        }
+
+        domain.Undefine(nvram: true);
+    });
+
     public static string StateText(DomainState state) => state switch
     {
         DomainState.Running => "running",

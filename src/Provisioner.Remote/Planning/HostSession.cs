@@ -78,7 +78,7 @@ public sealed class HostSession : IDisposable
                     session.Facts = facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
                 }
 
-                session.Plan = LivePlanner.PlanHost(desired, facts) with
+                session.Plan = LivePlanner.PlanHost(desired, facts, options.Replacement) with
                 {
                     Fingerprint = new HostFingerprint(connection.HostKey, facts.BootId, FactsFingerprint.Of(facts)),
                 };

@@ -54,4 +54,8 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
 /// How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths; <see cref="AgentSocket"/> is $SSH_AUTH_SOCK;
 /// without <see cref="WithVms"/> the worker VMs are left out (a host-only bring-up: `--no-vms`).
 /// </summary>
-public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null, bool WithVms = true);
+public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null, bool WithVms = true)
+{
+    /// <summary>VMs to replace on purpose (--recreate).</summary>
+    public VmReplacement Replacement { get; init; } = VmReplacement.None;
+}

@@ -71,5 +71,5 @@ public sealed class VmStorageTests
         Assert.Equal("the VM's data", File.ReadAllText(work.Path));
     }
 
-    private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", VmStorage.Script([work]));
+    private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", VmStorage.Script([work], "run-1"));
 }
