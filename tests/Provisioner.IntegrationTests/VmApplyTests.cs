@@ -73,7 +73,7 @@ public sealed class VmApplyTests(Lab lab)
             Assert.Contains($"  + disk        /var/lib/libvirt/images/provision/{Vm}-os.raw\n", first.Stdout, StringComparison.Ordinal);
             Assert.Contains($"  + seed        /var/lib/libvirt/provision/{Vm}/seed.iso\n", first.Stdout, StringComparison.Ordinal);
             Assert.Contains($"  + domain      {Vm}\n", first.Stdout, StringComparison.Ordinal);
-            Assert.Contains("h15 VMs: 1 VM(s) running with autostart (1 changed)", first.Stderr, StringComparison.Ordinal);
+            Assert.Contains("h15 VMs: 1 VM(s) running with autostart (1 changed); guest agent answering in 0, not connected (yet) in 1", first.Stderr, StringComparison.Ordinal);
             using (var libvirt = LibvirtConnection.Open("qemu:///system"))
             using (var domain = libvirt.Find(Vm))
             {
@@ -101,6 +101,24 @@ public sealed class VmApplyTests(Lab lab)
             // With NUMA placement, the plan pins the VM to the node its GPU sits on (65:00.0: node 0, CPUs 0-15 in this profile).
             var pinned = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", numa: "auto"), "--diff");
             Assert.Contains("vCPU placement (none) -> 0-15; memory node (none) -> 0 (needs restart)", pinned.Stdout, StringComparison.Ordinal);
+
+            // A deliberate replacement: the old domain goes, the old disks are kept beside, new ones are made.
+            var os = $"/var/lib/libvirt/images/provision/{Vm}-os.raw";
+            File.WriteAllText(os, "the old VM's disk");
+            var recreated = await CliRunner.RunAsync("apply", inventory, "--recreate", Vm, "--yes");
+            Assert.True(recreated.ExitCode == 0, recreated.Stdout + recreated.Stderr);
+            Assert.Contains($"  - domain      {Vm}\n      --recreate: destroy and undefine", recreated.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"  - disk        {os}\n      --recreate: kept beside as {os}.replaced-RUN", recreated.Stdout, StringComparison.Ordinal);
+            var kept = Directory.GetFiles(Path.GetDirectoryName(os)!, $"{Vm}-os.raw.replaced-*");
+            Assert.Equal("the old VM's disk", File.ReadAllText(Assert.Single(kept)));
+            Assert.Equal(64L << 20, new FileInfo(os).Length);
+            using (var libvirt = LibvirtConnection.Open("qemu:///system"))
+            using (var domain = libvirt.Find(Vm))
+            {
+                Assert.Equal(DomainState.Running, domain!.State);
+            }
+
+            File.Delete(kept[0]);
         }
         finally
         {

@@ -25,15 +25,18 @@ internal static class ApplyCommand
         var logFile = new Option<string?>("--log-file") { Description = "Also write a JSON-lines log (one event per line, with host and run) to this file." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Write the detailed log to stderr too." };
         var noVms = CommonOptions.NoVms();
+        var recreate = CommonOptions.Recreate();
+        var deleteDisks = CommonOptions.DeleteDisks();
         var command = new Command("apply", "Change every host to its desired state: plan, confirm, apply in parallel, reboot rolling, verify.")
         {
-            target, yes, limit, parallel, maxUnavailable, rebootTimeout, detailed, logFile, verbose, noVms,
+            target, yes, limit, parallel, maxUnavailable, rebootTimeout, detailed, logFile, verbose, noVms, recreate, deleteDisks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new ApplySettings(parse.GetValue(target)!, parse.GetValue(yes), parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)),
                 Math.Max(1, parse.GetValue(maxUnavailable)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(rebootTimeout))),
-                parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose), !parse.GetValue(noVms));
+                parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose), !parse.GetValue(noVms),
+                LivePlan.Replacement(parse.GetValue(recreate), parse.GetValue(deleteDisks)));
             return await RunAsync(settings, io, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -57,7 +60,7 @@ internal static class ApplyCommand
             }
         }
 
-        var opened = await LivePlan.OpenAsync(inventory, settings.Limit, settings.Parallel, settings.WithVms, io, cancellationToken,
+        var opened = await LivePlan.OpenAsync(inventory, settings.Limit, settings.Parallel, settings.WithVms, settings.Replacement, io, cancellationToken,
             saved is null ? null : h => saved.Hosts.ContainsKey(h.Name)).ConfigureAwait(false);
         if (opened is null)
         {
@@ -87,7 +90,10 @@ internal static class ApplyCommand
             using var log = ApplyLog.Create(settings.LogFile, settings.Verbose);
             var progress = new ConsoleProgress(io.Error, io.ErrorIsTerminal);
             var options = new ApplyOptions(run, $"{Environment.UserName}@{Environment.MachineName}", settings.Parallel, settings.MaxUnavailable,
-                LivePlan.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), LivePlan.ConnectTimeout);
+                LivePlan.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), LivePlan.ConnectTimeout)
+            {
+                Replacement = settings.Replacement,
+            };
             var outcomes = await new ApplyRunner(options, io.Time, progress, log).ExecuteAsync(sessions, cancellationToken).ConfigureAwait(false);
             var all = outcomes.Concat(failures.Select(HostOutcome.FromFailure)).OrderBy(o => o.Host, StringComparer.Ordinal).ToList();
             ApplySummary.Write(all, run, io.Out, io.OutIsTerminal);
@@ -153,5 +159,5 @@ internal static class ApplyCommand
     }
 
     private sealed record ApplySettings(string Target, bool Yes, string? Limit, int Parallel, int MaxUnavailable, TimeSpan RebootTimeout,
-        bool DetailedExitCode, string? LogFile, bool Verbose, bool WithVms);
+        bool DetailedExitCode, string? LogFile, bool Verbose, bool WithVms, VmReplacement Replacement);
 }

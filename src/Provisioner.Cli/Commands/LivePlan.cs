@@ -16,9 +16,9 @@ internal static class LivePlan
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<Plan?> RunAsync(string path, string? limit, int parallel, bool withVms, CliIo io, CancellationToken cancellationToken)
+    public static async Task<Plan?> RunAsync(string path, string? limit, int parallel, bool withVms, VmReplacement replacement, CliIo io, CancellationToken cancellationToken)
     {
-        var opened = await OpenAsync(path, limit, parallel, withVms, io, cancellationToken).ConfigureAwait(false);
+        var opened = await OpenAsync(path, limit, parallel, withVms, replacement, io, cancellationToken).ConfigureAwait(false);
         if (opened is null)
         {
             return null;
@@ -33,7 +33,7 @@ internal static class LivePlan
     }
 
     /// <summary>Plans the selected hosts and keeps their connections; null after a load or selection error (printed).</summary>
-    public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, bool withVms, CliIo io, CancellationToken cancellationToken,
+    public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, bool withVms, VmReplacement replacement, CliIo io, CancellationToken cancellationToken,
         Func<Host, bool>? alsoRequire = null)
     {
         var load = InventoryLoader.LoadFile(path);
@@ -50,10 +50,25 @@ internal static class LivePlan
             return null;
         }
 
+        var vmNames = load.Inventory.Hosts.SelectMany(h => h.Gpus.Select(g => g.Vm.Name)).ToHashSet(StringComparer.Ordinal);
+        if (replacement.Names.FirstOrDefault(n => !vmNames.Contains(n)) is { } unknown)
+        {
+            io.Error.WriteLine($"error: --recreate {unknown}: no worker VM of that name in {path}");
+            return null;
+        }
+
         using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
-        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms));
+        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms)
+        {
+            Replacement = replacement,
+        });
         return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>--recreate NAMES [--delete-disks] as a value.</summary>
+    public static VmReplacement Replacement(string? names, bool deleteDisks) => string.IsNullOrWhiteSpace(names)
+        ? VmReplacement.None
+        : new VmReplacement(names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal), deleteDisks);
 
     /// <summary>Expands '~/' in the inventory's SSH paths.</summary>
     public static string Home => Environment.GetEnvironmentVariable("HOME") ?? "/root";

@@ -18,16 +18,18 @@ internal static class PlanCommand
         var limit = new Option<string?>("--limit") { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
         var parallel = new Option<int>("--parallel") { Description = "Hosts contacted at once (live plan).", DefaultValueFactory = _ => 10 };
         var noVms = CommonOptions.NoVms();
+        var recreate = CommonOptions.Recreate();
+        var deleteDisks = CommonOptions.DeleteDisks();
         var command = new Command("plan", "Show what would change on every host, and why: live (facts read over SSH) or --offline.")
         {
-            inventory, offline, json, diff, outFile, detailed, limit, parallel, noVms,
+            inventory, offline, json, diff, outFile, detailed, limit, parallel, noVms, recreate, deleteDisks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(inventory)!;
             if (!parse.GetValue(offline))
             {
-                var live = await LivePlan.RunAsync(path, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), !parse.GetValue(noVms), io, cancellationToken).ConfigureAwait(false);
+                var live = await LivePlan.RunAsync(path, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), !parse.GetValue(noVms), LivePlan.Replacement(parse.GetValue(recreate), parse.GetValue(deleteDisks)), io, cancellationToken).ConfigureAwait(false);
                 return live is null ? ExitCodes.Error : Report(live, parse, json, diff, outFile, detailed, io);
             }
 

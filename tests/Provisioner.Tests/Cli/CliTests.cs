@@ -149,6 +149,15 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Apply_RecreateOfAnUnknownVm_Exits1BeforeContactingAnyHost()
+    {
+        var result = await CliRunner.RunAsync("apply", Example, "--recreate", "no-such-vm", "--yes");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--recreate no-such-vm: no worker VM of that name in", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_LimitMatchingNoHost_Exits1BeforeContactingAnyHost()
     {
         var result = await CliRunner.RunAsync("apply", Example, "--limit", "sg-*", "--yes");

@@ -124,6 +124,23 @@ public sealed class VmPlannerTests
     }
 
     [Fact]
+    public void Plan_Recreate_RemovesTheDomainAndRetiresTheDisksThenCreatesAnew_EvenUnderAnotherUuid()
+    {
+        var vm = Host.Vms[0];
+        var other = Guid.Parse("6f0e0c52-0000-4000-8000-000000000001");
+        var facts = Facts(Host, v => new DomainFacts(v.Vm.Name, v == vm ? other : v.Vm.Uuid, "running", true, v.Domain.Xml));
+
+        var (work, changes, findings) = VmPlanner.Plan(Host, facts, new VmReplacement(new HashSet<string> { vm.Vm.Name }, DeleteDisks: false));
+
+        Assert.Empty(findings);
+        var item = Assert.Single(work);
+        Assert.True(item.Replace && item.Define && item.Start);
+        Assert.Equal(vm.Disks, item.RetireDisks);
+        Assert.Equal(vm.Disks, item.CreateDisks);
+        Assert.Equal([ChangeAction.Delete, ChangeAction.Delete, ChangeAction.Delete, ChangeAction.Create], changes.Where(c => c.Type is "domain" or "disk" && c.Id.Contains(vm.Vm.Name, StringComparison.Ordinal)).Select(c => c.Action).Take(3).Append(changes.Single(c => c.Type == "domain" && c.Action == ChangeAction.Create).Action));
+    }
+
+    [Fact]
     public void Plan_SameNameOtherUuid_BlocksInsteadOfReplacingSilently()
     {
         var vm = Host.Vms[0];
