@@ -11,6 +11,7 @@ namespace Provisioner.Benchmark;
 /// reboot, all hosts rebooting at once), a live plan, and a no-op apply, each as its own
 /// `provision` process. Counts the SSH logins and exec sessions each host's sshd logged per
 /// command. Targets: no-op apply within 1.5x the baseline, 1 login and at most 2 exec sessions per host.
+/// Lab hosts have no libvirt: the commands run with --no-vms (the host bring-up).
 /// </summary>
 internal static partial class LabBenchmark
 {
@@ -34,11 +35,11 @@ internal static partial class LabBenchmark
         Console.WriteLine($"{"ssh true x" + count,-22}{baseline.TotalSeconds,7:F2} s  (OpenSSH client, hosts in parallel; median of 3)");
 
         var ok = true;
-        ok &= Measure("apply (bring-up)", provision, ["apply", inventory, "--yes", "--parallel", $"{count}", "--max-unavailable", $"{count}", "--reboot-timeout", "120"], labRoot, hosts, out _);
-        ok &= Measure("plan (live)", provision, ["plan", inventory, "--parallel", $"{count}"], labRoot, hosts, out _);
+        ok &= Measure("apply (bring-up)", provision, ["apply", inventory, "--no-vms", "--yes", "--parallel", $"{count}", "--max-unavailable", $"{count}", "--reboot-timeout", "120"], labRoot, hosts, out _);
+        ok &= Measure("plan (live)", provision, ["plan", inventory, "--no-vms", "--parallel", $"{count}"], labRoot, hosts, out _);
         var noop = Median(3, () =>
         {
-            ok &= Measure("apply (no-op)", provision, ["apply", inventory, "--parallel", $"{count}", "--detailed-exitcode"], labRoot, hosts, out var wall);
+            ok &= Measure("apply (no-op)", provision, ["apply", inventory, "--no-vms", "--parallel", $"{count}", "--detailed-exitcode"], labRoot, hosts, out var wall);
             return wall;
         });
         var ratio = noop / baseline;
