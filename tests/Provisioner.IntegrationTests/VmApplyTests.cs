@@ -21,6 +21,8 @@ public sealed class VmApplyTests(Lab lab)
     private readonly Lab _lab = lab;
     private const string Vm = "h15-gpu0";
 
+    private const string Secret = "s3cr3t-queue-pw";
+
     private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
@@ -39,7 +41,7 @@ public sealed class VmApplyTests(Lab lab)
             network: { bridge: prvlab0 }
             image: { url: "{{imageUrl}}", sha256: {{sha256}} }
             users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
-            worker: { kind: none }
+            worker: { kind: queue, queue_url: "redis://127.0.0.1:6379/0", queue_password: "${file:{{dir.Path}}/queue-password}" }
         hosts:
           - name: h15
             address: {{Lab.Address("h15")}}
@@ -64,6 +66,7 @@ public sealed class VmApplyTests(Lab lab)
         {
             await WaitForPortAsync(port);
             var url = $"http://127.0.0.1:{port}/base.raw";
+            File.WriteAllText(Path.Combine(dir.Path, "queue-password"), Secret + "\n");
             var inventory = Inventory(dir, url, sha, "128MiB");
 
             var first = await CliRunner.RunAsync("apply", inventory, "--yes", "--reboot-timeout", "60");
@@ -88,6 +91,10 @@ public sealed class VmApplyTests(Lab lab)
             var userData = Lab.Ssh("h15", $"isoinfo -i /var/lib/libvirt/provision/{Vm}/seed.iso -J -x /user-data");
             Assert.Equal(Lab.Ssh("h15", $"cat /var/lib/libvirt/provision/{Vm}/user-data").Stdout, userData.Stdout);
             Assert.StartsWith("#cloud-config", userData.Stdout, StringComparison.Ordinal);
+            // The queue password reached the VM's seed (and only there): never in plan, progress or log.
+            Assert.Contains($"PROVISION_QUEUE_PASSWORD={Secret}\n", userData.Stdout, StringComparison.Ordinal);
+            Assert.Equal("600 root\n", Lab.Ssh("h15", $"stat -c '%a %U' /var/lib/libvirt/provision/{Vm}/user-data").Stdout);
+            Assert.DoesNotContain(Secret, first.Stdout + first.Stderr, StringComparison.Ordinal);
             Assert.Contains("CD001", Lab.Ssh("h15", $"dd if=/var/lib/libvirt/provision/{Vm}/seed.iso bs=1 skip=32769 count=5 2>/dev/null").Stdout, StringComparison.Ordinal);
 
             var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");

@@ -60,7 +60,7 @@ public sealed class HostSession : IDisposable
         // reads every path any of them manages; then plan with the family the host runs.
         var candidates = (host.Os == OsFamily.Auto ? Enum.GetValues<OsFamily>().Where(o => o != OsFamily.Auto) : [host.Os])
             .Select(os => Render(host with { Os = os }, templates))
-            .Select(state => options.WithVms ? state : state with { Vms = [] }).ToList();
+            .Select(state => options.WithVms ? WithSecrets(state) : state with { Vms = [] }).ToList();
         var connection = await SshConnection.ConnectAsync(SshTarget.For(host, options.Home, options.AgentSocket), options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -141,6 +141,14 @@ public sealed class HostSession : IDisposable
         _tunnel?.Dispose();
         _tunnel = null;
     }
+
+    /// <summary>Sensitive seeds carry their secrets' values from here on (compared by hash, never shown).</summary>
+    private static HostDesiredState WithSecrets(HostDesiredState state) => state with
+    {
+        Vms = [.. state.Vms.Select(vm => vm.Seed.Sensitive
+            ? vm with { Seed = vm.Seed with { UserData = Secrets.SecretResolver.ResolveHere(vm.Seed.UserData, state.Host.Name) } }
+            : vm)],
+    };
 
     private static HostDesiredState Render(Host host, TemplateLibrary templates)
     {
