@@ -23,7 +23,7 @@ public sealed class VmApplyTests(Lab lab)
 
     private const string Secret = "s3cr3t-queue-pw";
 
-    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none") => dir.File("vm.yaml", $$"""
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -49,6 +49,7 @@ public sealed class VmApplyTests(Lab lab)
             cpu_vendor: intel
             memory: 256GiB
             gpus: [{ address: "65:00.0" }]
+        {{(libvirtUri.Length > 0 ? "    libvirt_uri: \"" + libvirtUri + "\"" : "")}}
         """);
 
     [Fact]
@@ -97,9 +98,17 @@ public sealed class VmApplyTests(Lab lab)
             Assert.DoesNotContain(Secret, first.Stdout + first.Stderr, StringComparison.Ordinal);
             Assert.Contains("CD001", Lab.Ssh("h15", $"dd if=/var/lib/libvirt/provision/{Vm}/seed.iso bs=1 skip=32769 count=5 2>/dev/null").Stdout, StringComparison.Ordinal);
 
+            var before = Lab.SshdCounts("h15");
             var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
+            var afterSecond = Lab.SshdCounts("h15");
             Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
             Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+            Assert.Equal((before.Logins + 1, before.Sessions + 2), afterSecond); // one login: the probe and the libvirt channel
+
+            // libvirt_uri: the VMs are read through that URI instead (here the daemon's own), the SSH connection carries only the probe.
+            var direct = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu:///system"), "--detailed-exitcode");
+            Assert.True(direct.ExitCode == 0, direct.Stdout + direct.Stderr);
+            Assert.Equal((afterSecond.Logins + 1, afterSecond.Sessions + 1), Lab.SshdCounts("h15"));
 
             var bigger = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "192MiB"));
             Assert.Contains($"  ~ domain      {Vm}\n      redefine: memory 131072 KiB -> 196608 KiB (needs restart)\n", bigger.Stdout, StringComparison.Ordinal);

@@ -162,7 +162,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
     /// <summary>Images, disks, seeds, then each domain; returns what does not hold afterwards (a VM not running or without autostart).</summary>
     private async Task<IReadOnlyList<Finding>> VmsAsync(HostSession session, Core.Facts.HostFacts facts, ILogger hostLog, CancellationToken cancellationToken)
     {
-        if (facts.LibvirtSocket is null)
+        if (facts.LibvirtSocket is null && session.Host.LibvirtUri is null)
         {
             return [new Finding(true, "no libvirt daemon listens on the host after apply", "start it (systemctl enable --now libvirtd) and re-run apply")];
         }

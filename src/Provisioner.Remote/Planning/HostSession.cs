@@ -73,7 +73,7 @@ public sealed class HostSession : IDisposable
             var session = new HostSession(host, desired, connection, facts, null!);
             try
             {
-                if (desired.Vms.Count > 0 && facts.LibvirtSocket is not null)
+                if (desired.Vms.Count > 0 && (facts.LibvirtSocket is not null || host.LibvirtUri is not null))
                 {
                     session.Facts = facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
                 }
@@ -105,8 +105,13 @@ public sealed class HostSession : IDisposable
             return _libvirt;
         }
 
-        _tunnel = LibvirtTunnel.Open(_connection, Sudo);
-        var uri = _tunnel.Uri;
+        // The inventory's libvirt_uri, else libvirt through this host's SSH connection.
+        if (Host.LibvirtUri is null)
+        {
+            _tunnel = LibvirtTunnel.Open(_connection, Sudo);
+        }
+
+        var uri = Host.LibvirtUri ?? _tunnel!.Uri;
         try
         {
             _libvirt = await Task.Run(() => LibvirtConnection.Open(uri), cancellationToken).ConfigureAwait(false);
@@ -115,8 +120,9 @@ public sealed class HostSession : IDisposable
         catch (LibvirtException e)
         {
             CloseLibvirt();
-            throw new RemoteException(Host.Name, "cannot reach libvirt through SSH: " + e.Message,
-                "check that libvirtd (or virtqemud) runs on the host and that virt-ssh-helper or 'nc -U' exists there", e);
+            throw new RemoteException(Host.Name, (Host.LibvirtUri is null ? "cannot reach libvirt through SSH: " : $"cannot reach libvirt at {Host.LibvirtUri}: ") + e.Message,
+                Host.LibvirtUri is null ? "check that libvirtd (or virtqemud) runs on the host and that virt-ssh-helper or 'nc -U' exists there"
+                    : "check libvirt_uri, the daemon's listener and its certificates/credentials", e);
         }
     }
 

@@ -36,6 +36,9 @@ public class HostSettingsDto : Dto
     [Doc("Settings of the worker VM each GPU gets.")]
     public VmDto? Vm { get; set; }
 
+    [Doc("libvirt URI to manage the VMs through instead of the host's SSH connection, e.g. qemu+tls://gpu-01.example.org/system (default: libvirt through the SSH connection).")]
+    public YamlScalar? LibvirtUri { get; set; }
+
     [Doc("Host networking: the bridge the VMs attach to, over one NIC or an LACP bond.")]
     public HostNetworkDto? Network { get; set; }
 }

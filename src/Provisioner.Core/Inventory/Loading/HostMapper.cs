@@ -59,7 +59,10 @@ public sealed class HostMapper(ValueReader read)
         }
 
         return new Host(name, dto.Address.Value, dto.Group?.Value, MapSsh(dto.Ssh), os, cpu, memory, reserve, iommu, hugepages,
-            read.Bool(dto.BlacklistNouveau, "blacklist_nouveau", true), network, dto.GpusScalar is not null, gpus);
+            read.Bool(dto.BlacklistNouveau, "blacklist_nouveau", true), network, dto.GpusScalar is not null, gpus)
+        {
+            LibvirtUri = read.Url(dto.LibvirtUri, "libvirt_uri", "qemu", "qemu+tls", "qemu+ssh", "qemu+libssh", "qemu+libssh2", "qemu+tcp", "qemu+unix"),
+        };
     }
 
     private SshSettings MapSsh(SshDto? ssh) => new(

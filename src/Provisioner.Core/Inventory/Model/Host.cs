@@ -18,6 +18,9 @@ public sealed record Host(
     bool GpusAuto,
     IReadOnlyList<Gpu> Gpus)
 {
+    /// <summary>A libvirt URI that replaces the SSH transport for this host's VMs, or null (through SSH).</summary>
+    public string? LibvirtUri { get; init; }
+
     /// <summary>The OS family templates are rendered for: 'auto' is resolved from facts, offline it means el9.</summary>
     public OsFamily EffectiveOs => Os == OsFamily.Auto ? OsFamily.El9 : Os;
 }
