@@ -114,6 +114,26 @@ public sealed class LibvirtTransportTests(Lab lab)
     }
 
     [Fact]
+    public void Open_DaemonAskingForSaslCredentials_IsAnsweredByOurCallback()
+    {
+        // tests/lab/libvirtd.sh: the machine's libvirtd also listens on 127.0.0.1:16509 and asks for SASL credentials.
+        var password = File.ReadAllText(Path.Combine(Lab.Root, "libvirt-password")).TrimEnd('\n');
+        const string Uri = "qemu+tcp://127.0.0.1/system";
+
+        using (var libvirt = LibvirtConnection.Open(Uri, new LibvirtCredentials("provision-lab", password)))
+        {
+            Assert.True(libvirt.LibraryVersion.Major >= 4);
+        }
+
+        var none = Assert.Throws<LibvirtException>(() => LibvirtConnection.Open(Uri));
+        var wrong = Assert.Throws<LibvirtException>(() => LibvirtConnection.Open(Uri, new LibvirtCredentials("provision-lab", "not-" + password)));
+
+        Assert.Contains("libvirt asked for authname; set libvirt_auth in the inventory", none.Message, StringComparison.Ordinal);
+        Assert.Contains("authentication failed", wrong.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, wrong.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tunnel_HostWithoutALibvirtSocket_FailsWithLibvirtsOwnError()
     {
         using var ssh = await SshConnection.ConnectAsync(Lab.Target("h5"), Timeout, CancellationToken.None);

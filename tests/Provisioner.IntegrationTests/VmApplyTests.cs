@@ -23,7 +23,7 @@ public sealed class VmApplyTests(Lab lab)
 
     private const string Secret = "s3cr3t-queue-pw";
 
-    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "") => dir.File("vm.yaml", $$"""
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -50,6 +50,7 @@ public sealed class VmApplyTests(Lab lab)
             memory: 256GiB
             gpus: [{ address: "65:00.0" }]
         {{(libvirtUri.Length > 0 ? "    libvirt_uri: \"" + libvirtUri + "\"" : "")}}
+        {{(libvirtAuth.Length > 0 ? "    libvirt_auth: " + libvirtAuth : "")}}
         """);
 
     [Fact]
@@ -109,6 +110,13 @@ public sealed class VmApplyTests(Lab lab)
             var direct = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu:///system"), "--detailed-exitcode");
             Assert.True(direct.ExitCode == 0, direct.Stdout + direct.Stderr);
             Assert.Equal((afterSecond.Logins + 1, afterSecond.Sessions + 1), Lab.SshdCounts("h15"));
+
+            // The same over libvirt's TCP listener, which asks for SASL credentials: libvirt_auth answers them.
+            var sasl = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu+tcp://127.0.0.1/system",
+                libvirtAuth: $"{{ username: provision-lab, password: \"${{file:{Lab.Root}/libvirt-password}}\" }}"), "--detailed-exitcode");
+            Assert.True(sasl.ExitCode == 0, sasl.Stdout + sasl.Stderr);
+            var noAuth = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu+tcp://127.0.0.1/system"));
+            Assert.Contains("libvirt asked for authname; set libvirt_auth in the inventory", noAuth.Stdout, StringComparison.Ordinal);
 
             var bigger = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "192MiB"));
             Assert.Contains($"  ~ domain      {Vm}\n      redefine: memory 131072 KiB -> 196608 KiB (needs restart)\n", bigger.Stdout, StringComparison.Ordinal);

@@ -12,14 +12,25 @@ public sealed class LibvirtConnection : IDisposable
 
     private LibvirtConnection(ConnectionHandle handle) => _handle = handle;
 
-    public static LibvirtConnection Open(string uri)
+    /// <summary>
+    /// Opens <paramref name="uri"/> with our auth callback: a daemon that asks for a user name and
+    /// passphrase (SASL) gets <paramref name="credentials"/>; nothing ever prompts on a terminal.
+    /// </summary>
+    public static LibvirtConnection Open(string uri, LibvirtCredentials? credentials = null)
     {
         Libvirt.Silence();
-        var handle = NativeMethods.virConnectOpen(uri);
+        var session = new LibvirtAuth.Session(credentials);
+        var handle = LibvirtAuth.Open(uri, session);
         if (handle.IsInvalid)
         {
             handle.Dispose();
-            throw Libvirt.Error($"open {uri}");
+            var error = Libvirt.Error($"open {uri}");
+            if (session.Asked.Count > 0 && credentials is null)
+            {
+                throw new LibvirtException($"open {uri} (libvirt asked for {string.Join(", ", session.Asked.Distinct())}; set libvirt_auth in the inventory)", error.Code, error.LibvirtMessage);
+            }
+
+            throw error;
         }
 
         return new LibvirtConnection(handle);

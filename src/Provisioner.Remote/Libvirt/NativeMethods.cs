@@ -15,6 +15,9 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial ConnectionHandle virConnectOpen(string? uri);
 
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial ConnectionHandle virConnectOpenAuth(string? uri, ConnectAuth* auth, uint flags);
+
     [LibraryImport(Lib)]
     internal static partial int virConnectClose(IntPtr connection);
 

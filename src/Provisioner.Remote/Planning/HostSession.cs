@@ -112,9 +112,12 @@ public sealed class HostSession : IDisposable
         }
 
         var uri = Host.LibvirtUri ?? _tunnel!.Uri;
+        var credentials = Host.LibvirtAuth is { } auth
+            ? new LibvirtCredentials(auth.Username, Secrets.SecretResolver.ResolveHere(auth.Password.ToString(), Host.Name))
+            : null;
         try
         {
-            _libvirt = await Task.Run(() => LibvirtConnection.Open(uri), cancellationToken).ConfigureAwait(false);
+            _libvirt = await Task.Run(() => LibvirtConnection.Open(uri, credentials), cancellationToken).ConfigureAwait(false);
             return _libvirt;
         }
         catch (LibvirtException e)

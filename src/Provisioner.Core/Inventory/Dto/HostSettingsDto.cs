@@ -39,6 +39,9 @@ public class HostSettingsDto : Dto
     [Doc("libvirt URI to manage the VMs through instead of the host's SSH connection, e.g. qemu+tls://gpu-01.example.org/system (default: libvirt through the SSH connection).")]
     public YamlScalar? LibvirtUri { get; set; }
 
+    [Doc("Credentials for a libvirt daemon that asks for them (SASL, e.g. behind libvirt_uri); answered by Provisioner's auth callback, never prompted.")]
+    public LibvirtAuthDto? LibvirtAuth { get; set; }
+
     [Doc("Host networking: the bridge the VMs attach to, over one NIC or an LACP bond.")]
     public HostNetworkDto? Network { get; set; }
 }

@@ -62,6 +62,10 @@ public sealed class HostMapper(ValueReader read)
             read.Bool(dto.BlacklistNouveau, "blacklist_nouveau", true), network, dto.GpusScalar is not null, gpus)
         {
             LibvirtUri = read.Url(dto.LibvirtUri, "libvirt_uri", "qemu", "qemu+tls", "qemu+ssh", "qemu+libssh", "qemu+libssh2", "qemu+tcp", "qemu+unix"),
+            LibvirtAuth = dto.LibvirtAuth is { Username: not null, Password: not null } auth
+                && read.Name(auth.Username, "libvirt_auth.username") is { } user && read.Secret(auth.Password, "libvirt_auth.password") is { } password
+                ? new LibvirtAuth(user, password)
+                : null,
         };
     }
 

@@ -2,6 +2,8 @@ using Provisioner.Core.Inventory.Values;
 
 namespace Provisioner.Core.Inventory.Model;
 
+public sealed record LibvirtAuth(string Username, SecretRef Password);
+
 public sealed record Host(
     string Name,
     string Address,
@@ -20,6 +22,9 @@ public sealed record Host(
 {
     /// <summary>A libvirt URI that replaces the SSH transport for this host's VMs, or null (through SSH).</summary>
     public string? LibvirtUri { get; init; }
+
+    /// <summary>Credentials for a libvirt daemon that asks (SASL); the password stays a reference until used.</summary>
+    public LibvirtAuth? LibvirtAuth { get; init; }
 
     /// <summary>The OS family templates are rendered for: 'auto' is resolved from facts, offline it means el9.</summary>
     public OsFamily EffectiveOs => Os == OsFamily.Auto ? OsFamily.El9 : Os;
