@@ -214,6 +214,20 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         failures.AddRange(agents.Where(a => a.Problem is not null and not "not connected")
             .Select(a => new Finding(true, $"the guest agent of {a.Name} is connected but does not answer: {a.Problem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)")));
         var silent = agents.Count(a => a.Problem == "not connected");
+
+        // Where the agent answers and a GPU is passed through: the GPU must show inside the guest.
+        var gpuChecks = session.Desired.Vms
+            .Where(vm => vm.Vm.Passthrough && vm.Gpu.Functions[0].Id is not null && agents.Any(a => a.Name == vm.Vm.Name && a.Problem is null))
+            .ToList();
+        foreach (var vm in gpuChecks)
+        {
+            var problem = await Task.Run(() => Libvirt.WorkerDomains.GuestGpuProblem(libvirtNow, vm.Vm.Name, vm.Gpu.Functions[0].Id!.ToString()!, time), cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                failures.Add(new Finding(true, $"VM {vm.Vm.Name}: {problem}", "check the domain's <hostdev> entries and, in the guest, 'lspci -nn' and the NVIDIA driver"));
+            }
+        }
+
         Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0
             ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (work.Count > 0 ? $" ({work.Count} changed)" : "")
                 + $"; guest agent answering in {agents.Count - silent}, not connected (yet) in {silent}"

@@ -105,6 +105,22 @@ public static class WorkerDomains
         domain.Undefine(nvram: true);
     });
 
+    /// <summary>Through the guest agent: is the VM's GPU visible inside it? null when it shows exactly once (<see cref="GuestGpuCheck"/>).</summary>
+    public static string? GuestGpuProblem(LibvirtConnection libvirt, string name, string vendorDevice, TimeProvider time)
+    {
+        try
+        {
+            using var domain = libvirt.Find(name);
+            return domain is null ? "no such domain"
+                : GuestGpuCheck.Problem(json => domain.GuestAgent(json, TimeSpan.FromSeconds(10)), vendorDevice,
+                    () => Task.Delay(TimeSpan.FromMilliseconds(500), time).Wait());
+        }
+        catch (LibvirtException e)
+        {
+            return "the guest agent: " + e.LibvirtMessage;
+        }
+    }
+
     public static string StateText(DomainState state) => state switch
     {
         DomainState.Running => "running",
