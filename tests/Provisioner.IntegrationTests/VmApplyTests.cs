@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Provisioner.IntegrationTests.Support;
 using Provisioner.Remote.Libvirt;
 using Provisioner.Tests.Support;
@@ -23,7 +24,7 @@ public sealed class VmApplyTests(Lab lab)
 
     private const string Secret = "s3cr3t-queue-pw";
 
-    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "") => dir.File("vm.yaml", $$"""
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "", string queue = "redis://127.0.0.1:6379/0") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -41,7 +42,7 @@ public sealed class VmApplyTests(Lab lab)
             network: { bridge: prvlab0 }
             image: { url: "{{imageUrl}}", sha256: {{sha256}} }
             users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
-            worker: { kind: queue, queue_url: "redis://127.0.0.1:6379/0", queue_password: "${file:{{dir.Path}}/queue-password}" }
+            worker: { kind: queue, queue_url: "{{queue}}", queue_password: "${file:{{dir.Path}}/queue-password}" }
         hosts:
           - name: h15
             address: {{Lab.Address("h15")}}
@@ -121,6 +122,15 @@ public sealed class VmApplyTests(Lab lab)
             var bigger = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "192MiB"));
             Assert.Contains($"  ~ domain      {Vm}\n      redefine: memory 131072 KiB -> 196608 KiB (needs restart)\n", bigger.Stdout, StringComparison.Ordinal);
             Assert.Contains($"  ! vm          {Vm}\n      restart: the definition changed (graceful shutdown, then start)\n", bigger.Stdout, StringComparison.Ordinal);
+
+            // A changed seed is deliberate and visible: a new instance-id, and the VM restarts to read it.
+            var firstId = Regex.Match(first.Stdout, "seed of " + Vm + @" \(new\), instance-id (\S+)").Groups[1].Value;
+            var reseeded = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", queue: "redis://127.0.0.1:6380/0"));
+            var newId = Regex.Match(reseeded.Stdout, "seed of " + Vm + @" \(changed: user-data, meta-data\), instance-id (\S+)").Groups[1].Value;
+            Assert.NotEqual("", firstId);
+            Assert.NotEqual("", newId);
+            Assert.NotEqual(firstId, newId);
+            Assert.Contains($"  ! vm          {Vm}\n      restart: the seed changed", reseeded.Stdout, StringComparison.Ordinal);
 
             // With NUMA placement, the plan pins the VM to the node its GPU sits on (65:00.0: node 0, CPUs 0-15 in this profile).
             var pinned = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", numa: "auto"), "--diff");
