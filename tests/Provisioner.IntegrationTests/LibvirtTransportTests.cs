@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Provisioner.Core.Desired;
-using Provisioner.Core.Inventory.Loading;
-using Provisioner.Core.Templates;
 using Provisioner.IntegrationTests.Support;
 using Provisioner.Remote.Libvirt;
 using Provisioner.Remote.Ssh;
@@ -45,12 +43,7 @@ public sealed class LibvirtTransportTests(Lab lab)
                 os: debian
                 gpus: [{ address: "65:00.0" }]
             """);
-        var load = InventoryLoader.LoadFile(inventory);
-        Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
-        using var templates = new TemplateLibrary(Repo.Templates);
-        var (state, errors) = DesiredStateBuilder.BuildOne(load.Inventory!.Hosts.Single(), templates);
-        Assert.Empty(errors);
-        return state.Vms.Single();
+        return Rendered.Hosts(inventory).Single().Vms.Single();
     }
 
     [Fact]

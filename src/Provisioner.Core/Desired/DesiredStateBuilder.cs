@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Provisioner.Core.Diagnostics;
 using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Templates;
 using Provisioner.Core.Templates.Views;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Desired;
 
@@ -110,7 +109,7 @@ public static class DesiredStateBuilder
         var env = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/worker.env.sbn", ("host", hostView), ("vm", vm));
         var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env));
         var networkConfig = scope.Render("vm/network-config.sbn", ("host", hostView), ("vm", vm));
-        var instanceId = "iid-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userData + "\0" + networkConfig)))[..16];
+        var instanceId = "iid-" + Sha256Text.Hex(userData + "\0" + networkConfig)[..16];
         var metaData = scope.Render("vm/meta-data.sbn", ("host", hostView), ("vm", vm), ("instance_id", instanceId));
         var domain = scope.Render("vm/domain.xml.sbn", ("host", hostView), ("vm", vm));
         var image = new BaseImageResource(gpu.Vm.Image.Url, gpu.Vm.Image.Sha256, paths.BaseImage(gpu.Vm.Image.Sha256));

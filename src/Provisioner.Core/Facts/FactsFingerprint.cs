@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Facts;
 
@@ -61,8 +61,8 @@ public static class FactsFingerprint
         Line("libvirt", facts.LibvirtSocket);
         foreach (var domain in (facts.Domains ?? []).OrderBy(d => d.Name, StringComparer.Ordinal))
         {
-            Line("domain", domain.Name, domain.Uuid, domain.State, domain.Autostart, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(domain.Xml))));
+            Line("domain", domain.Name, domain.Uuid, domain.State, domain.Autostart, Sha256Text.Hex(domain.Xml));
         }
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return "sha256:" + Sha256Text.Hex(text.ToString());
     }
 }

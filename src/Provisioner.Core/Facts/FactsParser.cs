@@ -110,8 +110,6 @@ public static class FactsParser
     private static string Field(string[] fields, int index) =>
         index < fields.Length ? fields[index] : throw new FormatException($"fact record '{fields[0]}' has {fields.Length} fields, needs more than {index}");
 
-    private static string? Optional(string value) => value == "-" ? null : value;
-
     private static long Long(string value) => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     private static string Hex4(string value) => value.Replace("0x", "", StringComparison.Ordinal).ToLowerInvariant().PadLeft(4, '0');

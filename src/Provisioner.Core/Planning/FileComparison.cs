@@ -2,6 +2,7 @@ using DiffPlex;
 using DiffPlex.Renderer;
 using Provisioner.Core.Desired;
 using Provisioner.Core.Facts;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Planning;
 
@@ -18,7 +19,7 @@ public static class FileComparison
             return new(ChangeAction.Create, "file", file.Path, what, file.Sensitive ? null : file.Content, file.Sensitive);
         }
 
-        var contentChanged = current.Sha256 != Sha256(file.Content);
+        var contentChanged = current.Sha256 != Sha256Text.Hex(file.Content);
         var metadata = new List<string>();
         if (current.Mode != file.Mode)
         {
@@ -47,6 +48,4 @@ public static class FileComparison
     // Files end with a newline; left in, the differ sees one more (empty) line on each side.
     private static string WithoutFinalNewline(string text) => text.EndsWith('\n') ? text[..^1] : text;
 
-    public static string Sha256(string content) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));
 }

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Planning;
 
@@ -16,11 +16,11 @@ public static class PlanDigest
         foreach (var change in plan.Changes.Where(c => c.Action != ChangeAction.NoOp))
         {
             text.Append(change.Action).Append('\t').Append(change.Type).Append('\t').Append(change.Id).Append('\t')
-                .Append(change.Content is null ? "-" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(change.Content)))).Append('\n');
+                .Append(change.Content is null ? "-" : Sha256Text.Hex(change.Content)).Append('\n');
         }
 
         text.Append("triggers\t").AppendJoin(' ', plan.TriggerKinds).Append('\n');
         text.Append("reboot\t").Append(plan.RebootReason is null ? "no" : "yes").Append('\n');
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return "sha256:" + Sha256Text.Hex(text.ToString());
     }
 }

@@ -89,8 +89,9 @@ public static class VmPlanner
             var buildSeed = isoMissing || seedChanges.Count > 0;
             if (buildSeed)
             {
-                var what = isoMissing && seedChanges.All(c => c.Action == ChangeAction.Create) ? "new" : "changed: " + string.Join(", ", seedChanges.Select(c => c.Id[(c.Id.LastIndexOf('/') + 1)..]).DefaultIfEmpty("ISO missing"));
-                changes.Add(new(isoMissing && seedChanges.All(c => c.Action == ChangeAction.Create) ? ChangeAction.Create : ChangeAction.Update, "seed", vm.Seed.IsoPath,
+                var fresh = isoMissing && seedChanges.All(c => c.Action == ChangeAction.Create);
+                var what = fresh ? "new" : "changed: " + string.Join(", ", seedChanges.Select(c => c.Id[(c.Id.LastIndexOf('/') + 1)..]).DefaultIfEmpty("ISO missing"));
+                changes.Add(new(fresh ? ChangeAction.Create : ChangeAction.Update, "seed", vm.Seed.IsoPath,
                     $"cloud-init NoCloud seed of {name} ({what}), instance-id {vm.Seed.InstanceId}", null, vm.Seed.Sensitive));
             }
 

@@ -246,7 +246,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         var result = await connection.RunScriptAsync(command, sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new RemoteException(connection.Target.Name, $"{what} failed (exit {result.ExitCode}): '{command}': {LastLines(result.Stderr)}",
+            throw new RemoteException(connection.Target.Name, $"{what} failed (exit {result.ExitCode}): '{command}': {result.LastErrorLines()}",
                 "fix the cause on the host (package mirror, unit name) and re-run apply: finished steps are not repeated");
         }
     }
@@ -265,9 +265,4 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         }
     }
 
-    private static string LastLines(string text)
-    {
-        var lines = text.Trim().Split('\n');
-        return string.Join(" | ", lines.Skip(Math.Max(0, lines.Length - 3)));
-    }
 }

@@ -27,8 +27,7 @@ public static class VmStorage
         var result = await connection.RunScriptAsync(Script(work, runId), sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            var detail = string.Join(" | ", result.Stderr.Trim().Split('\n').TakeLast(3));
-            throw new RemoteException(connection.Target.Name, $"preparing the VM images failed (exit {result.ExitCode}): {detail}",
+            throw new RemoteException(connection.Target.Name, $"preparing the VM images failed (exit {result.ExitCode}): {result.LastErrorLines()}",
                 result.ExitCode == 42 ? "the downloaded image is not the one the inventory names: check vm.image.url and vm.image.sha256"
                     : "fix the cause on the host (disk space, the image URL, genisoimage/xorriso) and re-run apply: finished files are kept");
         }

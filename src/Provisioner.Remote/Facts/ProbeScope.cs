@@ -1,5 +1,6 @@
 using Provisioner.Core.Desired;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Remote.Facts;
 
@@ -26,7 +27,7 @@ public sealed record ProbeScope(
         return new([.. files.Select(f => f.Path).Distinct()], [.. list.SelectMany(s => s.Packages).Distinct()],
             [.. list.SelectMany(s => s.Services).Distinct()],
             files.GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key,
-                g => (IReadOnlyList<string>)[.. g.Select(f => FileComparison.Sha256(f.Content)).Distinct()], StringComparer.Ordinal))
+                g => (IReadOnlyList<string>)[.. g.Select(f => Sha256Text.Hex(f.Content)).Distinct()], StringComparer.Ordinal))
         {
             Exists = [.. list.SelectMany(s => s.Vms.SelectMany(VmFiles.ExistencePaths)).Distinct()],
         };

@@ -36,10 +36,9 @@ public sealed class SshConnection : IDisposable
             {
                 keys.Add(new SshAgent(target.AgentSocket).KeySource());
             }
-            catch (RemoteException e) when (fileExists)
+            catch (RemoteException) when (fileExists)
             {
                 // As OpenSSH: an agent that does not answer is passed over for the identity file.
-                _ = e;
             }
             catch (RemoteException e)
             {

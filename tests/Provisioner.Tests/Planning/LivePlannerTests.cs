@@ -1,6 +1,7 @@
 using Provisioner.Core.Desired;
 using Provisioner.Core.Facts;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Text;
 using Provisioner.Tests.Support;
 
 namespace Provisioner.Tests.Planning;
@@ -16,7 +17,7 @@ public sealed class LivePlannerTests
     {
         var args = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro " + string.Join(' ', desired.KernelArgs.Add);
         var files = desired.Files.Concat(desired.Vms.SelectMany(VmFiles.Seed)).ToDictionary(f => f.Path,
-            f => new FileFacts(f.Path, true, FileComparison.Sha256(f.Content), f.Mode, f.Owner, f.Group, f.Content, 1000), StringComparer.Ordinal);
+            f => new FileFacts(f.Path, true, Sha256Text.Hex(f.Content), f.Mode, f.Owner, f.Group, f.Content, 1000), StringComparer.Ordinal);
         var devices = desired.Host.Gpus.SelectMany(g => g.Functions.Select((fn, i) =>
             new PciDeviceFacts(fn.Address.ToString(), fn.Id!.ToString(), i == 0 ? "030000" : "040300", "vfio-pci", 10 + g.Index, 0))).ToList();
         var boot = desired.Os == Core.Inventory.Model.OsFamily.El9 ? new BootEntryFacts("grubby", args) : new BootEntryFacts("/boot/grub/grub.cfg", args);

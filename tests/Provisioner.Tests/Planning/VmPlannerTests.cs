@@ -1,6 +1,7 @@
 using Provisioner.Core.Desired;
 using Provisioner.Core.Facts;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Text;
 using Provisioner.Remote.Libvirt;
 using Provisioner.Tests.Support;
 
@@ -28,7 +29,7 @@ public sealed class VmPlannerTests
     private static HostFacts Facts(HostDesiredState desired, Func<VmDesiredState, DomainFacts?> domain, bool disks = true)
     {
         var seed = desired.Vms.SelectMany(VmFiles.Seed).ToDictionary(f => f.Path,
-            f => new FileFacts(f.Path, true, FileComparison.Sha256(f.Content), f.Mode, f.Owner, f.Group, null, 1), StringComparer.Ordinal);
+            f => new FileFacts(f.Path, true, Sha256Text.Hex(f.Content), f.Mode, f.Owner, f.Group, null, 1), StringComparer.Ordinal);
         return new HostFacts(desired.Host.Name, new Dictionary<string, string>(), "6.1.0", "b", "", seed, [], [], [], [], [], [], [])
         {
             LibvirtSocket = "/var/run/libvirt/libvirt-sock",

@@ -1,7 +1,6 @@
 using Provisioner.Core.Desired;
-using Provisioner.Core.Inventory.Loading;
 using Provisioner.Core.Planning;
-using Provisioner.Core.Templates;
+using Provisioner.Core.Text;
 using Provisioner.Remote.Apply;
 using Provisioner.Tests.Support;
 
@@ -27,11 +26,8 @@ public sealed class VmStorageTests
                 os: debian
                 gpus: [{ address: "65:00.0" }]
             """);
-        var load = InventoryLoader.LoadFile(inventory);
-        Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
-        using var templates = new TemplateLibrary(Repo.Templates);
         var paths = new HostPaths { ImageDirectory = Path.Combine(dir.Path, "images"), SeedDirectory = Path.Combine(dir.Path, "seeds") };
-        var vm = DesiredStateBuilder.BuildOne(load.Inventory!.Hosts.Single(), templates, paths).State.Vms.Single();
+        var vm = Rendered.Hosts(inventory, paths).Single().Vms.Single();
         // The inventory takes http(s) only; the script's fetch is the same for a local file:// URL.
         return vm with { BaseImage = vm.BaseImage with { Url = url } };
     }
@@ -41,7 +37,7 @@ public sealed class VmStorageTests
     {
         using var dir = new TempDirectory();
         var image = dir.File("base.img", "not really an image\n");
-        var good = FileComparison.Sha256("not really an image\n");
+        var good = Sha256Text.Hex("not really an image\n");
         var bad = new string('0', 64);
 
         var refused = Run(new VmWork(Vm(dir, "file://" + image, bad), true, [], false, false, false, false, false));

@@ -8,12 +8,13 @@ namespace Provisioner.Tests.Support;
 /// <summary>Loads a fixture inventory and renders it with the repository's templates.</summary>
 public static class Rendered
 {
-    public static IReadOnlyList<HostDesiredState> Hosts(string inventoryPath)
+    /// <summary>Every host's desired state; <paramref name="paths"/> moves where VM files go (default: the real host paths).</summary>
+    public static IReadOnlyList<HostDesiredState> Hosts(string inventoryPath, HostPaths? paths = null)
     {
         var load = InventoryLoader.LoadFile(inventoryPath);
         Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
         using var templates = new TemplateLibrary(Repo.Templates, load.Inventory!.TemplatesDirectory);
-        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates);
+        var (hosts, errors) = DesiredStateBuilder.Build(load.Inventory, templates, paths);
         Assert.Empty(errors);
         return hosts;
     }

@@ -60,7 +60,7 @@ public sealed class GoldenTests
     [Fact]
     public void Render_EveryTemplate_IsExercisedByTheFixtures()
     {
-        var used = Rendered.FixtureInventories.SelectMany(Rendered.Hosts)
+        var used = Rendered.FixtureInventories.SelectMany(path => Rendered.Hosts(path))
             .SelectMany(h => h.Files.Select(f => f.Template))
             .Concat(["vm/domain.xml.sbn", "vm/user-data.sbn", "vm/meta-data.sbn", "vm/network-config.sbn", "worker/provision-worker.service.sbn", "worker/worker.env.sbn"])
             .ToHashSet(StringComparer.Ordinal);
