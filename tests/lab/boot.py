@@ -14,6 +14,7 @@ and /dev/vfio, then decides each device's driver the way the kernel would:
 So the classic failures reproduce: initramfs not rebuilt after the vfio config changed, the
 audio function left out of ids=, IOMMU off in the cmdline or in firmware.
 """
+import glob
 import json
 import os
 import re
@@ -45,6 +46,8 @@ def main(root, profile_path, cmdline):
 
     build_sysfs(root, profile, iommu, drivers)
     build_dev_vfio(root, profile, iommu, drivers)
+    build_hugepages(root, profile, args)
+    build_proc(root, profile, iommu)
     # Loaded modules appear as /sys/module/NAME, as on a real kernel (this lab's kernel has no /proc/modules).
     modules = {d.replace("-", "_") for d in drivers.values() if d}
     if "vfio_pci" in modules:
@@ -97,7 +100,13 @@ def build_sysfs(root, profile, iommu, drivers):
         config[11] = int(device["class"][0:2], 16)
         with open(os.path.join(base, "config"), "wb") as out:
             out.write(bytes(config))
+        write(os.path.join(base, "resource"), resources(device))
         link(os.path.join(sys_root, "bus/pci/devices", bdf), f"../../../devices/pci0000:00/{bdf}")
+        if device["class"].startswith("02"):
+            bus, slot_fn = bdf.split(":")[1:]
+            name = device.get("ifname", f"enp{int(bus, 16)}s{int(slot_fn.split('.')[0], 16)}f{slot_fn.split('.')[1]}")
+            write(os.path.join(sys_root, "devices/pci0000:00", bdf, "net", name, "address"), device.get("mac", "52:54:00:00:%s:%s" % (bus, slot_fn.replace(".", ""))) + "\n")
+            link(os.path.join(sys_root, "class/net", name), f"../../devices/pci0000:00/{bdf}/net/{name}")
         driver = drivers[bdf]
         if driver:
             os.makedirs(os.path.join(sys_root, "bus/pci/drivers", driver), exist_ok=True)
@@ -125,6 +134,56 @@ def build_sysfs(root, profile, iommu, drivers):
             write(os.path.join(node_dir, "hugepages", size, "free_hugepages"), "0\n")
 
 
+def build_hugepages(root, profile, args):
+    """Hugepages as the kernel reserves them at boot: 'hugepagesz=1G hugepages=N' on the cmdline,
+    or vm.nr_hugepages from /etc/sysctl.d (2 MiB pages, set early by systemd-sysctl), spread
+    evenly over the NUMA nodes. A node whose memory is fragmented gets fewer
+    (profile 'hugepages_cap_per_node'): the 'hugepages short on the GPU's node' trap."""
+    wanted = {"hugepages-2048kB": 0, "hugepages-1048576kB": 0}
+    size = "hugepages-2048kB"
+    for arg in args:
+        if arg.startswith("hugepagesz="):
+            size = "hugepages-1048576kB" if arg.split("=", 1)[1].upper() in ("1G", "1024M") else "hugepages-2048kB"
+        elif arg.startswith("hugepages="):
+            wanted[size] = int(arg.split("=", 1)[1])
+    for conf in sorted(glob.glob(os.path.join(root, "etc/sysctl.d/*.conf"))):
+        for match in re.finditer(r"^\s*vm\.nr_hugepages\s*=\s*(\d+)", open(conf).read(), re.M):
+            wanted["hugepages-2048kB"] = int(match.group(1))
+    nodes = len(profile.get("memory_gib_per_node", [64]))
+    caps = profile.get("hugepages_cap_per_node", [None] * nodes)
+    for size, total in wanted.items():
+        for node in range(nodes):
+            share = total // nodes + (1 if node < total % nodes else 0)
+            if caps[node] is not None:
+                share = min(share, caps[node])
+            directory = os.path.join(root, "sys/devices/system/node", f"node{node}", "hugepages", size)
+            write(os.path.join(directory, "nr_hugepages"), f"{share}\n")
+            write(os.path.join(directory, "free_hugepages"), f"{share}\n")
+
+
+def build_proc(root, profile, iommu):
+    """/proc/cpuinfo and /proc/interrupts as this host's kernel would show them (host-init binds
+    them over the machine's): the CPU's vendor and its virtualization flag (absent when VT-x /
+    AMD-V is off in the firmware), and interrupts remapped ('IR-') when the IOMMU is on."""
+    amd = profile.get("cpu_vendor") == "amd"
+    vendor = "AuthenticAMD" if amd else "GenuineIntel"
+    model = profile.get("cpu_model", "AMD EPYC 7543 32-Core Processor" if amd else "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz")
+    flags = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx lm"
+    if profile.get("virtualization_in_firmware", True):
+        flags += " svm" if amd else " vmx"
+    cpus = profile.get("cpus_per_node", 16) * len(profile.get("memory_gib_per_node", [64]))
+    state = os.path.join(root, "var/lib/lab")
+    with open(os.path.join(state, "cpuinfo"), "w") as out:
+        for cpu in range(cpus):
+            out.write(f"processor\t: {cpu}\nvendor_id\t: {vendor}\nmodel name\t: {model}\nflags\t\t: {flags}\n\n")
+    chip = "IR-PCI-MSI" if iommu else "PCI-MSI"
+    with open(os.path.join(state, "interrupts"), "w") as out:
+        out.write("           CPU0       CPU1\n")
+        out.write(f"   0:         40          0  {'IR-IO-APIC' if iommu else 'IO-APIC'}    2-edge      timer\n")
+        for irq, device in enumerate(d for d in profile["devices"] if d["class"].startswith("02")):
+            out.write(f" {120 + irq}:        100          0  {chip} {device['bdf']}    0-edge      {device['host_driver']}\n")
+
+
 def build_dev_vfio(root, profile, iommu, drivers):
     if not iommu or "vfio-pci" not in drivers.values():
         return
@@ -133,6 +192,20 @@ def build_dev_vfio(root, profile, iommu, drivers):
     os.mknod(os.path.join(vfio, "vfio"), 0o20666, os.makedev(10, 196))
     for group in sorted({d["group"] for d in profile["devices"] if drivers[d["bdf"]] == "vfio-pci"}):
         os.mknod(os.path.join(vfio, str(group)), 0o20600, os.makedev(245, group))
+
+
+def resources(device):
+    """sysfs 'resource': one 'start end flags' line per BAR (then ROM and bridge windows).
+    A GPU's BARs come from the profile ('bars_mib'), default what an RTX A5000 shows."""
+    bars = device.get("bars_mib", [16, 256, 32] if device["class"].startswith("03") else [])
+    lines, address = [], 0x38000000000
+    for mib in bars:
+        size = mib * 1024 * 1024
+        address = (address + size - 1) // size * size
+        lines.append("0x%016x 0x%016x 0x%016x" % (address, address + size - 1, 0x14220c))
+        address += size
+    lines += ["0x%016x 0x%016x 0x%016x" % (0, 0, 0)] * (13 - len(lines))
+    return "\n".join(lines) + "\n"
 
 
 def link(path, target):

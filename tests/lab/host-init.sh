@@ -58,7 +58,8 @@ mount --bind "$state/cmdline" "$root/proc/cmdline"
 stubs=$(dirname "$0")/stubs
 for pair in reboot:/usr/sbin/reboot shutdown:/usr/sbin/shutdown systemctl:/usr/bin/systemctl \
             grub-mkconfig:/usr/sbin/grub-mkconfig grub-mkconfig:/usr/sbin/grub2-mkconfig grub-mkconfig:/usr/sbin/update-grub \
-            grubby:/usr/sbin/grubby initramfs:/usr/sbin/dracut initramfs:/usr/sbin/update-initramfs; do
+            grubby:/usr/sbin/grubby initramfs:/usr/sbin/dracut initramfs:/usr/sbin/update-initramfs \
+            lsinitramfs:/usr/bin/lsinitramfs lsinitramfs:/usr/bin/lsinitrd; do
   install -D -m 755 "$stubs/${pair%%:*}" "$root${pair#*:}"
 done
 touch "$state/markers.log"
@@ -88,6 +89,9 @@ for link in "$root"/etc/systemd/system/*.wants/*.service; do [ -L "$link" ] && :
 mount -t tmpfs -o mode=755 tmpfs "$root/sys"
 /usr/bin/python3 "$(dirname "$0")/boot.py" "$root" "$(dirname "$0")/profiles/$(cat "$dir/profile").json" "$cmdline"
 mount -o remount,ro "$root/sys"
+# The CPU (vendor, virtualization flag) and interrupt remapping as this host's kernel shows them.
+mount --bind "$state/cpuinfo" "$root/proc/cpuinfo"
+mount --bind "$state/interrupts" "$root/proc/interrupts"
 
 install -m 600 "$keys/$host/ssh_host_ed25519_key" "$root/etc/ssh/ssh_host_ed25519_key"
 install -m 644 "$keys/$host/ssh_host_ed25519_key.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
