@@ -22,5 +22,12 @@ public static class VmFiles
 
     /// <summary>Paths whose existence is a fact (their content is never read: disks are gigabytes).</summary>
     public static IEnumerable<string> ExistencePaths(VmDesiredState vm) =>
-        [vm.BaseImage.CachePath, .. vm.Disks.Select(d => d.Path), vm.Seed.IsoPath];
+        [vm.BaseImage.CachePath, .. vm.Disks.Select(d => d.Path), vm.Seed.IsoPath, .. FirmwarePaths(vm)];
+
+    /// <summary>What the VM's UEFI boot needs on the host: the OVMF code, its vars template, and the directory libvirt keeps nvram in.</summary>
+    public static IReadOnlyList<string> FirmwarePaths(VmDesiredState vm)
+    {
+        var nvram = System.Xml.Linq.XDocument.Parse(vm.Domain.Xml).Root?.Element("os")?.Element("nvram")?.Value;
+        return [vm.Vm.Firmware.Loader, vm.Vm.Firmware.NvramTemplate, .. nvram is { Length: > 0 } && nvram.LastIndexOf('/') > 0 ? [nvram[..nvram.LastIndexOf('/')]] : Array.Empty<string>()];
+    }
 }

@@ -27,6 +27,16 @@ public static class FactsParser
         string? libvirtSocket = null;
         var existing = new HashSet<string>(StringComparer.Ordinal);
         var complete = false;
+        CpuFacts? cpu = null;
+        bool? remapping = null;
+        List<ListenerFacts>? listeners = null;
+        var bars = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        var deep = false;
+        var initramfsEntries = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var vfioBuiltin = false;
+        var pciNames = new Dictionary<string, PciNameFacts>(StringComparer.Ordinal);
+        var nics = new List<NicFacts>();
+        var nicLinks = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n'))
         {
             if (line.Length == 0)
@@ -90,6 +100,31 @@ public static class FactsParser
                 case "firmware_iommu": firmwareIommu = Field(f, 1); break;
                 case "svc": services.Add(new ServiceFacts(Field(f, 1), Field(f, 2), Field(f, 3))); break;
                 case "dev_vfio": vfioGroups.Add(int.Parse(Field(f, 1), CultureInfo.InvariantCulture)); break;
+                case "cpu":
+                    cpu = new CpuFacts(Field(f, 1), f.Length > 4 ? f[4] : "", (int)Long(Field(f, 2)), Field(f, 3) is "vmx" or "svm" ? f[3] : null);
+                    break;
+                case "irq_remap": remapping = Field(f, 1) == "1"; break;
+                case "listen":
+                    (listeners ??= []).AddRange(ProcNetTcp.Listener(Field(f, 1)) is { } listener ? [listener] : []);
+                    break;
+                case "listen_read": listeners ??= []; break;
+                case "bar":
+                    var size = ProcNetTcp.Hex(Field(f, 3)) - ProcNetTcp.Hex(Field(f, 2)) + 1;
+                    if (size > 1)
+                    {
+                        (bars.TryGetValue(f[1], out var list) ? list : bars[f[1]] = []).Add(size);
+                    }
+
+                    break;
+                case "deep": deep = true; break;
+                case "initramfs_listed": initramfsEntries.TryAdd(Field(f, 1), []); break;
+                case "initramfs_entry":
+                    (initramfsEntries.TryGetValue(Field(f, 1), out var entries) ? entries : initramfsEntries[f[1]] = []).Add(Field(f, 2));
+                    break;
+                case "vfio_builtin": vfioBuiltin = true; break;
+                case "pciname" when LspciMachine.Parse(Field(f, 1)) is { } named: pciNames[named.Address] = named.Names; break;
+                case "nic": nics.Add(new NicFacts(Field(f, 1), Field(f, 2), null)); break;
+                case "niclink": nicLinks[Field(f, 1)] = Field(f, 2); break;
                 case "end": complete = Field(f, 1) == "ok"; break;
                 default: break; // newer probes may send more; ignoring keeps old planners working
             }
@@ -100,7 +135,29 @@ public static class FactsParser
             throw new FormatException("the fact probe's output ended early (no 'end ok' line): the connection may have dropped");
         }
 
-        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups) { Services = services, FirmwareIommu = firmwareIommu, ExistingPaths = existing, LibvirtSocket = libvirtSocket };
+        return new HostFacts(hostname, os, kernel, bootId, cmdline, files, pci, nodes, modules, boot, initramfs, packages, vfioGroups)
+        {
+            Services = services,
+            FirmwareIommu = firmwareIommu,
+            ExistingPaths = existing,
+            LibvirtSocket = libvirtSocket,
+            Cpu = cpu,
+            InterruptRemapping = remapping,
+            Listeners = listeners,
+            Bars = bars.ToDictionary(b => b.Key, b => (IReadOnlyList<long>)b.Value, StringComparer.Ordinal),
+            Deep = deep
+                ? new DeepFacts(initramfsEntries.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value, StringComparer.Ordinal), vfioBuiltin, pciNames,
+                    [.. nics.Select(n => n with { PciAddress = PciOfNetLink(nicLinks.GetValueOrDefault(n.Name)) })])
+                : null,
+        };
+    }
+
+    /// <summary>/sys/class/net/NAME links to .../BDF/net/NAME for a PCI NIC (virtual ones live under devices/virtual).</summary>
+    private static string? PciOfNetLink(string? target)
+    {
+        var parts = (target ?? "").Split('/');
+        var net = Array.LastIndexOf(parts, "net");
+        return net > 0 && Inventory.Values.PciAddress.TryParse(parts[net - 1], out _) ? parts[net - 1] : null;
     }
 
     /// <summary>Files come as three records (sum, meta, content): each fills in its part.</summary>

@@ -49,7 +49,50 @@ public sealed record HostFacts(
     public IReadOnlyList<DomainFacts>? Domains { get; init; }
 
     public ServiceFacts? Service(string name) => Services.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>The CPU as /proc/cpuinfo shows it; null when not read.</summary>
+    public CpuFacts? Cpu { get; init; }
+
+    /// <summary>Whether interrupts are remapped (/proc/interrupts has IR- chips); null when not read.</summary>
+    public bool? InterruptRemapping { get; init; }
+
+    /// <summary>TCP sockets listening on the host (/proc/net/tcp and tcp6); null when not read.</summary>
+    public IReadOnlyList<ListenerFacts>? Listeners { get; init; }
+
+    /// <summary>The memory BARs (bytes) of each display device, by PCI address.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<long>> Bars { get; init; } = new Dictionary<string, IReadOnlyList<long>>();
+
+    /// <summary>What the deep probe (check, discover) read; null for plan/apply's quick probe.</summary>
+    public DeepFacts? Deep { get; init; }
 }
+
+/// <summary>CPU vendor ("GenuineIntel"/"AuthenticAMD"), model name, logical CPUs, and the virtualization flag (vmx/svm) or null when the firmware has it off.</summary>
+public sealed record CpuFacts(string Vendor, string Model, int Count, string? VirtualizationFlag)
+{
+    public bool IsAmd => Vendor == "AuthenticAMD";
+}
+
+/// <summary>A listening TCP socket: its local address ("0.0.0.0", "127.0.0.1", "::", ...) and port.</summary>
+public sealed record ListenerFacts(string Address, int Port)
+{
+    public bool Loopback => System.Net.IPAddress.TryParse(Address, out var ip) && System.Net.IPAddress.IsLoopback(ip);
+}
+
+/// <summary>
+/// Facts only `check` and `discover` read (they cost more than a plan may): what the initramfs
+/// of the running kernel holds, names of PCI devices (the host's pci.ids), network interfaces.
+/// </summary>
+public sealed record DeepFacts(
+    IReadOnlyDictionary<string, IReadOnlyList<string>> InitramfsEntries,
+    bool VfioPciBuiltin,
+    IReadOnlyDictionary<string, PciNameFacts> PciNames,
+    IReadOnlyList<NicFacts> Nics);
+
+/// <summary>lspci's names for a device: class, vendor and device.</summary>
+public sealed record PciNameFacts(string Class, string Vendor, string Device);
+
+/// <summary>A network interface with its MAC and, for a physical one, its PCI address.</summary>
+public sealed record NicFacts(string Name, string Mac, string? PciAddress);
 
 /// <summary>A libvirt domain: its state ("running", "shut off", ...), autostart, and its persistent (inactive) XML.</summary>
 public sealed record DomainFacts(string Name, Guid Uuid, string State, bool Autostart, string Xml);

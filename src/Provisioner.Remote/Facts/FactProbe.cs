@@ -28,6 +28,21 @@ public static class FactProbe
         }
     }
 
+    /// <summary>check and discover only: the initramfs's vfio entries, lspci's names, NICs.</summary>
+    private const string DeepScript = """
+        printf 'deep\tok\n'
+        for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do
+          [ -f "$i" ] || continue
+          if command -v lsinitramfs >/dev/null; then lsinitramfs "$i"; elif command -v lsinitrd >/dev/null; then lsinitrd "$i"; else continue; fi |
+            grep -o -E '[^ ]*(/vfio[-_]pci\.ko(\.[a-z0-9]+)?|modprobe\.d/[^ /]+\.conf)$' | while IFS= read -r e; do printf 'initramfs_entry\t%s\t%s\n' "$i" "$e"; done
+          printf 'initramfs_listed\t%s\n' "$i"
+        done
+        grep -q -E 'vfio[-_]pci\.ko' "/lib/modules/$k/modules.builtin" && printf 'vfio_builtin\t1\n'
+        command -v lspci >/dev/null && lspci -Dmm | while IFS= read -r l; do printf 'pciname\t%s\n' "$l"; done
+        for n in /sys/class/net/*; do [ -r "$n/address" ] && { read -r a < "$n/address"; printf 'nic\t%s\t%s\n' "${n##*/}" "$a"; }; done
+        LC_ALL=C ls -l /sys/class/net/ | while read -r _ _ _ _ _ _ _ _ name _ target; do [ -n "$target" ] && printf 'niclink\t%s\t%s\n' "$name" "$target"; done
+        """;
+
     public static string Script(ProbeScope scope)
     {
         var paths = string.Join(' ', scope.Paths.Select(ShellQuote.Quote));
@@ -60,6 +75,8 @@ public static class FactProbe
               read -r v < "$d/vendor"; read -r dv < "$d/device"; read -r cl < "$d/class"
               n=-1; [ -r "$d/numa_node" ] && read -r n < "$d/numa_node"
               printf 'pci\t%s\t%s\t%s\t%s\t%s\n' "${d##*/}" "$v" "$dv" "$cl" "$n"
+              # A display device's BARs (start, end): large-BAR GPUs need room in the guest's address space.
+              case $cl in 0x03*) while read -r s e _; do [ "$s" = 0x0000000000000000 ] || printf 'bar\t%s\t%s\t%s\n' "${d##*/}" "$s" "$e"; done < "$d/resource" ;; esac
             done
             # Drivers and IOMMU groups are symlinks: one ls for all of them.
             LC_ALL=C ls -l /sys/bus/pci/devices/*/driver /sys/bus/pci/devices/*/iommu_group 2>/dev/null |
@@ -91,6 +108,17 @@ public static class FactProbe
               t=none; [ -e /sys/firmware/acpi/tables/DMAR ] && t=DMAR; [ -e /sys/firmware/acpi/tables/IVRS ] && t=IVRS
               printf 'firmware_iommu\t%s\n' "$t"
             fi
+            # The CPU: vendor, logical CPUs, and vmx/svm (the kernel hides it when the firmware has VT-x/AMD-V off).
+            if [ -r /proc/cpuinfo ]; then
+              nc=0 cv= cm= cf=
+              while IFS= read -r l; do case "$l" in processor*) nc=$((nc+1)) ;; vendor_id*) cv=${l#*: } ;; "model name"*) cm=${l#*: } ;; flags*) cf=" ${l#*: } " ;; esac; done < /proc/cpuinfo
+              cx=-; case "$cf" in *" vmx "*) cx=vmx ;; *" svm "*) cx=svm ;; esac
+              printf 'cpu\t%s\t%s\t%s\t%s\n' "$cv" "$nc" "$cx" "$cm"
+            fi
+            # Interrupt remapping: remapped chips show as IR-PCI-MSI / IR-IO-APIC.
+            if [ -r /proc/interrupts ]; then r=0; while IFS= read -r l; do case "$l" in *IR-*) r=1; break ;; esac; done < /proc/interrupts; printf 'irq_remap\t%s\n' "$r"; fi
+            printf 'listen_read\tok\n'
+            for t in /proc/net/tcp /proc/net/tcp6; do [ -r "$t" ] && while read -r _ a _ st _; do [ "$st" = 0A ] && printf 'listen\t%s\n' "$a"; done < "$t"; done
             for v in /dev/vfio/[0-9]*; do [ -e "$v" ] && printf 'dev_vfio\t%s\n' "${v##*/}"; done
             if command -v dpkg-query >/dev/null; then
               dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' {{packageNames}} | while read -r status name; do [ "$status" = ii ] && printf 'pkg\t%s\n' "$name"; done
@@ -112,6 +140,7 @@ public static class FactProbe
                 done
               }
             fi
+            {{(scope.Deep ? DeepScript : "")}}
             printf 'end\tok\n'
             """;
     }

@@ -19,6 +19,9 @@ public sealed record ProbeScope(
     /// <summary>Paths asked about for existence only (base images, VM disks, seed ISOs).</summary>
     public IReadOnlyList<string> Exists { get; init; } = [];
 
+    /// <summary>Also read what only check and discover need: the initramfs's content, lspci's names, NICs (costs a decompression).</summary>
+    public bool Deep { get; init; }
+
     /// <summary>Everything any of <paramref name="states"/> manages (one host rendered for each OS it may run).</summary>
     public static ProbeScope For(params IEnumerable<HostDesiredState> states)
     {

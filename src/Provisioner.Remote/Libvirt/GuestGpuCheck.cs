@@ -5,19 +5,70 @@ namespace Provisioner.Remote.Libvirt;
 
 /// <summary>
 /// Is the passed-through GPU visible inside the guest? Asked through the qemu guest agent
-/// (guest-exec of <c>lspci -nn</c>, then guest-exec-status until it exited), so no network path
-/// into the VM is needed. Exactly one device with the GPU's vendor:device must show: none means
-/// the passthrough failed, two mean another VM's GPU landed here.
+/// (guest-exec, then guest-exec-status until it exited), so no network path into the VM is
+/// needed. With the NVIDIA driver installed, <c>nvidia-smi -L</c> must list exactly one GPU
+/// (zero: passthrough or driver failed; two: another VM's GPU landed here); without it
+/// (qemu-ga answers that the program does not exist) <c>lspci -nn</c> must show the GPU's
+/// vendor:device exactly once.
 /// </summary>
 public static class GuestGpuCheck
 {
-    /// <param name="agent">Sends one guest agent command (JSON) and returns its answer.</param>
+    /// <param name="agent">Sends one guest agent command (JSON) and returns its answer (qemu-ga's error object when the command failed).</param>
     /// <param name="wait">Waits between status polls (the caller's clock).</param>
     /// <returns>null when the GPU shows exactly once, else what is wrong.</returns>
     public static string? Problem(Func<string, string> agent, string vendorDevice, Action wait, int polls = 20)
     {
-        var started = JsonDocument.Parse(agent("""{"execute":"guest-exec","arguments":{"path":"lspci","arg":["-nn"],"capture-output":true}}"""));
-        var pid = started.RootElement.GetProperty("return").GetProperty("pid").GetInt64();
+        var smi = Run(agent, "nvidia-smi", ["-L"], wait, polls);
+        if (smi is not null)
+        {
+            var (smiCode, smiOutput) = smi.Value;
+            if (smiCode is null)
+            {
+                return "nvidia-smi -L in the guest did not finish";
+            }
+
+            var gpus = smiOutput.Split('\n').Count(l => l.StartsWith("GPU ", StringComparison.Ordinal));
+            return smiCode != 0 ? $"nvidia-smi -L in the guest failed (exit {smiCode}): {smiOutput.Trim()}"
+                : gpus == 1 ? null
+                : $"nvidia-smi -L in the guest lists {gpus} GPUs, not one";
+        }
+
+        var lspci = Run(agent, "lspci", ["-nn"], wait, polls);
+        if (lspci is not { } result)
+        {
+            return "neither nvidia-smi nor lspci can run in the guest: install the NVIDIA driver or pciutils in the image";
+        }
+
+        if (result.ExitCode is null)
+        {
+            return "lspci in the guest did not finish";
+        }
+
+        if (result.ExitCode != 0)
+        {
+            return $"lspci in the guest failed (exit {result.ExitCode}): is pciutils installed in the image?";
+        }
+
+        var count = result.Output.Split('\n').Count(line => line.Contains("[" + vendorDevice + "]", StringComparison.OrdinalIgnoreCase));
+        return count switch
+        {
+            1 => null,
+            0 => $"the GPU ({vendorDevice}) is not visible in the guest",
+            _ => $"the guest sees {count} devices {vendorDevice}, not one",
+        };
+    }
+
+    /// <summary>Runs a program in the guest: null when qemu-ga could not start it; ExitCode null when it did not finish in time.</summary>
+    private static (int? ExitCode, string Output)? Run(Func<string, string> agent, string path, string[] args, Action wait, int polls)
+    {
+        var command = JsonSerializer.Serialize(new { execute = "guest-exec", arguments = new Dictionary<string, object> { ["path"] = path, ["arg"] = args, ["capture-output"] = true } });
+        using var started = JsonDocument.Parse(agent(command));
+        if (!started.RootElement.TryGetProperty("return", out var ret))
+        {
+            return null;
+        }
+
+        var pid = ret.GetProperty("pid").GetInt64();
         for (var i = 0; i < polls; i++)
         {
             using var status = JsonDocument.Parse(agent($$$"""{"execute":"guest-exec-status","arguments":{"pid":{{{pid}}}}}"""));
@@ -29,21 +80,11 @@ public static class GuestGpuCheck
             }
 
             var code = result.TryGetProperty("exitcode", out var c) ? c.GetInt32() : -1;
-            if (code != 0)
-            {
-                return $"lspci in the guest failed (exit {code}): is pciutils installed in the image?";
-            }
-
             var output = result.TryGetProperty("out-data", out var data) ? Encoding.UTF8.GetString(Convert.FromBase64String(data.GetString() ?? "")) : "";
-            var count = output.Split('\n').Count(line => line.Contains("[" + vendorDevice + "]", StringComparison.OrdinalIgnoreCase));
-            return count switch
-            {
-                1 => null,
-                0 => $"the GPU ({vendorDevice}) is not visible in the guest",
-                _ => $"the guest sees {count} devices {vendorDevice}, not one",
-            };
+            var error = result.TryGetProperty("err-data", out var err) ? Encoding.UTF8.GetString(Convert.FromBase64String(err.GetString() ?? "")) : "";
+            return (code, output + error);
         }
 
-        return "lspci in the guest did not finish";
+        return (null, "");
     }
 }

@@ -106,13 +106,26 @@ public static class WorkerDomains
     });
 
     /// <summary>Through the guest agent: is the VM's GPU visible inside it? null when it shows exactly once (<see cref="GuestGpuCheck"/>).</summary>
+    /// <summary>qemu-ga's answer, or its error as qemu-ga writes it (libvirt raises it as an error: "Failed to execute child process ...").</summary>
+    private static string AgentAnswer(LibvirtDomain domain, string json)
+    {
+        try
+        {
+            return domain.GuestAgent(json, TimeSpan.FromSeconds(10));
+        }
+        catch (LibvirtException e) when (json.Contains("\"guest-exec\"", StringComparison.Ordinal))
+        {
+            return System.Text.Json.JsonSerializer.Serialize(new { error = new { @class = "GenericError", desc = e.LibvirtMessage } });
+        }
+    }
+
     public static string? GuestGpuProblem(LibvirtConnection libvirt, string name, string vendorDevice, TimeProvider time)
     {
         try
         {
             using var domain = libvirt.Find(name);
             return domain is null ? "no such domain"
-                : GuestGpuCheck.Problem(json => domain.GuestAgent(json, TimeSpan.FromSeconds(10)), vendorDevice,
+                : GuestGpuCheck.Problem(json => AgentAnswer(domain, json), vendorDevice,
                     () => Task.Delay(TimeSpan.FromMilliseconds(500), time).Wait());
         }
         catch (LibvirtException e)

@@ -64,7 +64,7 @@ public sealed class HostSession : IDisposable
         var connection = await SshConnection.ConnectAsync(SshTarget.For(host, options.Home, options.AgentSocket), options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
-            var facts = await FactProbe.ProbeAsync(connection, ProbeScope.For(candidates), sudo: host.Ssh.User != "root", options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var facts = await FactProbe.ProbeAsync(connection, ProbeScope.For(candidates) with { Deep = options.DeepFacts }, sudo: host.Ssh.User != "root", options.CommandTimeout, cancellationToken).ConfigureAwait(false);
             var running = OsDetection.Family(facts);
             var desired = host.Os != OsFamily.Auto ? candidates[0]
                 : running is { } detected ? candidates.Single(c => c.Os == detected)

@@ -58,4 +58,7 @@ public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, Time
 {
     /// <summary>VMs to replace on purpose (--recreate).</summary>
     public VmReplacement Replacement { get; init; } = VmReplacement.None;
+
+    /// <summary>Probe deep (initramfs content, lspci names, NICs): `check` wants them, plan and apply do not.</summary>
+    public bool DeepFacts { get; init; }
 }

@@ -11,7 +11,8 @@ namespace Provisioner.Tests.Remote;
 /// </summary>
 public sealed class GuestGpuCheckTests
 {
-    private sealed class QemuGuestAgent(string lspciOutput, int exitCode = 0, int runningPolls = 2)
+    /// <summary>A guest with lspci; with nvidia-smi too when <paramref name="smiOutput"/> is given (else qemu-ga cannot start it).</summary>
+    private sealed class QemuGuestAgent(string lspciOutput, int exitCode = 0, int runningPolls = 2, string? smiOutput = null, int smiExit = 0)
     {
         private int _polls;
 
@@ -21,6 +22,11 @@ public sealed class GuestGpuCheckTests
             return command.RootElement.GetProperty("execute").GetString() switch
             {
                 "guest-exec" when command.RootElement.GetProperty("arguments").GetProperty("path").GetString() == "lspci" => """{"return":{"pid":4242}}""",
+                "guest-exec" when command.RootElement.GetProperty("arguments").GetProperty("path").GetString() == "nvidia-smi" => smiOutput is null
+                    ? """{"error":{"class":"GenericError","desc":"Guest agent command failed, error was 'Failed to execute child process \u201cnvidia-smi\u201d (No such file or directory)'"}}"""
+                    : """{"return":{"pid":77}}""",
+                "guest-exec-status" when command.RootElement.GetProperty("arguments").GetProperty("pid").GetInt64() == 77 =>
+                    $$$"""{"return":{"exitcode":{{{smiExit}}},"out-data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(smiOutput!))}}}","exited":true}}""",
                 "guest-exec-status" when command.RootElement.GetProperty("arguments").GetProperty("pid").GetInt64() == 4242 =>
                     ++_polls <= runningPolls
                         ? """{"return":{"exited":false}}"""
@@ -49,5 +55,16 @@ public sealed class GuestGpuCheckTests
         Assert.Equal("the guest sees 2 devices 10de:2231, not one", GuestGpuCheck.Problem(new QemuGuestAgent(OneGpu + OneGpu).Answer, "10de:2231", () => { }));
         Assert.StartsWith("lspci in the guest failed (exit 127)", GuestGpuCheck.Problem(new QemuGuestAgent("", exitCode: 127).Answer, "10de:2231", () => { }), StringComparison.Ordinal);
         Assert.Equal("lspci in the guest did not finish", GuestGpuCheck.Problem(new QemuGuestAgent(OneGpu, runningPolls: 100).Answer, "10de:2231", () => { }, polls: 5));
+    }
+
+    [Fact]
+    public void Problem_WithNvidiaSmi_CountsItsGpus()
+    {
+        const string one = "GPU 0: NVIDIA RTX A5000 (UUID: GPU-6b1c7f4e-0d6a-2b1e-8f3c-9a2d4e5f6a7b)\n";
+        Assert.Null(GuestGpuCheck.Problem(new QemuGuestAgent("", smiOutput: one).Answer, "10de:2231", () => { }));
+        Assert.Equal("nvidia-smi -L in the guest lists 2 GPUs, not one",
+            GuestGpuCheck.Problem(new QemuGuestAgent("", smiOutput: one + one.Replace("GPU 0", "GPU 1", StringComparison.Ordinal)).Answer, "10de:2231", () => { }));
+        Assert.StartsWith("nvidia-smi -L in the guest failed (exit 9): NVIDIA-SMI has failed",
+            GuestGpuCheck.Problem(new QemuGuestAgent("", smiOutput: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n", smiExit: 9).Answer, "10de:2231", () => { }), StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,191 @@
+using Provisioner.Core.Desired;
+using Provisioner.Core.Facts;
+
+namespace Provisioner.Core.Checks;
+
+/// <summary>The GPUs: present with the expected ids, isolated in their IOMMU groups, on vfio-pci from the initramfs on.</summary>
+internal static class GpuChecks
+{
+    private const string PciBridgeClass = "0604";
+
+    private static readonly string[] HostGpuModules = ["nouveau", "nvidia"];
+
+    public static readonly CheckDefinition GpuPresent = new("gpu-present", "Every inventory GPU function exists on the host", CheckStatus.Fail,
+        "check the address with 'lspci -D' (a card in another slot has another bus number) and correct gpus[].address",
+        "`lspci -Dnn` lists every function with its address. Bus numbers change when cards move slots or a riser is added; `provision discover` prints the addresses as an inventory snippet.")
+    { Preflight = true };
+
+    public static readonly CheckDefinition GpuDeviceId = new("gpu-device-id", "Each GPU function has the expected vendor:device id", CheckStatus.Fail,
+        "the inventory's gpu_model ids must match the installed card (SXM and PCIe variants of one GPU have different device ids)",
+        "`lspci -nn -s ADDRESS` shows [vendor:device]. vfio-pci claims devices by these ids, so a wrong id means the GPU stays on its host driver.")
+    { Preflight = true };
+
+    public static readonly CheckDefinition GroupIsolation = new("iommu-group-isolation", "Each GPU's IOMMU group holds only its own functions (and bridges)", CheckStatus.Fail,
+        "move the card to a slot with its own group; a companion function (HDMI audio, USB-C) must be listed in gpu_model.functions",
+        "An IOMMU group is the smallest unit the IOMMU can isolate and goes to a VM whole. `ls /sys/kernel/iommu_groups/N/devices` lists a group. A NIC or disk controller in a GPU's group means the slot's bridge has no ACS: use another slot or board; the pcie_acs_override patch needs a patched kernel and gives up the isolation it pretends to provide.")
+    { Preflight = true };
+
+    public static readonly CheckDefinition VfioBound = new("vfio-bound", "Every function of each GPU's IOMMU group is on vfio-pci", CheckStatus.Fail,
+        "the initramfs must carry the vfio-pci ids and load it first: rebuild it (update-initramfs -u / dracut -f) and reboot",
+        "`lspci -nnk -s ADDRESS` shows 'Kernel driver in use'. A function on nouveau/snd_hda_intel means vfio-pci came too late (initramfs not rebuilt, softdep missing) or its id is not in 'options vfio-pci ids='.")
+    { Verify = true };
+
+    public static readonly CheckDefinition DevVfio = new("dev-vfio", "/dev/vfio/N exists for each GPU's group", CheckStatus.Fail,
+        "vfio-pci did not take the whole group: see vfio-bound",
+        "vfio creates /dev/vfio/N once every device of group N is bound to vfio-pci (or a bridge); libvirt opens it to pass the group through.")
+    { Verify = true };
+
+    public static readonly CheckDefinition HostGpuDrivers = new("host-gpu-drivers", "Neither nouveau nor the NVIDIA driver is loaded on the host", CheckStatus.Fail,
+        "blacklist nouveau (blacklist_nouveau: true), remove the NVIDIA host driver packages, rebuild the initramfs and reboot",
+        "`lsmod | grep -e nouveau -e nvidia` must print nothing. A host driver that grabs a GPU first makes it unusable for passthrough until reboot.")
+    { Verify = true };
+
+    public static readonly CheckDefinition InitramfsVfio = new("initramfs-vfio", "The initramfs holds vfio-pci and its current config", CheckStatus.Fail,
+        "rebuild the initramfs (update-initramfs -u -k all / dracut -f --regenerate-all) and reboot",
+        "vfio-pci must claim the GPUs before any other driver, i.e. from the initramfs. `lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio` (Debian/Ubuntu) or `lsinitrd | grep vfio` (EL) must show vfio-pci.ko and etc/modprobe.d/vfio.conf; an image older than /etc/modprobe.d/vfio.conf holds a stale config.")
+    ;
+
+    public static IEnumerable<CheckOutcome> EvaluateGpuPresent(CheckInput input)
+    {
+        foreach (var gpu in input.Desired.Host.Gpus)
+        {
+            foreach (var function in gpu.Functions.Where(f => input.Facts.Device(f.Address.ToString()) is null))
+            {
+                yield return new(CheckStatus.Fail, $"GPU function {function.Address} (VM {gpu.Vm.Name}) is not on this host");
+            }
+        }
+
+        yield return CheckOutcome.Pass($"{input.Desired.Host.Gpus.Sum(g => g.Functions.Count)} functions of {input.Desired.Host.Gpus.Count} GPUs found");
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateGpuDeviceId(CheckInput input)
+    {
+        foreach (var function in input.Desired.Host.Gpus.SelectMany(g => g.Functions))
+        {
+            if (input.Facts.Device(function.Address.ToString()) is { } device && function.Id is not null && device.VendorDevice != function.Id.ToString())
+            {
+                yield return new(CheckStatus.Fail, $"{function.Address} is {device.VendorDevice}, not the expected {function.Id}");
+            }
+        }
+
+        yield return CheckOutcome.Pass("every present function has its expected id");
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateGroupIsolation(CheckInput input)
+    {
+        var facts = input.Facts;
+        if (!facts.IommuActive)
+        {
+            yield return CheckOutcome.Skip("the IOMMU is not active: groups are known after the reboot");
+            yield break;
+        }
+
+        var passedThrough = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var gpu in input.Desired.Host.Gpus)
+        {
+            foreach (var group in Groups(gpu, facts))
+            {
+                foreach (var member in facts.GroupMembers(group).Where(m => !passedThrough.Contains(m.Address) && !m.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal)))
+                {
+                    var sameSlot = member.Address[..^1] == gpu.Address.ToString()[..^1];
+                    yield return sameSlot
+                        ? new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) shares IOMMU group {group} with GPU {gpu.Address} but is not passed through with it",
+                            $"add function {member.Address[^1]} (id {member.VendorDevice}) to gpu_model.functions: a group goes to a VM whole, the audio function too")
+                        : new(CheckStatus.Fail, $"IOMMU group {group} of GPU {gpu.Address} also holds {member.Address} ({member.VendorDevice}, class {member.Class})",
+                            "the GPU's slot is not isolated (no ACS on the bridge above it): move the card to a slot with its own group; pcie_acs_override needs a patched kernel and weakens isolation");
+                }
+            }
+        }
+
+        yield return CheckOutcome.Pass("each GPU's group holds only its own functions");
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateVfioBound(CheckInput input)
+    {
+        var facts = input.Facts;
+        var members = input.Desired.Host.Gpus.SelectMany(gpu => Groups(gpu, facts).SelectMany(facts.GroupMembers).Select(m => (gpu, m)))
+            .Where(p => !p.m.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal)).ToList();
+        foreach (var (gpu, member) in members.Where(p => p.m.Driver != "vfio-pci"))
+        {
+            yield return new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) in the group of GPU {gpu.Address} is on {member.Driver ?? "no driver"}, not vfio-pci");
+        }
+
+        yield return members.Count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass($"{members.Count} functions on vfio-pci");
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateDevVfio(CheckInput input)
+    {
+        var groups = input.Desired.Host.Gpus.SelectMany(g => Groups(g, input.Facts).Select(n => (g, n))).ToList();
+        foreach (var (gpu, group) in groups.Where(p => !input.Facts.VfioGroupDevices.Contains(p.n)))
+        {
+            yield return new(CheckStatus.Fail, $"/dev/vfio/{group} is missing for GPU {gpu.Address}");
+        }
+
+        yield return groups.Count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass(string.Join(' ', groups.Select(p => "/dev/vfio/" + p.n)));
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateHostGpuDrivers(CheckInput input)
+    {
+        if (input.Desired.Host.Gpus.Count == 0)
+        {
+            yield break;
+        }
+
+        foreach (var module in HostGpuModules.Where(input.Facts.LoadedModules.Contains))
+        {
+            yield return new(CheckStatus.Fail, $"{module} is loaded on the host",
+                module == "nouveau" ? "blacklist it (blacklist_nouveau: true), rebuild the initramfs and reboot" : "remove the NVIDIA driver packages from the host (the VMs carry it), rebuild the initramfs and reboot");
+        }
+
+        yield return CheckOutcome.Pass("no host GPU driver loaded");
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateInitramfsVfio(CheckInput input)
+    {
+        var facts = input.Facts;
+        if (facts.Deep is null)
+        {
+            yield return CheckOutcome.Skip("the initramfs was not read");
+            yield break;
+        }
+
+        if (input.Desired.Host.Gpus.Count == 0)
+        {
+            yield break;
+        }
+
+        var rebuild = TriggerCommands.Command(Trigger.RebuildInitramfs, input.Desired.Os, HostPaths.Default) + ", then reboot";
+        if (facts.Initramfs.Count == 0)
+        {
+            yield return new(CheckStatus.Fail, $"no initramfs for the running kernel {facts.Kernel}", rebuild);
+            yield break;
+        }
+
+        // The config files a rebuild takes in: each must be in the image and older than it.
+        var configs = input.Desired.Files.Where(f => f.Triggers.Contains(Trigger.RebuildInitramfs) && f.Path.StartsWith("/etc/modprobe.d/", StringComparison.Ordinal)).ToList();
+        foreach (var image in facts.Initramfs)
+        {
+            var entries = facts.Deep.InitramfsEntries.GetValueOrDefault(image.Path) ?? [];
+            if (!facts.Deep.VfioPciBuiltin && !entries.Any(e => e.Contains("/vfio-pci.ko", StringComparison.Ordinal) || e.Contains("/vfio_pci.ko", StringComparison.Ordinal)))
+            {
+                yield return new(CheckStatus.Fail, $"{image.Path} holds no vfio-pci module", rebuild);
+            }
+
+            foreach (var config in configs.Where(c => !entries.Contains(c.Path.TrimStart('/'))))
+            {
+                yield return new(CheckStatus.Fail, $"{image.Path} lacks {config.Path}", rebuild);
+            }
+
+            foreach (var config in configs.Where(c => facts.Files.GetValueOrDefault(c.Path) is { Exists: true } file && file.ModifiedUnix > image.ModifiedUnix))
+            {
+                yield return new(CheckStatus.Fail, $"{config.Path} changed after {image.Path} was built: the initramfs holds the old config", rebuild);
+            }
+        }
+
+        yield return CheckOutcome.Pass(string.Join(", ", facts.Initramfs.Select(i => i.Path)) + " holds vfio-pci and its config");
+    }
+
+    /// <summary>The IOMMU groups a GPU's functions are in (one, normally).</summary>
+    internal static IEnumerable<int> Groups(Inventory.Model.Gpu gpu, HostFacts facts) =>
+        gpu.Functions.Select(f => facts.Device(f.Address.ToString())?.IommuGroup).OfType<int>().Distinct();
+}
