@@ -22,6 +22,7 @@ public static class ProvisionCli
             RenderCommand.Create(io),
             PlanCommand.Create(io),
             ApplyCommand.Create(io),
+            CheckCommand.Create(io),
             SchemaCommand.Create(io),
         };
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };

@@ -34,7 +34,7 @@ internal static class LivePlan
 
     /// <summary>Plans the selected hosts and keeps their connections; null after a load or selection error (printed).</summary>
     public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, bool withVms, VmReplacement replacement, CliIo io, CancellationToken cancellationToken,
-        Func<Host, bool>? alsoRequire = null)
+        Func<Host, bool>? alsoRequire = null, bool deepFacts = false)
     {
         var load = InventoryLoader.LoadFile(path);
         DiagnosticPrinter.Print(load.Diagnostics, io.Error);
@@ -61,6 +61,7 @@ internal static class LivePlan
         var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms)
         {
             Replacement = replacement,
+            DeepFacts = deepFacts,
         });
         return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }

@@ -59,5 +59,12 @@ public sealed record CheckInput(HostDesiredState Desired, HostFacts Facts, Check
     public IReadOnlyDictionary<string, GuestReport>? Guests { get; init; }
 }
 
-/// <summary>The in-guest GPU check of one VM: null <see cref="Problem"/> when exactly one GPU shows.</summary>
-public sealed record GuestReport(bool AgentAnswered, string? Problem);
+/// <summary>
+/// What one VM's guest agent said: <see cref="AgentProblem"/> null when it answered ("not connected"
+/// while nothing in the guest listens yet); <see cref="GpuProblem"/> null when exactly one GPU shows
+/// inside (or the VM has no GPU to look for).
+/// </summary>
+public sealed record GuestReport(string? AgentProblem, string? GpuProblem)
+{
+    public bool AgentAnswered => AgentProblem is null;
+}

@@ -16,7 +16,7 @@ internal static class VmChecks
         "reserve more hugepages (hugepages.count) or free them on that node; 1 GiB pages are best reserved at boot (hugepagesz=1G hugepages=N), when memory is not yet fragmented",
         "`cat /sys/devices/system/node/node*/hugepages/hugepages-*/free_hugepages` shows free pages per node. A VM pinned to its GPU's node (numatune strict) takes all its memory from that node; if the kernel could reserve fewer pages there (fragmented memory), the VM fails to start with 'unable to map backing store'.");
 
-    public static readonly CheckDefinition UefiFirmware = new("uefi-firmware", "OVMF code, its vars template and the nvram directory exist", CheckStatus.Fail,
+    public static readonly CheckDefinition UefiFirmware = new("uefi-firmware", "The OVMF code and its vars template exist", CheckStatus.Fail,
         "install OVMF (Debian/Ubuntu: ovmf; EL: edk2-ovmf / OVMF) or point vm.firmware at the host's files",
         "The worker VMs boot UEFI: libvirt copies the vars template to the VM's nvram file on first start. Distributions name the files differently (OVMF_CODE.fd, OVMF_CODE_4M.fd, OVMF_CODE.secboot.fd); `ls /usr/share/OVMF /usr/share/edk2/ovmf` shows what the host has.");
 
@@ -211,13 +211,18 @@ internal static class VmChecks
 
         foreach (var vm in input.Desired.Vms)
         {
-            if (guests.GetValueOrDefault(vm.Vm.Name) is not { AgentAnswered: true } report)
+            var report = guests.GetValueOrDefault(vm.Vm.Name);
+            if (report is null || report.AgentProblem == "not connected")
             {
-                yield return CheckOutcome.Skip($"{vm.Vm.Name}: the guest agent does not answer (not running, or still booting)");
+                yield return CheckOutcome.Skip($"{vm.Vm.Name}: no guest agent connected (VM not running, still booting, or no qemu-guest-agent in the image)");
+            }
+            else if (!report.AgentAnswered)
+            {
+                yield return new(CheckStatus.Fail, $"{vm.Vm.Name}: the guest agent is connected but does not answer: {report.AgentProblem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)");
             }
             else
             {
-                yield return report.Problem is null ? CheckOutcome.Pass($"{vm.Vm.Name}: one GPU") : new(CheckStatus.Fail, $"{vm.Vm.Name}: {report.Problem}");
+                yield return report.GpuProblem is null ? CheckOutcome.Pass($"{vm.Vm.Name}: one GPU") : new(CheckStatus.Fail, $"{vm.Vm.Name}: {report.GpuProblem}");
             }
         }
     }

@@ -58,6 +58,8 @@ public static class DesiredStateBuilder
     internal static HostDesiredState BuildHost(Host host, RenderScope scope, HostPaths paths)
     {
         var os = host.EffectiveOs;
+        // Firmware paths the inventory left to us follow the OS rendered for (os: auto renders each).
+        host = host with { Gpus = [.. host.Gpus.Select(g => g.Vm.Firmware.FromDefaults ? g with { Vm = g.Vm with { Firmware = Firmware.DefaultFor(os) } } : g)] };
         var profile = OsProfile.For(os);
         var args = KernelArgsFor(host, profile);
         var vfio = new VfioBinding(

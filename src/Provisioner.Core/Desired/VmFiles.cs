@@ -24,10 +24,6 @@ public static class VmFiles
     public static IEnumerable<string> ExistencePaths(VmDesiredState vm) =>
         [vm.BaseImage.CachePath, .. vm.Disks.Select(d => d.Path), vm.Seed.IsoPath, .. FirmwarePaths(vm)];
 
-    /// <summary>What the VM's UEFI boot needs on the host: the OVMF code, its vars template, and the directory libvirt keeps nvram in.</summary>
-    public static IReadOnlyList<string> FirmwarePaths(VmDesiredState vm)
-    {
-        var nvram = System.Xml.Linq.XDocument.Parse(vm.Domain.Xml).Root?.Element("os")?.Element("nvram")?.Value;
-        return [vm.Vm.Firmware.Loader, vm.Vm.Firmware.NvramTemplate, .. nvram is { Length: > 0 } && nvram.LastIndexOf('/') > 0 ? [nvram[..nvram.LastIndexOf('/')]] : Array.Empty<string>()];
-    }
+    /// <summary>What the VM's UEFI boot needs on the host: the OVMF code and its vars template (libvirt makes the nvram file from it).</summary>
+    public static IReadOnlyList<string> FirmwarePaths(VmDesiredState vm) => [vm.Vm.Firmware.Loader, vm.Vm.Firmware.NvramTemplate];
 }

@@ -208,29 +208,18 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
             .ToList();
 
         // The guest agent, where the guest runs one: it must answer. One that is not connected
-        // (no agent in the image yet, or still booting) is reported, not failed.
-        var libvirtNow = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
-        var agents = await Task.Run(() => session.Desired.Vms.Select(vm => (vm.Vm.Name, Problem: Libvirt.WorkerDomains.AgentProblem(libvirtNow, vm.Vm.Name, TimeSpan.FromSeconds(10)))).ToList(), cancellationToken).ConfigureAwait(false);
-        failures.AddRange(agents.Where(a => a.Problem is not null and not "not connected")
-            .Select(a => new Finding(true, $"the guest agent of {a.Name} is connected but does not answer: {a.Problem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)")));
-        var silent = agents.Count(a => a.Problem == "not connected");
-
-        // Where the agent answers and a GPU is passed through: the GPU must show inside the guest.
-        var gpuChecks = session.Desired.Vms
-            .Where(vm => vm.Vm.Passthrough && vm.Gpu.Functions[0].Id is not null && agents.Any(a => a.Name == vm.Vm.Name && a.Problem is null))
-            .ToList();
-        foreach (var vm in gpuChecks)
-        {
-            var problem = await Task.Run(() => Libvirt.WorkerDomains.GuestGpuProblem(libvirtNow, vm.Vm.Name, vm.Gpu.Functions[0].Id!.ToString()!, time), cancellationToken).ConfigureAwait(false);
-            if (problem is not null)
-            {
-                failures.Add(new Finding(true, $"VM {vm.Vm.Name}: {problem}", "check the domain's <hostdev> entries and, in the guest, 'lspci -nn' and the NVIDIA driver"));
-            }
-        }
+        // (no agent in the image yet, or still booting) is reported, not failed. Where it answers
+        // and a GPU is passed through, the GPU must show inside the guest.
+        var guests = await Checks.GuestReports.ReadAsync(session, time, cancellationToken).ConfigureAwait(false);
+        failures.AddRange(guests.Where(g => g.Value.AgentProblem is not null and not "not connected")
+            .Select(g => new Finding(true, $"the guest agent of {g.Key} is connected but does not answer: {g.Value.AgentProblem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)")));
+        failures.AddRange(guests.Where(g => g.Value.GpuProblem is not null)
+            .Select(g => new Finding(true, $"VM {g.Key}: {g.Value.GpuProblem}", "check the domain's <hostdev> entries and, in the guest, 'nvidia-smi -L' / 'lspci -nn' and the NVIDIA driver")));
+        var silent = guests.Count(g => g.Value.AgentProblem == "not connected");
 
         Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0
             ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (work.Count > 0 ? $" ({work.Count} changed)" : "")
-                + $"; guest agent answering in {agents.Count - silent}, not connected (yet) in {silent}"
+                + $"; guest agent answering in {guests.Count - silent}, not connected (yet) in {silent}"
             : $"{failures.Count} VM problem(s)");
         return failures;
     }

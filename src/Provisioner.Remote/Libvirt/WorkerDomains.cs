@@ -105,7 +105,6 @@ public static class WorkerDomains
         domain.Undefine(nvram: true);
     });
 
-    /// <summary>Through the guest agent: is the VM's GPU visible inside it? null when it shows exactly once (<see cref="GuestGpuCheck"/>).</summary>
     /// <summary>qemu-ga's answer, or its error as qemu-ga writes it (libvirt raises it as an error: "Failed to execute child process ...").</summary>
     private static string AgentAnswer(LibvirtDomain domain, string json)
     {
@@ -119,6 +118,7 @@ public static class WorkerDomains
         }
     }
 
+    /// <summary>Through the guest agent: is the VM's GPU visible inside it? null when it shows exactly once (<see cref="GuestGpuCheck"/>).</summary>
     public static string? GuestGpuProblem(LibvirtConnection libvirt, string name, string vendorDevice, TimeProvider time)
     {
         try

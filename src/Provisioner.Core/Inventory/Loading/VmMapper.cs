@@ -38,15 +38,10 @@ public sealed class VmMapper(ValueReader read)
 
     private Firmware MapFirmware(FirmwareDto? firmware, OsFamily os)
     {
-        var (loader, vars) = os switch
-        {
-            OsFamily.El7 => ("/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
-            OsFamily.Debian or OsFamily.Ubuntu => ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
-            _ => ("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"),
-        };
-        return new Firmware(
-            read.AbsolutePath(firmware?.Loader, "vm.firmware.loader") ?? loader,
-            read.AbsolutePath(firmware?.NvramTemplate, "vm.firmware.nvram_template") ?? vars);
+        var defaults = Firmware.DefaultFor(os);
+        var loader = read.AbsolutePath(firmware?.Loader, "vm.firmware.loader");
+        var vars = read.AbsolutePath(firmware?.NvramTemplate, "vm.firmware.nvram_template");
+        return loader is null && vars is null ? defaults : new Firmware(loader ?? defaults.Loader, vars ?? defaults.NvramTemplate);
     }
 
     private BaseImage MapImage(ImageDto? image, Dto.Dto at)

@@ -22,7 +22,19 @@ public sealed record WorkerVm(
     IReadOnlyList<VmUser> Users,
     WorkerSettings Worker);
 
-public sealed record Firmware(string Loader, string NvramTemplate);
+/// <summary>The VM's UEFI code and vars template. <see cref="FromDefaults"/>: not set in the inventory, so the host's OS decides (os: auto is known only from facts).</summary>
+public sealed record Firmware(string Loader, string NvramTemplate)
+{
+    public bool FromDefaults { get; init; }
+
+    /// <summary>Where each OS family's OVMF package puts its files.</summary>
+    public static Firmware DefaultFor(OsFamily os) => os switch
+    {
+        OsFamily.El7 => new("/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.fd") { FromDefaults = true },
+        OsFamily.Debian or OsFamily.Ubuntu => new("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd") { FromDefaults = true },
+        _ => new("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd") { FromDefaults = true },
+    };
+}
 
 public sealed record BaseImage(string Url, string Sha256);
 
