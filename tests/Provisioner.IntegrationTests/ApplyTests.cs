@@ -22,45 +22,9 @@ public sealed class ApplyTests(Lab lab)
 {
     private readonly Lab _lab = lab;
 
-    private static readonly Dictionary<string, string> GpusByProfile = new(StringComparer.Ordinal)
-    {
-        ["a5000x4"] = "[{ address: \"65:00.0\" }, { address: \"66:00.0\" }, { address: \"b1:00.0\" }, { address: \"b2:00.0\" }]",
-        ["epyc-8gpu"] = "[" + string.Join(", ", new[] { "01", "21", "41", "61", "81", "a1", "c1", "e1" }.Select(b => $"{{ address: \"{b}:00.0\" }}")) + "]",
-        ["gpu-shares-group-with-nic"] = "[{ address: \"01:00.0\" }]",
-        ["iommu-off-in-firmware"] = "[{ address: \"01:00.0\" }]",
-    };
+    private static string Inventory(TempDirectory dir, params string[] hosts) => LabInventory.Write(dir, hosts);
 
-    /// <summary>An inventory of lab hosts, each with the GPUs of its hardware profile.</summary>
-    private static string Inventory(TempDirectory dir, params string[] hosts) => InventoryAs("root", dir, hosts);
-
-    private static string InventoryAs(string user, TempDirectory dir, params string[] hosts)
-    {
-        var entries = string.Join("\n", hosts.Select(h =>
-        {
-            var profile = Lab.Hosts.Single(x => x.Host == h).Profile;
-            return $"""
-                  - name: {h}
-                    address: {Lab.Address(h)}
-                    cpu_vendor: {(profile == "epyc-8gpu" ? "amd" : "intel")}
-                    memory: 512GiB
-                    gpus: {GpusByProfile[profile]}
-                """;
-        }));
-        return dir.File("fleet.yaml", $$"""
-            version: 1
-            defaults:
-              ssh: { user: {{user}}, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
-              os: auto
-              gpu_model:
-                functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }]
-              vm:
-                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
-                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
-                worker: { kind: none }
-            hosts:
-            {{entries}}
-            """);
-    }
+    private static string InventoryAs(string user, TempDirectory dir, params string[] hosts) => LabInventory.Write(dir, hosts, user);
 
     private static string Markers(string host) => Lab.Ssh(host, "cat /var/lib/lab/markers.log").Stdout;
 

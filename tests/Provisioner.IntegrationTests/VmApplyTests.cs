@@ -107,10 +107,18 @@ public sealed class VmApplyTests(Lab lab)
             Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
             Assert.Equal((before.Logins + 1, before.Sessions + 2), afterSecond); // one login: the probe and the libvirt channel
 
+            // The healthy host passes the whole checklist, VMs included (--strict: no warning either).
+            var check = await CliRunner.RunAsync("check", inventory, "--strict");
+            Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+            Assert.Contains("  pass     vm-running ", check.Stdout, StringComparison.Ordinal);
+            Assert.Contains("  pass     uefi-firmware ", check.Stdout, StringComparison.Ordinal);
+            Assert.Contains(", 0 warn, 0 fail, ", check.Stdout, StringComparison.Ordinal);
+
             // libvirt_uri: the VMs are read through that URI instead (here the daemon's own), the SSH connection carries only the probe.
+            var beforeDirect = Lab.SshdCounts("h15");
             var direct = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu:///system"), "--detailed-exitcode");
             Assert.True(direct.ExitCode == 0, direct.Stdout + direct.Stderr);
-            Assert.Equal((afterSecond.Logins + 1, afterSecond.Sessions + 1), Lab.SshdCounts("h15"));
+            Assert.Equal((beforeDirect.Logins + 1, beforeDirect.Sessions + 1), Lab.SshdCounts("h15"));
 
             // The same over libvirt's TCP listener, which asks for SASL credentials: libvirt_auth answers them.
             var sasl = await CliRunner.RunAsync("plan", Inventory(dir, url, sha, "128MiB", libvirtUri: "qemu+tcp://127.0.0.1/system",

@@ -82,7 +82,7 @@ internal static class FirmwareChecks
                 yield return new(CheckStatus.Fail, "the running kernel created no IOMMU groups");
                 foreach (var gpu in input.Desired.Host.Gpus)
                 {
-                    yield return new(CheckStatus.Fail, $"GPU {gpu.Address} has no IOMMU group", "the IOMMU is not active: check the cmdline and the firmware's VT-d/AMD-Vi setting");
+                    yield return new(CheckStatus.Fail, $"GPU {gpu.Address} has no IOMMU group");
                 }
             }
             else if (facts.FirmwareIommu != "none" && IommuRequested(input.Desired, facts.Cmdline))

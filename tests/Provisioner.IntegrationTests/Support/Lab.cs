@@ -19,7 +19,8 @@ public sealed class Lab : IDisposable
     // fleet applied by the CLI; h10 apply cut at every step; h11 confirmation, locks, saved plans;
     // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths;
     // h15 has the machine's libvirtd socket (Os 'debian libvirt'); h16 hangs in its reboot while
-    // h17 is applied beside it.
+    // h17 is applied beside it; h18 is brought up, then given each trap `check` must catch; h19
+    // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -39,6 +40,9 @@ public sealed class Lab : IDisposable
         ("h15", "a5000x4", "debian libvirt"),
         ("h16", "a5000x4", "debian"),
         ("h17", "a5000x4", "debian"),
+        ("h18", "a5000x4", "debian"),
+        ("h19", "hugepages-short", "debian"),
+        ("h20", "a5000x4", "debian"),
     ];
 
     public Lab()
