@@ -23,6 +23,7 @@ public static class ProvisionCli
             PlanCommand.Create(io),
             ApplyCommand.Create(io),
             CheckCommand.Create(io),
+            DiscoverCommand.Create(io),
             SchemaCommand.Create(io),
         };
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };

@@ -105,7 +105,7 @@ def build_sysfs(root, profile, iommu, drivers):
         if device["class"].startswith("02"):
             bus, slot_fn = bdf.split(":")[1:]
             name = device.get("ifname", f"enp{int(bus, 16)}s{int(slot_fn.split('.')[0], 16)}f{slot_fn.split('.')[1]}")
-            write(os.path.join(sys_root, "devices/pci0000:00", bdf, "net", name, "address"), device.get("mac", "52:54:00:00:%s:%s" % (bus, slot_fn.replace(".", ""))) + "\n")
+            write(os.path.join(sys_root, "devices/pci0000:00", bdf, "net", name, "address"), device.get("mac", "52:54:00:%02x:%02x:%02x" % (int(bus, 16), int(slot_fn.split(".")[0], 16), int(slot_fn.split(".")[1]))) + "\n")
             link(os.path.join(sys_root, "class/net", name), f"../../devices/pci0000:00/{bdf}/net/{name}")
         driver = drivers[bdf]
         if driver:

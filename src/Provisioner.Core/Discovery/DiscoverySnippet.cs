@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Provisioner.Core.Discovery;
+
+/// <summary>
+/// A discovered host as an inventory snippet: a `hosts:` entry with its OS, CPU vendor, memory,
+/// GPU model (function 0 and the companions its IOMMU group makes it take along), VM sizes and
+/// GPU addresses, commented with what was found. Paste it under `hosts:`; `provision validate`
+/// and `provision plan` take it as it is.
+/// </summary>
+public static partial class DiscoverySnippet
+{
+    public static string Yaml(IReadOnlyList<DiscoveredHost> hosts)
+    {
+        var text = new StringBuilder("hosts:\n");
+        foreach (var host in hosts)
+        {
+            Host(text, host);
+        }
+
+        return text.ToString();
+    }
+
+    private static void Host(StringBuilder text, DiscoveredHost host)
+    {
+        var facts = host.Facts;
+        var i = CultureInfo.InvariantCulture;
+        text.Append(i, $"  # {facts.OsRelease.GetValueOrDefault("PRETTY_NAME", facts.OsId)}, kernel {facts.Kernel}; {facts.Cpu?.Model ?? "CPU unknown"} ({facts.Cpu?.Count ?? 0} CPUs, {facts.Cpu?.VirtualizationFlag ?? "no virtualization flag"}); {host.MemoryGib} GiB in {facts.NumaNodes.Count} NUMA node(s)\n");
+        text.Append(i, $"  - name: {host.Name}\n");
+        text.Append(i, $"    address: {host.Address}\n");
+        text.Append(host.Os is { } os ? $"    os: {os.ToString().ToLowerInvariant()}\n" : $"    os: auto   # {facts.OsId} {facts.OsVersionId} is not a supported OS\n");
+        text.Append(i, $"    cpu_vendor: {host.CpuVendor}\n");
+        text.Append(i, $"    memory: {host.MemoryGib}GiB\n");
+        text.Append(i, $"    host_reserve: {host.HostReserveGib}GiB\n");
+        if (host.Gpus.Count == 0)
+        {
+            text.Append("    gpus: []   # no NVIDIA or AMD GPU found\n");
+            return;
+        }
+
+        var models = host.Gpus.GroupBy(g => g.Device.VendorDevice).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var model = models[0].First();
+        text.Append("    gpu_model:\n");
+        text.Append(i, $"      name: \"{ModelName(host, model)}\"\n");
+        text.Append("      functions:\n");
+        text.Append(i, $"        - {{ function: 0, id: \"{model.Device.VendorDevice}\" }}   # {Describe(host, model.Device)}\n");
+        foreach (var companion in model.Companions)
+        {
+            text.Append(i, $"        - {{ function: {companion.Address[^1]}, id: \"{companion.VendorDevice}\" }}   # {Describe(host, companion)}\n");
+        }
+
+        text.Append("    vm:\n");
+        text.Append(i, $"      vcpus: {host.VmVcpus}\n");
+        text.Append(i, $"      memory: {host.VmMemoryGib}GiB\n");
+        text.Append("    gpus:\n");
+        foreach (var gpu in host.Gpus)
+        {
+            var notes = new List<string> { $"node {gpu.Device.NumaNode}", gpu.Device.IommuGroup is { } g ? $"IOMMU group {g}" : "IOMMU off", $"driver {gpu.Device.Driver ?? "none"}" };
+            if (gpu.Device.VendorDevice != model.Device.VendorDevice)
+            {
+                notes.Add($"another model ({gpu.Device.VendorDevice}): give it its own host entry or gpu_model");
+            }
+
+            notes.AddRange(gpu.Strangers.Select(s => $"WARNING: its group also holds {s.Address} ({s.VendorDevice}), move the card"));
+            text.Append(i, $"      - {{ address: \"{gpu.Device.Address}\" }}   # {string.Join(", ", notes)}\n");
+        }
+    }
+
+    private static string Describe(DiscoveredHost host, Facts.PciDeviceFacts device) =>
+        host.Facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? $"{names.Class}: {names.Vendor} {names.Device}" : $"class {device.Class}";
+
+    /// <summary>
+    /// The marketing name where pci.ids has one ("GA102GL [RTX A5000]" from "NVIDIA Corporation"
+    /// gives "NVIDIA RTX A5000"); model names go into plans and runbooks, so letters, digits,
+    /// spaces and a few marks only.
+    /// </summary>
+    private static string ModelName(DiscoveredHost host, DiscoveredGpu gpu)
+    {
+        var name = gpu.Name;
+        var open = name.IndexOf('[', StringComparison.Ordinal);
+        var close = name.IndexOf(']', StringComparison.Ordinal);
+        if (open >= 0 && close > open)
+        {
+            var vendor = host.Facts.Deep?.PciNames.GetValueOrDefault(gpu.Device.Address)?.Vendor.Split(' ')[0] ?? "";
+            name = (vendor + " " + name[(open + 1)..close]).Trim();
+        }
+
+        return Spaces().Replace(Unsafe().Replace(name, " "), " ").Trim();
+    }
+
+    [GeneratedRegex(" {2,}", RegexOptions.CultureInvariant)]
+    private static partial Regex Spaces();
+
+    [GeneratedRegex(@"[^A-Za-z0-9 ._/+-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Unsafe();
+}
