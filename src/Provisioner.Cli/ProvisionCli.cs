@@ -24,6 +24,7 @@ public static class ProvisionCli
             ApplyCommand.Create(io),
             CheckCommand.Create(io),
             DiscoverCommand.Create(io),
+            RunbookCommand.Create(io),
             SchemaCommand.Create(io),
         };
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };

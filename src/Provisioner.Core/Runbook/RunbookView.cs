@@ -1,0 +1,24 @@
+namespace Provisioner.Core.Runbook;
+
+/// <summary>What runbook/runbook.md.sbn renders for one host: phases of steps in the order apply takes them, the checklist and the troubleshooting.</summary>
+public sealed record RunbookView(
+    string Host,
+    string Address,
+    string Os,
+    string Inventory,
+    IReadOnlyList<string> Summary,
+    IReadOnlyList<FirmwareItemView> Firmware,
+    IReadOnlyList<PhaseView> Phases,
+    IReadOnlyList<ChecklistItemView> Checklist);
+
+/// <summary>A firmware setup item: what to set and why.</summary>
+public sealed record FirmwareItemView(string Setting, string Why);
+
+/// <summary>A phase of the bring-up; <see cref="Reboot"/> marks the reboot point.</summary>
+public sealed record PhaseView(int Number, string Title, string Why, bool Reboot, IReadOnlyList<StepView> Steps);
+
+/// <summary>One step: what it does, the exact commands (run as root, in order) and what to expect after them.</summary>
+public sealed record StepView(string Title, string Command, string Expect);
+
+/// <summary>A checklist item from the check catalogue, with its troubleshooting text and fix.</summary>
+public sealed record ChecklistItemView(string Id, string Title, string Troubleshooting, string Fix);
