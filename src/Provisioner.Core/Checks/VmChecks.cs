@@ -45,7 +45,7 @@ internal static class VmChecks
         var backed = input.Desired.Vms.Where(v => v.Vm.HugepageBacked && !Running(input, v.Vm.Name)).ToList();
         if (backed.Count == 0)
         {
-            yield return CheckOutcome.Skip(input.Desired.Vms.Any(v => v.Vm.HugepageBacked) ? "every hugepage-backed VM is running" : "no VM is hugepage-backed");
+            yield return input.Desired.Vms.Any(v => v.Vm.HugepageBacked) ? CheckOutcome.Pass("every hugepage-backed VM is running on its pages") : CheckOutcome.Skip("no VM is hugepage-backed");
             yield break;
         }
 

@@ -1,0 +1,178 @@
+using System.Text;
+using Provisioner.Core.Checks;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Facts;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Checks;
+
+/// <summary>The check catalogue on hand-made facts of the example host (EL7, 4x A5000 with audio, 24 GiB VMs on 1 GiB pages).</summary>
+public sealed class CheckCatalogTests
+{
+    private static readonly HostDesiredState Host = Rendered.Hosts(Repo.Path("inventories", "example.yaml"))[0];
+
+    private static readonly int[] Nodes = [0, 1];
+
+    /// <summary>A brought-up host: every function on vfio-pci, IOMMU and IR on, pages free on both nodes, VMs running.</summary>
+    private static HostFacts Healthy()
+    {
+        var devices = Host.Host.Gpus.SelectMany(g => g.Functions.Select(f =>
+            new PciDeviceFacts(f.Address.ToString(), f.Id!.ToString(), f.Address.Function == 0 ? "030000" : "040300", "vfio-pci", 40 + g.Index, g.Index < 2 ? 0 : 1))).ToList();
+        var nodes = Nodes.Select(n => new NumaNodeFacts(n, 128L << 20, 0, 0, 48, 48) { Cpus = n == 0 ? "0-15" : "16-31" }).ToList();
+        var domains = Host.Vms.Select(v => new DomainFacts(v.Vm.Name, v.Vm.Uuid, "running", true, v.Domain.Xml)).ToList();
+        return new HostFacts("hk-gpu-01", new Dictionary<string, string> { ["ID"] = "centos", ["VERSION_ID"] = "7" }, "3.10.0", "b",
+            "BOOT_IMAGE=/vmlinuz ro " + string.Join(' ', Host.KernelArgs.Add), new Dictionary<string, FileFacts>(), devices, nodes, ["vfio", "vfio_pci"], [],
+            [new InitramfsFacts("/boot/initramfs-3.10.0.img", 2000)], [], [40, 41, 42, 43])
+        {
+            FirmwareIommu = "DMAR",
+            Cpu = new CpuFacts("GenuineIntel", "Xeon", 32, "vmx"),
+            InterruptRemapping = true,
+            Listeners = [new ListenerFacts("0.0.0.0", 22), new ListenerFacts("127.0.0.1", 5900)],
+            LibvirtSocket = "/var/run/libvirt/libvirt-sock",
+            Bars = devices.Where(d => d.Class == "030000").ToDictionary(d => d.Address, _ => (IReadOnlyList<long>)[16L << 20, 256L << 20, 32L << 20]),
+            Domains = domains,
+            ExistingPaths = Host.Vms.SelectMany(VmFiles.FirmwarePaths).ToHashSet(StringComparer.Ordinal),
+            Deep = new DeepFacts(new Dictionary<string, IReadOnlyList<string>> { ["/boot/initramfs-3.10.0.img"] = ["usr/lib/modules/3.10.0/kernel/drivers/vfio/pci/vfio-pci.ko.xz", "etc/modprobe.d/vfio.conf", "etc/modprobe.d/blacklist-nouveau.conf"] },
+                false, new Dictionary<string, PciNameFacts>(), []),
+        };
+    }
+
+    private static Dictionary<string, CheckResult> Run(HostFacts facts, IReadOnlyDictionary<string, GuestReport>? guests = null) =>
+        CheckCatalog.Run(new CheckInput(Host, facts, CheckMode.All) { Guests = guests }).ToDictionary(r => r.Check.Id);
+
+    [Fact]
+    public void Run_HealthyHost_PassesEveryCheck_GuestsNotAskedAreSkipped()
+    {
+        var results = Run(Healthy());
+
+        Assert.Equal(CheckCatalog.Definitions.Count(), results.Count);
+        Assert.All(results.Values.Where(r => r.Check.Id != "guest-gpu"), r => Assert.True(r.Status == CheckStatus.Pass, $"{r.Check.Id}: {string.Join("; ", r.Details)}"));
+        Assert.Equal(CheckStatus.Skip, results["guest-gpu"].Status);
+    }
+
+    [Fact]
+    public void Run_Catalogue_HasUniqueIdsAndAFixForEach()
+    {
+        var ids = CheckCatalog.Definitions.Select(d => d.Id).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(CheckCatalog.Definitions, d => Assert.False(string.IsNullOrWhiteSpace(d.Fix) || string.IsNullOrWhiteSpace(d.Troubleshooting), d.Id));
+    }
+
+    [Fact]
+    public void Run_LargeBarGpuWithLargeGuest_Warns()
+    {
+        var bars = Host.Host.Gpus.ToDictionary(g => g.Address.ToString(), g => (IReadOnlyList<long>)[16L << 20, 64L << 30, 32L << 20]);
+
+        var result = Run(Healthy() with { Bars = bars })["large-bar"];
+
+        Assert.Equal(CheckStatus.Warn, result.Status);
+        Assert.Contains("hk-gpu-01-gpu0: GPU 0000:65:00.0 has 64 GiB of BARs (largest 64 GiB) and the guest 24GiB of RAM", result.Details);
+    }
+
+    [Fact]
+    public void Run_InitramfsOlderThanTheVfioConfig_FailsWithTheElRebuild()
+    {
+        var facts = Healthy() with { Files = new Dictionary<string, FileFacts> { ["/etc/modprobe.d/vfio.conf"] = new("/etc/modprobe.d/vfio.conf", true, "x", "0644", "root", "root", null, 3000) } };
+
+        var result = Run(facts)["initramfs-vfio"];
+
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Equal("/etc/modprobe.d/vfio.conf changed after /boot/initramfs-3.10.0.img was built: the initramfs holds the old config", Assert.Single(result.Details));
+        Assert.Equal("dracut -f, then reboot", result.Fix); // EL7's dracut has no --regenerate-all
+    }
+
+    [Fact]
+    public void Run_GuestsSeeTwoGpusOrAgentHangs_FailsThoseVms_SilentAgentsAreSkipped()
+    {
+        var guests = new Dictionary<string, GuestReport>
+        {
+            ["hk-gpu-01-gpu0"] = new(null, null),
+            ["hk-gpu-01-gpu1"] = new(null, "nvidia-smi -L in the guest lists 2 GPUs, not one"),
+            ["hk-gpu-01-gpu2"] = new("not connected", null),
+            ["hk-gpu-01-gpu3"] = new("Guest agent is not responding: timeout", null),
+        };
+
+        var result = Run(Healthy(), guests)["guest-gpu"];
+
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Equal(["hk-gpu-01-gpu1: nvidia-smi -L in the guest lists 2 GPUs, not one", "hk-gpu-01-gpu3: the guest agent is connected but does not answer: Guest agent is not responding: timeout"], result.Details);
+    }
+
+    [Fact]
+    public void Run_VmStoppedWithoutAutostart_AndAConsoleOnAllAddresses_Fail()
+    {
+        var facts = Healthy();
+        var vm = Host.Vms[0];
+        facts = facts with
+        {
+            Domains = [.. facts.Domains!.Skip(1), new DomainFacts(vm.Vm.Name, vm.Vm.Uuid, "shut off", false, vm.Domain.Xml.Replace("</devices>", "<graphics type='vnc' port='-1' listen='0.0.0.0'/></devices>", StringComparison.Ordinal))],
+            Listeners = [new ListenerFacts("::", 5901)],
+        };
+
+        var results = Run(facts);
+
+        Assert.Equal([$"{vm.Vm.Name} is shut off", $"{vm.Vm.Name} does not autostart"], results["vm-running"].Details);
+        Assert.Equal([$"{vm.Vm.Name}'s vnc console listens on 0.0.0.0", "something listens on :::5901 (the VNC/SPICE range) beyond localhost"], results["console-localhost"].Details);
+    }
+
+    [Fact]
+    public void Preflight_IsTheBlockingSubset_CpuVirtualizationOffBlocks()
+    {
+        var findings = Core.Planning.Preflight.Check(Host, Healthy() with { Cpu = new CpuFacts("GenuineIntel", "Xeon", 32, null) });
+
+        var finding = Assert.Single(findings);
+        Assert.True(finding.Blocks);
+        Assert.Equal("Xeon shows no vmx flag: virtualization is off in the firmware, KVM guests cannot start", finding.Message);
+    }
+
+    [Fact]
+    public void ProcNetTcp_ReadsTheKernelsNotation()
+    {
+        Assert.Equal(new ListenerFacts("127.0.0.1", 5900), ProcNetTcp.Listener("0100007F:170C"));
+        Assert.Equal(new ListenerFacts("0.0.0.0", 5901), ProcNetTcp.Listener("00000000:170D"));
+        Assert.Equal(new ListenerFacts("::1", 8080), ProcNetTcp.Listener("00000000000000000000000001000000:1F90"));
+        Assert.True(ProcNetTcp.Listener("00000000000000000000000001000000:1F90")!.Loopback);
+        Assert.Null(ProcNetTcp.Listener("garbage"));
+    }
+
+    [Fact]
+    public void LspciMachine_ReadsQuotedNames()
+    {
+        var parsed = LspciMachine.Parse("0000:65:00.0 \"VGA compatible controller\" \"NVIDIA Corporation\" \"GA102GL [RTX A5000]\" -ra1 \"NVIDIA Corporation\" \"Device 147e\"");
+
+        Assert.Equal(("0000:65:00.0", new PciNameFacts("VGA compatible controller", "NVIDIA Corporation", "GA102GL [RTX A5000]")), parsed);
+    }
+
+    /// <summary>docs/checks.md is the catalogue (PROVISION_UPDATE_GOLDEN=1 rewrites it).</summary>
+    [Fact]
+    public void Docs_ChecksMd_IsTheCatalogue()
+    {
+        var text = new StringBuilder("""
+            # Checks
+
+            `provision check INVENTORY` runs every check below on every host (read-only) and prints each as
+            pass / warn / fail / skip with the fix; exit 1 on any fail (`--strict`: on any warn too), `--json`
+            for machines. Pre-flight checks also run inside `plan` and `apply`: a failing one blocks its host
+            before anything is changed (the other hosts proceed). Verify checks run after apply's reboot.
+            `provision runbook` prints the same list as its pocket checklist and troubleshooting section.
+            This file is generated from the catalogue (src/Provisioner.Core/Checks) by its test.
+
+            | id | checks | on failure | runs in | fix |
+            |---|---|---|---|---|
+
+            """);
+        foreach (var check in CheckCatalog.Definitions)
+        {
+            var stages = new[] { check.Preflight ? "pre-flight" : null, check.Verify ? "verify" : null, "check" }.OfType<string>();
+            text.Append($"| `{check.Id}` | {check.Title} | {check.Severity.ToString().ToLowerInvariant()} | {string.Join(", ", stages)} | {check.Fix} |\n");
+        }
+
+        text.Append("\n## Troubleshooting\n");
+        foreach (var check in CheckCatalog.Definitions)
+        {
+            text.Append($"\n### `{check.Id}`\n\n{check.Troubleshooting}\n");
+        }
+
+        Golden.AssertMatches(Repo.Path("docs", "checks.md"), text.ToString());
+    }
+}
