@@ -110,8 +110,10 @@ public static class FactProbe
             fi
             # The CPU: vendor, logical CPUs, and vmx/svm (the kernel hides it when the firmware has VT-x/AMD-V off).
             if [ -r /proc/cpuinfo ]; then
-              nc=0 cv= cm= cf=
-              while IFS= read -r l; do case "$l" in processor*) nc=$((nc+1)) ;; vendor_id*) cv=${l#*: } ;; "model name"*) cm=${l#*: } ;; flags*) cf=" ${l#*: } " ;; esac; done < /proc/cpuinfo
+              # The first CPU's block names vendor, model and flags; one grep counts them all (a 128-CPU host has thousands of lines).
+              cv= cm= cf=
+              while IFS= read -r l && [ -n "$l" ]; do case "$l" in vendor_id*) cv=${l#*: } ;; "model name"*) cm=${l#*: } ;; flags*) cf=" ${l#*: } " ;; esac; done < /proc/cpuinfo
+              nc=$(grep -c '^processor' /proc/cpuinfo)
               cx=-; case "$cf" in *" vmx "*) cx=vmx ;; *" svm "*) cx=svm ;; esac
               printf 'cpu\t%s\t%s\t%s\t%s\n' "$cv" "$nc" "$cx" "$cm"
             fi
