@@ -108,19 +108,26 @@ public static class FactProbe
               t=none; [ -e /sys/firmware/acpi/tables/DMAR ] && t=DMAR; [ -e /sys/firmware/acpi/tables/IVRS ] && t=IVRS
               printf 'firmware_iommu\t%s\n' "$t"
             fi
-            # The CPU: vendor, logical CPUs, and vmx/svm (the kernel hides it when the firmware has VT-x/AMD-V off).
-            if [ -r /proc/cpuinfo ]; then
-              # The first CPU's block names vendor, model and flags; one grep counts them all (a 128-CPU host has thousands of lines).
-              cv= cm= cf=
-              while IFS= read -r l && [ -n "$l" ]; do case "$l" in vendor_id*) cv=${l#*: } ;; "model name"*) cm=${l#*: } ;; flags*) cf=" ${l#*: } " ;; esac; done < /proc/cpuinfo
-              nc=$(grep -c '^processor' /proc/cpuinfo)
-              cx=-; case "$cf" in *" vmx "*) cx=vmx ;; *" svm "*) cx=svm ;; esac
-              printf 'cpu\t%s\t%s\t%s\t%s\n' "$cv" "$nc" "$cx" "$cm"
-            fi
-            # Interrupt remapping: remapped chips show as IR-PCI-MSI / IR-IO-APIC.
-            if [ -r /proc/interrupts ]; then r=0; while IFS= read -r l; do case "$l" in *IR-*) r=1; break ;; esac; done < /proc/interrupts; printf 'irq_remap\t%s\n' "$r"; fi
+            # One awk over /proc (never the shell's read builtin there: it reads byte by byte and
+            # each read of /proc/net/tcp walks the socket table again): the CPU's vendor, count,
+            # model and vmx/svm (hidden when the firmware has VT-x/AMD-V off); interrupt remapping
+            # (remapped chips show as IR-PCI-MSI / IR-IO-APIC); listening TCP sockets.
             printf 'listen_read\tok\n'
-            for t in /proc/net/tcp /proc/net/tcp6; do [ -r "$t" ] && while read -r _ a _ st _; do [ "$st" = 0A ] && printf 'listen\t%s\n' "$a"; done < "$t"; done
+            set --; for f in /proc/cpuinfo /proc/interrupts /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && set -- "$@" "$f"; done
+            awk '
+              FILENAME == "/proc/cpuinfo" {
+                if (/^processor/) n++
+                else if (/^vendor_id/ && v == "") v = substr($0, index($0, ": ") + 2)
+                else if (/^model name/ && m == "") m = substr($0, index($0, ": ") + 2)
+                else if (/^flags/ && f == "") f = " " substr($0, index($0, ": ") + 2) " "
+                next
+              }
+              FILENAME == "/proc/interrupts" { irq = 1; if (/IR-/) ir = 1; next }
+              $4 == "0A" { print "listen\t" $2 }
+              END {
+                if (n) { x = "-"; if (f ~ / vmx /) x = "vmx"; else if (f ~ / svm /) x = "svm"; printf "cpu\t%s\t%d\t%s\t%s\n", v, n, x, m }
+                if (irq) printf "irq_remap\t%d\n", ir
+              }' "$@"
             for v in /dev/vfio/[0-9]*; do [ -e "$v" ] && printf 'dev_vfio\t%s\n' "${v##*/}"; done
             if command -v dpkg-query >/dev/null; then
               dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' {{packageNames}} | while read -r status name; do [ "$status" = ii ] && printf 'pkg\t%s\n' "$name"; done
