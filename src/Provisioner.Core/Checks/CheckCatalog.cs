@@ -8,27 +8,27 @@ namespace Provisioner.Core.Checks;
 /// </summary>
 public static class CheckCatalog
 {
-    public static IReadOnlyList<(CheckDefinition Definition, Func<CheckInput, IEnumerable<CheckOutcome>> Evaluate)> Entries { get; } =
+    public static IReadOnlyList<CatalogEntry> Entries { get; } =
     [
-        (FirmwareChecks.CpuVirtualization, FirmwareChecks.EvaluateCpuVirtualization),
-        (FirmwareChecks.IommuFirmware, FirmwareChecks.EvaluateIommuFirmware),
-        (GpuChecks.GpuPresent, GpuChecks.EvaluateGpuPresent),
-        (GpuChecks.GpuDeviceId, GpuChecks.EvaluateGpuDeviceId),
-        (FirmwareChecks.IommuActive, FirmwareChecks.EvaluateIommuActive),
-        (FirmwareChecks.InterruptRemapping, FirmwareChecks.EvaluateInterruptRemapping),
-        (GpuChecks.GroupIsolation, GpuChecks.EvaluateGroupIsolation),
-        (FirmwareChecks.KernelCmdline, FirmwareChecks.EvaluateKernelCmdline),
-        (GpuChecks.VfioBound, GpuChecks.EvaluateVfioBound),
-        (GpuChecks.DevVfio, GpuChecks.EvaluateDevVfio),
-        (GpuChecks.HostGpuDrivers, GpuChecks.EvaluateHostGpuDrivers),
-        (GpuChecks.InitramfsVfio, GpuChecks.EvaluateInitramfsVfio),
-        (VmChecks.HugepagesNode, VmChecks.EvaluateHugepagesNode),
-        (VmChecks.UefiFirmware, VmChecks.EvaluateUefiFirmware),
-        (VmChecks.Libvirtd, VmChecks.EvaluateLibvirtd),
-        (VmChecks.VmRunning, VmChecks.EvaluateVmRunning),
-        (VmChecks.ConsoleLocalhost, VmChecks.EvaluateConsoleLocalhost),
-        (VmChecks.LargeBar, VmChecks.EvaluateLargeBar),
-        (VmChecks.GuestGpu, VmChecks.EvaluateGuestGpu),
+        new(FirmwareChecks.CpuVirtualization, FirmwareChecks.EvaluateCpuVirtualization),
+        new(FirmwareChecks.IommuFirmware, FirmwareChecks.EvaluateIommuFirmware),
+        new(GpuChecks.GpuPresent, GpuChecks.EvaluateGpuPresent),
+        new(GpuChecks.GpuDeviceId, GpuChecks.EvaluateGpuDeviceId),
+        new(FirmwareChecks.IommuActive, FirmwareChecks.EvaluateIommuActive),
+        new(FirmwareChecks.InterruptRemapping, FirmwareChecks.EvaluateInterruptRemapping),
+        new(GpuChecks.GroupIsolation, GpuChecks.EvaluateGroupIsolation),
+        new(FirmwareChecks.KernelCmdline, FirmwareChecks.EvaluateKernelCmdline),
+        new(GpuChecks.VfioBound, GpuChecks.EvaluateVfioBound),
+        new(GpuChecks.DevVfio, GpuChecks.EvaluateDevVfio),
+        new(GpuChecks.HostGpuDrivers, GpuChecks.EvaluateHostGpuDrivers),
+        new(GpuChecks.InitramfsVfio, GpuChecks.EvaluateInitramfsVfio),
+        new(VmChecks.HugepagesNode, VmChecks.EvaluateHugepagesNode),
+        new(VmChecks.UefiFirmware, VmChecks.EvaluateUefiFirmware),
+        new(VmChecks.Libvirtd, VmChecks.EvaluateLibvirtd),
+        new(VmChecks.VmRunning, VmChecks.EvaluateVmRunning),
+        new(VmChecks.ConsoleLocalhost, VmChecks.EvaluateConsoleLocalhost),
+        new(VmChecks.LargeBar, VmChecks.EvaluateLargeBar),
+        new(VmChecks.GuestGpu, VmChecks.EvaluateGuestGpu),
     ];
 
     public static IEnumerable<CheckDefinition> Definitions => Entries.Select(e => e.Definition);
@@ -38,10 +38,12 @@ public static class CheckCatalog
         [.. Selected(input.Mode).Select(e => Result(e.Definition, [.. e.Evaluate(input)]))];
 
     /// <summary>Every outcome of the selected checks, each with its own fix (pre-flight and verification report them one by one).</summary>
-    public static IEnumerable<(CheckDefinition Check, CheckOutcome Outcome)> Outcomes(CheckInput input) =>
-        Selected(input.Mode).SelectMany(e => e.Evaluate(input).Select(o => (e.Definition, o)));
+    public static IEnumerable<CheckFinding> Outcomes(CheckInput input) =>
+        Selected(input.Mode).SelectMany(e => e.Evaluate(input).Select(o => new CheckFinding(e.Definition, o)));
 
-    private static IEnumerable<(CheckDefinition Definition, Func<CheckInput, IEnumerable<CheckOutcome>> Evaluate)> Selected(CheckMode mode) =>
+    // Reference types only (no value tuples) in these LINQ chains: plan and apply run them once per
+    // process, and every generic instantiation over a struct is JIT-compiled on its first call.
+    private static IEnumerable<CatalogEntry> Selected(CheckMode mode) =>
         Entries.Where(e => mode switch
         {
             CheckMode.Preflight => e.Definition.Preflight,
@@ -61,3 +63,9 @@ public static class CheckCatalog
         return new(check, worst, [.. shown.Select(o => o.Detail)], shown.Select(o => o.Fix).FirstOrDefault(f => f is not null) ?? check.Fix);
     }
 }
+
+/// <summary>A check and the function that evaluates it.</summary>
+public sealed record CatalogEntry(CheckDefinition Definition, Func<CheckInput, IEnumerable<CheckOutcome>> Evaluate);
+
+/// <summary>One outcome of one check (pre-flight and verification report them one by one).</summary>
+public sealed record CheckFinding(CheckDefinition Check, CheckOutcome Outcome);
