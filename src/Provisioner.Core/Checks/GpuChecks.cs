@@ -100,28 +100,53 @@ internal static class GpuChecks
         yield return CheckOutcome.Pass("each GPU's group holds only its own functions");
     }
 
+    // Plain loops in the verify checks: apply runs them in every process, and LINQ over value tuples is JIT-compiled on first use.
     public static IEnumerable<CheckOutcome> EvaluateVfioBound(CheckInput input)
     {
         var facts = input.Facts;
-        var members = input.Desired.Host.Gpus.SelectMany(gpu => Groups(gpu, facts).SelectMany(facts.GroupMembers).Select(m => (gpu, m)))
-            .Where(p => !p.m.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal)).ToList();
-        foreach (var (gpu, member) in members.Where(p => p.m.Driver != "vfio-pci"))
+        var count = 0;
+        foreach (var gpu in input.Desired.Host.Gpus)
         {
-            yield return new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) in the group of GPU {gpu.Address} is on {member.Driver ?? "no driver"}, not vfio-pci");
+            foreach (var group in Groups(gpu, facts))
+            {
+                foreach (var member in facts.GroupMembers(group))
+                {
+                    if (member.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    count++;
+                    if (member.Driver != "vfio-pci")
+                    {
+                        yield return new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) in the group of GPU {gpu.Address} is on {member.Driver ?? "no driver"}, not vfio-pci");
+                    }
+                }
+            }
         }
 
-        yield return members.Count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass($"{members.Count} functions on vfio-pci");
+        yield return count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass($"{count} functions on vfio-pci");
     }
 
     public static IEnumerable<CheckOutcome> EvaluateDevVfio(CheckInput input)
     {
-        var groups = input.Desired.Host.Gpus.SelectMany(g => Groups(g, input.Facts).Select(n => (g, n))).ToList();
-        foreach (var (gpu, group) in groups.Where(p => !input.Facts.VfioGroupDevices.Contains(p.n)))
+        var present = new List<string>();
+        foreach (var gpu in input.Desired.Host.Gpus)
         {
-            yield return new(CheckStatus.Fail, $"/dev/vfio/{group} is missing for GPU {gpu.Address}");
+            foreach (var group in Groups(gpu, input.Facts))
+            {
+                if (input.Facts.VfioGroupDevices.Contains(group))
+                {
+                    present.Add("/dev/vfio/" + group.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    yield return new(CheckStatus.Fail, $"/dev/vfio/{group} is missing for GPU {gpu.Address}");
+                }
+            }
         }
 
-        yield return groups.Count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass(string.Join(' ', groups.Select(p => "/dev/vfio/" + p.n)));
+        yield return present.Count == 0 ? CheckOutcome.Skip("no GPU group to look at") : CheckOutcome.Pass(string.Join(' ', present));
     }
 
     public static IEnumerable<CheckOutcome> EvaluateHostGpuDrivers(CheckInput input)
