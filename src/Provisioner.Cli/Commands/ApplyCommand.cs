@@ -17,8 +17,8 @@ internal static class ApplyCommand
     {
         var target = new Argument<string>("inventory-or-plan") { Description = "An inventory YAML file, or a plan saved with 'provision plan -out plan.json'." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Apply without asking for confirmation." };
-        var limit = new Option<string?>("--limit") { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
-        var parallel = new Option<int>("--parallel") { Description = "Hosts worked on at once.", DefaultValueFactory = _ => 10 };
+        var limit = CommonOptions.Limit();
+        var parallel = CommonOptions.Parallel("Hosts worked on at once.");
         var maxUnavailable = new Option<int>("--max-unavailable") { Description = "Hosts rebooting at once (rolling reboots).", DefaultValueFactory = _ => 1 };
         var rebootTimeout = new Option<int>("--reboot-timeout") { Description = "Seconds to wait for a host to come back with a new boot_id.", DefaultValueFactory = _ => 600 };
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing had to change, 2 when changes were applied, 1 on any error." };

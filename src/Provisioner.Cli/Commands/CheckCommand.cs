@@ -19,8 +19,8 @@ internal static class CheckCommand
         var inventory = CommonOptions.Inventory();
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (format_version 1) on stdout." };
         var strict = new Option<bool>("--strict") { Description = "Exit 1 on warnings too." };
-        var limit = new Option<string?>("--limit") { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
-        var parallel = new Option<int>("--parallel") { Description = "Hosts checked at once.", DefaultValueFactory = _ => 10 };
+        var limit = CommonOptions.Limit();
+        var parallel = CommonOptions.Parallel("Hosts checked at once.");
         var noVms = new Option<bool>("--no-vms") { Description = "Hosts only: skip the worker VM checks (libvirt, domains, guests)." };
         var command = new Command("check", "Run the bring-up checklist on every host (read-only): pass / warn / fail with the fix for each item.")
         {

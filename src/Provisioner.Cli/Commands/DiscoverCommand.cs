@@ -103,9 +103,7 @@ internal static class DiscoverCommand
             return null;
         }
 
-        var home = LivePlan.Home;
-        string Expand(string path) => path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
-        return new SshTarget(rest, rest, port, user, Expand(identity), Expand(knownHosts), HostKeyPolicy.Strict)
+        return new SshTarget(rest, rest, port, user, SshTarget.Expand(identity, LivePlan.Home), SshTarget.Expand(knownHosts, LivePlan.Home), HostKeyPolicy.Strict)
         {
             AgentSocket = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 } agent ? agent : null,
             IdentityFileRequired = false,

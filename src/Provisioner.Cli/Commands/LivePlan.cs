@@ -1,5 +1,3 @@
-using Provisioner.Cli.Output;
-using Provisioner.Core.Inventory.Loading;
 using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Planning;
@@ -36,28 +34,19 @@ internal static class LivePlan
     public static async Task<(IReadOnlyList<HostSession> Sessions, Plan Plan)?> OpenAsync(string path, string? limit, int parallel, bool withVms, VmReplacement replacement, CliIo io, CancellationToken cancellationToken,
         Func<Host, bool>? alsoRequire = null, bool deepFacts = false)
     {
-        var load = InventoryLoader.LoadFile(path);
-        DiagnosticPrinter.Print(load.Diagnostics, io.Error);
-        if (load.Inventory is null)
+        if (HostSelection.Load(path, limit, io, alsoRequire) is not var (inventory, hosts))
         {
             return null;
         }
 
-        var hosts = load.Inventory.Hosts.Where(h => HostGlob.Matches(limit, h.Name) && (alsoRequire?.Invoke(h) ?? true)).ToList();
-        if (hosts.Count == 0)
-        {
-            io.Error.WriteLine(limit is null ? $"error: no host of {path} is selected" : $"error: --limit '{limit}' matches no host in {path}");
-            return null;
-        }
-
-        var vmNames = load.Inventory.Hosts.SelectMany(h => h.Gpus.Select(g => g.Vm.Name)).ToHashSet(StringComparer.Ordinal);
+        var vmNames = inventory.Hosts.SelectMany(h => h.Gpus.Select(g => g.Vm.Name)).ToHashSet(StringComparer.Ordinal);
         if (replacement.Names.FirstOrDefault(n => !vmNames.Contains(n)) is { } unknown)
         {
             io.Error.WriteLine($"error: --recreate {unknown}: no worker VM of that name in {path}");
             return null;
         }
 
-        using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
+        using var templates = InventoryPipeline.TemplatesFor(inventory);
         var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms)
         {
             Replacement = replacement,

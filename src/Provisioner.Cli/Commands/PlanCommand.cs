@@ -15,8 +15,8 @@ internal static class PlanCommand
         var diff = new Option<bool>("--diff") { Description = "Show new files in full and changed files as unified diffs (sensitive ones stay hidden); list unchanged resources too." };
         var outFile = new Option<string?>("-out", "--out") { Description = "Also save the plan as JSON to this file." };
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing would change, 2 when something would, 1 on error." };
-        var limit = new Option<string?>("--limit") { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
-        var parallel = new Option<int>("--parallel") { Description = "Hosts contacted at once (live plan).", DefaultValueFactory = _ => 10 };
+        var limit = CommonOptions.Limit();
+        var parallel = CommonOptions.Parallel("Hosts contacted at once (live plan).");
         var noVms = CommonOptions.NoVms();
         var recreate = CommonOptions.Recreate();
         var deleteDisks = CommonOptions.DeleteDisks();

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Provisioner.Cli.Output;
 using Provisioner.Core.Desired;
-using Provisioner.Core.Inventory.Loading;
 using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Runbook;
@@ -17,7 +16,7 @@ internal static class RunbookCommand
     public static Command Create(CliIo io)
     {
         var inventory = CommonOptions.Inventory();
-        var limit = new Option<string?>("--limit", "--host") { Description = "Only hosts whose name matches these globs (comma-separated); default every host." };
+        var limit = CommonOptions.Limit("--host");
         var output = new Option<string?>("-o", "--output") { Description = "Write the runbook to this file instead of stdout." };
         var noVms = new Option<bool>("--no-vms") { Description = "Hosts only: leave the worker VM phase out." };
         var command = new Command("runbook", "Write each host's bring-up runbook (Markdown): firmware checklist, every command in order with the rendered files, reboot point, verification, pocket checklist, troubleshooting.")
@@ -27,17 +26,8 @@ internal static class RunbookCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(inventory)!;
-            var load = InventoryLoader.LoadFile(path);
-            DiagnosticPrinter.Print(load.Diagnostics, io.Error);
-            if (load.Inventory is null)
+            if (HostSelection.Load(path, parse.GetValue(limit), io) is not var (loaded, hosts))
             {
-                return ExitCodes.Error;
-            }
-
-            var hosts = load.Inventory.Hosts.Where(h => HostGlob.Matches(parse.GetValue(limit), h.Name)).ToList();
-            if (hosts.Count == 0)
-            {
-                io.Error.WriteLine($"error: --limit '{parse.GetValue(limit)}' matches no host in {path}");
                 return ExitCodes.Error;
             }
 
@@ -47,7 +37,7 @@ internal static class RunbookCommand
                 return ExitCodes.Error;
             }
 
-            using var templates = InventoryPipeline.TemplatesFor(load.Inventory);
+            using var templates = InventoryPipeline.TemplatesFor(loaded);
             var documents = new List<string>();
             foreach (var host in hosts)
             {

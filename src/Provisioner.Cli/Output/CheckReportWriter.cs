@@ -1,7 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Provisioner.Core.Checks;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Text;
 using Provisioner.Remote.Checks;
 using Spectre.Console;
 
@@ -10,14 +9,6 @@ namespace Provisioner.Cli.Output;
 /// <summary>`check`'s report: per host a table (status, check, what was found), then each warning and failure with its fix; or JSON.</summary>
 internal static class CheckReportWriter
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static void Write(IReadOnlyList<HostCheckReport> reports, IReadOnlyList<HostFailure> failures, TextWriter stdout, bool terminal)
     {
         var console = Consoles.For(stdout, terminal);
@@ -55,7 +46,7 @@ internal static class CheckReportWriter
         stdout.WriteLine($"Check: {reports.Count(r => !r.Failed && !r.Warned)} hosts pass, {reports.Count(r => !r.Failed && r.Warned)} with warnings, {reports.Count(r => r.Failed)} failing, {failures.Count} not reached.");
     }
 
-    public static string ToJson(IReadOnlyList<HostCheckReport> reports, IReadOnlyList<HostFailure> failures) => JsonSerializer.Serialize(new
+    public static string ToJson(IReadOnlyList<HostCheckReport> reports, IReadOnlyList<HostFailure> failures) => JsonOutput.Serialize(new
     {
         FormatVersion = 1,
         Hosts = reports.Select(r => new
@@ -66,7 +57,7 @@ internal static class CheckReportWriter
             Checks = r.Results.Select(x => new { x.Check.Id, x.Check.Title, x.Status, x.Details, x.Fix }),
         }),
         Unreached = failures.Select(f => new { f.Host, f.Message, f.Hint }),
-    }, Options).ReplaceLineEndings("\n") + "\n";
+    });
 
     private static string Status(CheckStatus status) => status switch
     {

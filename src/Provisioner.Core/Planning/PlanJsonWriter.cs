@@ -1,19 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Planning;
 
-/// <summary>The machine-readable plan (--json, -out): snake_case, enums as words, versioned by format_version.</summary>
+/// <summary>The machine-readable plan (--json, -out): <see cref="JsonOutput"/>'s conventions, versioned by format_version.</summary>
 public static class PlanJsonWriter
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    public static string ToJson(Plan plan) => JsonSerializer.Serialize(plan, Options).ReplaceLineEndings("\n") + "\n";
+    public static string ToJson(Plan plan) => JsonOutput.Serialize(plan);
 }

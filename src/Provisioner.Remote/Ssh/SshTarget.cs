@@ -36,5 +36,6 @@ public sealed record SshTarget(
         IdentityFileRequired = host.Ssh.IdentityFile is not null,
     };
 
-    private static string Expand(string path, string home) => path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
+    /// <summary>'~/' at the start of <paramref name="path"/> means <paramref name="home"/>.</summary>
+    public static string Expand(string path, string home) => path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
 }
