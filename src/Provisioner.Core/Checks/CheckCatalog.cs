@@ -48,6 +48,7 @@ public static class CheckCatalog
         {
             CheckMode.Preflight => e.Definition.Preflight,
             CheckMode.Verify => e.Definition.Verify,
+            CheckMode.VerifyVms => e.Definition.VerifyVms,
             _ => true,
         });
 

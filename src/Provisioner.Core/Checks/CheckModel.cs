@@ -16,13 +16,15 @@ public enum CheckStatus
 /// One item of the pocket checklist: a stable id, what it checks, how bad a failure is, the fix in
 /// one or two lines and a longer troubleshooting text (the runbook prints it). <see cref="Preflight"/>
 /// checks run before apply changes anything (a failure blocks the host); <see cref="Verify"/> checks
-/// run on the facts read after apply's reboot.
+/// run on the facts read after apply's reboot, <see cref="VerifyVms"/> after apply made the worker VMs.
 /// </summary>
 public sealed record CheckDefinition(string Id, string Title, CheckStatus Severity, string Fix, string Troubleshooting)
 {
     public bool Preflight { get; init; }
 
     public bool Verify { get; init; }
+
+    public bool VerifyVms { get; init; }
 }
 
 /// <summary>What one check found about one thing; <see cref="Fix"/> replaces the definition's when the cause is specific.</summary>
@@ -44,6 +46,9 @@ public enum CheckMode
 
     /// <summary>After apply's reboot: the host-side post-conditions.</summary>
     Verify,
+
+    /// <summary>After apply made the worker VMs: running, autostarted, the GPU inside.</summary>
+    VerifyVms,
 
     /// <summary>`provision check`: everything.</summary>
     All,

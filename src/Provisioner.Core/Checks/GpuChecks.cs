@@ -6,8 +6,6 @@ namespace Provisioner.Core.Checks;
 /// <summary>The GPUs: present with the expected ids, isolated in their IOMMU groups, on vfio-pci from the initramfs on.</summary>
 internal static class GpuChecks
 {
-    private const string PciBridgeClass = "0604";
-
     private static readonly string[] HostGpuModules = ["nouveau", "nvidia"];
 
     public static readonly CheckDefinition GpuPresent = new("gpu-present", "Every inventory GPU function exists on the host", CheckStatus.Fail,
@@ -85,7 +83,7 @@ internal static class GpuChecks
         {
             foreach (var group in Groups(gpu, facts))
             {
-                foreach (var member in facts.GroupMembers(group).Where(m => !passedThrough.Contains(m.Address) && !m.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal)))
+                foreach (var member in facts.GroupMembers(group).Where(m => !passedThrough.Contains(m.Address) && !m.IsBridge))
                 {
                     var sameSlot = member.Address[..^1] == gpu.Address.ToString()[..^1];
                     yield return sameSlot
@@ -111,7 +109,7 @@ internal static class GpuChecks
             {
                 foreach (var member in facts.GroupMembers(group))
                 {
-                    if (member.Class.StartsWith(PciBridgeClass, StringComparison.Ordinal))
+                    if (member.IsBridge)
                     {
                         continue;
                     }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Xml.Linq;
 using Provisioner.Core.Desired;
 
@@ -26,7 +25,8 @@ internal static class VmChecks
 
     public static readonly CheckDefinition VmRunning = new("vm-running", "Each worker VM is defined, running and autostarted", CheckStatus.Fail,
         "run 'provision apply' (defines, starts and autostarts the VMs); if a VM does not start, libvirt's error is in /var/log/libvirt/qemu/NAME.log",
-        "`virsh list --all --autostart` and `virsh domstate NAME --reason`. A VM that stops right after starting usually cannot open its GPU (see vfio-bound) or its hugepages (see hugepages-node).");
+        "`virsh list --all --autostart` and `virsh domstate NAME --reason`. A VM that stops right after starting usually cannot open its GPU (see vfio-bound) or its hugepages (see hugepages-node).")
+    { VerifyVms = true };
 
     public static readonly CheckDefinition ConsoleLocalhost = new("console-localhost", "No VM console listens beyond localhost", CheckStatus.Fail,
         "bind graphics to 127.0.0.1 (Provisioner's domains do) and reach them through an SSH tunnel; stop whatever listens on 0.0.0.0",
@@ -38,7 +38,8 @@ internal static class VmChecks
 
     public static readonly CheckDefinition GuestGpu = new("guest-gpu", "Inside each VM, exactly one GPU shows (nvidia-smi -L)", CheckStatus.Fail,
         "if none shows: check vfio-bound and the VM's log; if two show: two VMs claim the same group, correct gpus[] in the inventory",
-        "Through the guest agent: `virsh qemu-agent-command NAME '{\"execute\":\"guest-exec\",...}'` runs nvidia-smi -L in the guest. The guest needs qemu-guest-agent running (the seed installs it).");
+        "Through the guest agent: `virsh qemu-agent-command NAME '{\"execute\":\"guest-exec\",...}'` runs nvidia-smi -L in the guest. The guest needs qemu-guest-agent running (the seed installs it).")
+    { VerifyVms = true };
 
     public static IEnumerable<CheckOutcome> EvaluateHugepagesNode(CheckInput input)
     {
@@ -152,7 +153,7 @@ internal static class VmChecks
             foreach (var graphics in XDocument.Parse(domain.Xml).Descendants("graphics"))
             {
                 var addresses = graphics.Elements("listen").Select(l => (string?)l.Attribute("address")).Append((string?)graphics.Attribute("listen")).OfType<string>();
-                foreach (var address in addresses.Where(a => !IsLoopback(a)).Distinct())
+                foreach (var address in addresses.Where(a => !Facts.ListenerFacts.IsLoopback(a)).Distinct())
                 {
                     yield return new(CheckStatus.Fail, $"{domain.Name}'s {graphics.Attribute("type")?.Value} console listens on {address}");
                 }
@@ -228,8 +229,6 @@ internal static class VmChecks
     }
 
     private static bool Running(CheckInput input, string name) => input.Facts.Domains?.Any(d => d.Name == name && d.State == "running") == true;
-
-    private static bool IsLoopback(string address) => address is "localhost" || (IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip));
 
     private static long Mib(long bytes) => bytes >> 20;
 }

@@ -47,7 +47,7 @@ public sealed record DiscoveredHost(
     {
         var slot = device.Address[..^1];
         var name = facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? names.Device : device.VendorDevice;
-        var groupMates = device.IommuGroup is { } group ? facts.GroupMembers(group).Where(m => m.Address != device.Address && !m.Class.StartsWith("0604", StringComparison.Ordinal)).ToList() : [];
+        var groupMates = device.IommuGroup is { } group ? facts.GroupMembers(group).Where(m => m.Address != device.Address && !m.IsBridge).ToList() : [];
         // Without an IOMMU the group is unknown: the other functions of the slot go along all the same.
         var companions = facts.PciDevices.Where(d => d.Address != device.Address && d.Address.StartsWith(slot, StringComparison.Ordinal)).OrderBy(d => d.Address, StringComparer.Ordinal).ToList();
         return new DiscoveredGpu(device, name, companions, [.. groupMates.Where(m => !m.Address.StartsWith(slot, StringComparison.Ordinal))]);

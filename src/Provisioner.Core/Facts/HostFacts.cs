@@ -75,7 +75,10 @@ public sealed record CpuFacts(string Vendor, string Model, int Count, string? Vi
 /// <summary>A listening TCP socket: its local address ("0.0.0.0", "127.0.0.1", "::", ...) and port.</summary>
 public sealed record ListenerFacts(string Address, int Port)
 {
-    public bool Loopback => System.Net.IPAddress.TryParse(Address, out var ip) && System.Net.IPAddress.IsLoopback(ip);
+    public bool Loopback => IsLoopback(Address);
+
+    /// <summary>"localhost", 127.0.0.0/8 or ::1.</summary>
+    public static bool IsLoopback(string address) => address == "localhost" || (System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }
 
 /// <summary>
@@ -106,7 +109,11 @@ public sealed record ServiceFacts(string Name, string Enabled, string Active)
 /// <summary>A managed path: missing, or its content (files are small), sha256, mode and owner.</summary>
 public sealed record FileFacts(string Path, bool Exists, string? Sha256, string? Mode, string? Owner, string? Group, string? Content, long ModifiedUnix);
 
-public sealed record PciDeviceFacts(string Address, string VendorDevice, string Class, string? Driver, int? IommuGroup, int NumaNode);
+public sealed record PciDeviceFacts(string Address, string VendorDevice, string Class, string? Driver, int? IommuGroup, int NumaNode)
+{
+    /// <summary>A PCI-to-PCI bridge (class 0604): it may share a GPU's IOMMU group and stays on the host.</summary>
+    public bool IsBridge => Class.StartsWith("0604", StringComparison.Ordinal);
+}
 
 public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree)
 {

@@ -201,20 +201,12 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
             facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
         }
 
-        var failures = session.Desired.Vms.Select(vm => (vm, domain: facts.Domains?.FirstOrDefault(d => d.Name == vm.Vm.Name)))
-            .Where(x => x.domain is not { State: "running", Autostart: true })
-            .Select(x => new Finding(true, $"VM {x.vm.Vm.Name} is {(x.domain is null ? "not defined" : x.domain.State + (x.domain.Autostart ? "" : ", autostart off"))}",
-                $"see /var/log/libvirt/qemu/{x.vm.Vm.Name}.log on the host"))
-            .ToList();
-
-        // The guest agent, where the guest runs one: it must answer. One that is not connected
-        // (no agent in the image yet, or still booting) is reported, not failed. Where it answers
-        // and a GPU is passed through, the GPU must show inside the guest.
+        // The catalogue's VM checks (vm-running, guest-gpu): each VM running with autostart; its
+        // guest agent, where the guest runs one, answers (one not connected yet, no agent in the
+        // image or still booting, is reported, not failed); where it answers and a GPU is passed
+        // through, the GPU shows inside the guest exactly once.
         var guests = await Checks.GuestReports.ReadAsync(session, time, cancellationToken).ConfigureAwait(false);
-        failures.AddRange(guests.Where(g => g.Value.AgentProblem is not null and not "not connected")
-            .Select(g => new Finding(true, $"the guest agent of {g.Key} is connected but does not answer: {g.Value.AgentProblem}", "check qemu-guest-agent inside the VM (systemctl status qemu-guest-agent)")));
-        failures.AddRange(guests.Where(g => g.Value.GpuProblem is not null)
-            .Select(g => new Finding(true, $"VM {g.Key}: {g.Value.GpuProblem}", "check the domain's <hostdev> entries and, in the guest, 'nvidia-smi -L' / 'lspci -nn' and the NVIDIA driver")));
+        var failures = Verifier.VerifyVms(session.Desired, facts, guests);
         var silent = guests.Count(g => g.Value.AgentProblem == "not connected");
 
         Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0

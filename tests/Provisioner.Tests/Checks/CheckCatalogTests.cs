@@ -153,7 +153,8 @@ public sealed class CheckCatalogTests
             `provision check INVENTORY` runs every check below on every host (read-only) and prints each as
             pass / warn / fail / skip with the fix; exit 1 on any fail (`--strict`: on any warn too), `--json`
             for machines. Pre-flight checks also run inside `plan` and `apply`: a failing one blocks its host
-            before anything is changed (the other hosts proceed). Verify checks run after apply's reboot.
+            before anything is changed (the other hosts proceed). Verify checks run after apply's reboot,
+            the VM ones after apply made the worker VMs.
             `provision runbook` prints the same list as its pocket checklist and troubleshooting section.
             This file is generated from the catalogue (src/Provisioner.Core/Checks) by its test.
 
@@ -163,7 +164,7 @@ public sealed class CheckCatalogTests
             """);
         foreach (var check in CheckCatalog.Definitions)
         {
-            var stages = new[] { check.Preflight ? "pre-flight" : null, check.Verify ? "verify" : null, "check" }.OfType<string>();
+            var stages = new[] { check.Preflight ? "pre-flight" : null, check.Verify ? "verify" : null, check.VerifyVms ? "verify (VMs)" : null, "check" }.OfType<string>();
             text.Append($"| `{check.Id}` | {check.Title} | {check.Severity.ToString().ToLowerInvariant()} | {string.Join(", ", stages)} | {check.Fix} |\n");
         }
 
