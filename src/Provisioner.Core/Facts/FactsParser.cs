@@ -104,8 +104,8 @@ public static class FactsParser
                     cpu = new CpuFacts(Field(f, 1), f.Length > 4 ? f[4] : "", (int)Long(Field(f, 2)), Field(f, 3) is "vmx" or "svm" ? f[3] : null);
                     break;
                 case "irq_remap": remapping = Field(f, 1) == "1"; break;
-                case "listen":
-                    (listeners ??= []).AddRange(ProcNetTcp.Listener(Field(f, 1)) is { } listener ? [listener] : []);
+                case "listen" when ProcNetTcp.Listener(Field(f, 1)) is { } listener:
+                    (listeners ??= []).Add(listener);
                     break;
                 case "listen_read": listeners ??= []; break;
                 case "bar":
