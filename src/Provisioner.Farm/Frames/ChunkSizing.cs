@@ -1,0 +1,31 @@
+namespace Provisioner.Farm.Frames;
+
+/// <summary>
+/// How many frames go into one task. Blender costs seconds to start and load a scene, so tiny
+/// tasks waste workers on start-up, and huge ones leave workers idle at the end of a job and lose
+/// more work when a worker dies. Given a target task runtime and the measured frame time of the
+/// same scene (by content hash), a task holds about that many seconds of frames.
+/// </summary>
+public static class ChunkSizing
+{
+    /// <summary>Frames per task when nothing was measured yet and no size was asked for.</summary>
+    public const int DefaultChunk = 5;
+
+    /// <summary>
+    /// Frames per task for a target runtime; <see cref="DefaultChunk"/> without a measurement.
+    /// Never so large that the job has fewer tasks than there are live workers: every worker
+    /// should get a share.
+    /// </summary>
+    public static int ForTarget(TimeSpan target, double? secondsPerFrame, int frameCount, int liveWorkers)
+    {
+        var size = secondsPerFrame is > 0
+            ? (int)Math.Clamp(Math.Round(target.TotalSeconds / secondsPerFrame.Value), 1, 10_000)
+            : DefaultChunk;
+        if (liveWorkers > 0 && frameCount > 0)
+        {
+            size = Math.Min(size, (frameCount + liveWorkers - 1) / liveWorkers);
+        }
+
+        return Math.Max(1, size);
+    }
+}

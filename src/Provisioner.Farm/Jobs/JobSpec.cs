@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Provisioner.Farm.Jobs;
+
+/// <summary>
+/// One render job as it is stored in Redis (<c>job:{id}</c> field <c>spec</c>) and as the seed's
+/// clients push it onto <c>queue:blender</c>: the seed's fields <c>id, src, frames, samples,
+/// device, output, extra</c> keep their names and meaning; the rest are ours and optional, so a
+/// seed job is a valid <see cref="JobSpec"/>.
+/// </summary>
+public sealed record JobSpec
+{
+    /// <summary>Job id: letters, digits, '.', '_' and '-' (it names Redis keys and output folders).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The .blend: an absolute path the workers can read (shared storage) or an http(s) URL.</summary>
+    public required string Src { get; init; }
+
+    /// <summary>Frames as typed: <c>1-240</c>, <c>1,5,9</c> or a mix (see <see cref="Frames.FrameList"/>).</summary>
+    public required string Frames { get; init; }
+
+    /// <summary>Cycles samples; null keeps the scene's own setting.</summary>
+    public int? Samples { get; init; }
+
+    /// <summary>OPTIX, CUDA or CPU; null uses the worker's configured device.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>Where the frames go: a directory (frames named frame_####.png) or a pattern with '#'s.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Free-form extras from the seed's clients; kept and shown, never passed to a shell.</summary>
+    public JsonElement? Extra { get; init; }
+
+    /// <summary>sha256 of the .blend: the worker caches it under this name and refuses other content.</summary>
+    public string? Sha256 { get; init; }
+
+    public Priority Priority { get; init; } = Priority.Normal;
+
+    /// <summary>Attempts per task before the task, and with it the job, fails.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>A task running longer than this is stopped and counts as a failed attempt.</summary>
+    public int TaskTimeoutSeconds { get; init; } = 3600;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads a job's JSON (ours or the seed's); null with the reason when it is not a usable job.</summary>
+    public static JobSpec? TryParse(string json, out string error)
+    {
+        error = "";
+        try
+        {
+            var spec = JsonSerializer.Deserialize<JobSpec>(json, Json);
+            if (spec is null)
+            {
+                error = "the job is JSON null";
+                return null;
+            }
+
+            error = JobValidation.Problem(spec) ?? "";
+            return error.Length == 0 ? spec : null;
+        }
+        catch (JsonException e)
+        {
+            error = "not a job: " + e.Message;
+            return null;
+        }
+    }
+}
+
+/// <summary>Task queues, taken in this order: a high-priority task is always taken before a normal one.</summary>
+public enum Priority
+{
+    High,
+    Normal,
+    Low,
+}

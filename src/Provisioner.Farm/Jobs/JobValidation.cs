@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Provisioner.Farm.Frames;
+
+namespace Provisioner.Farm.Jobs;
+
+/// <summary>What makes a job acceptable: checked at submit and again when a seed client's job is taken in.</summary>
+public static partial class JobValidation
+{
+    public static readonly IReadOnlyList<string> Devices = ["OPTIX", "CUDA", "CPU"];
+
+    /// <summary>The first problem with <paramref name="spec"/>, or null when it is fine.</summary>
+    public static string? Problem(JobSpec spec)
+    {
+        if (!IdPattern().IsMatch(spec.Id))
+        {
+            return $"job id '{spec.Id}' may only hold letters, digits, '.', '_' and '-' (at most 64, not starting with '.')";
+        }
+
+        if (FrameList.TryParse(spec.Frames, out var framesError) is null)
+        {
+            return "frames: " + framesError;
+        }
+
+        if (!IsSource(spec.Src))
+        {
+            return $"src '{spec.Src}' must be an absolute path the workers can read or an http(s) URL";
+        }
+
+        if (!Path.IsPathRooted(spec.Output) || spec.Output.Contains('\0', StringComparison.Ordinal))
+        {
+            return $"output '{spec.Output}' must be an absolute path (a directory, or a pattern with '#' for the frame number)";
+        }
+
+        if (spec.Device is not null && !Devices.Contains(spec.Device))
+        {
+            return $"device '{spec.Device}' must be one of {string.Join(", ", Devices)}";
+        }
+
+        if (spec.Samples is < 1 or > 1_000_000)
+        {
+            return $"samples {spec.Samples} must be between 1 and 1000000";
+        }
+
+        if (spec.Sha256 is not null && !Sha256Pattern().IsMatch(spec.Sha256))
+        {
+            return "sha256 must be the 64 lowercase hex digits that sha256sum prints";
+        }
+
+        if (spec.MaxAttempts is < 1 or > 100)
+        {
+            return $"max_attempts {spec.MaxAttempts} must be between 1 and 100";
+        }
+
+        return spec.TaskTimeoutSeconds is < 10 or > 7 * 24 * 3600
+            ? $"task_timeout_seconds {spec.TaskTimeoutSeconds} must be between 10 and 604800"
+            : null;
+    }
+
+    private static bool IsSource(string src) =>
+        (Uri.TryCreate(src, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        || (Path.IsPathRooted(src) && !src.Contains('\0', StringComparison.Ordinal));
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using Polly;
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+using StackExchange.Redis;
+
+namespace Provisioner.Farm.Queue;
+
+/// <summary>
+/// The farm's queue on Redis. A job is split into tasks of a few frames; a worker takes a task by
+/// moving it atomically from a priority queue to its own task list and holding a lease key that
+/// its heartbeat renews; when a worker dies its lease expires and <see cref="ReapAsync"/> puts
+/// the task back. So a task is never lost, and a frame is recorded once however often it was
+/// rendered. See docs/farm.md for the keys and the life of a task.
+/// </summary>
+public sealed class FarmQueue
+{
+    private readonly IDatabase redis;
+    private readonly TimeProvider clock;
+    private readonly ResiliencePipeline retry;
+
+    public FarmQueue(IDatabase redis, TimeProvider clock, TimeSpan? patience = null)
+    {
+        this.redis = redis;
+        this.clock = clock;
+        retry = RedisRetry.Create(patience ?? TimeSpan.FromSeconds(60));
+    }
+
+    private string Now => clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Stores the job and queues its tasks (one per chunk, in frame order), all in one transaction;
+    /// false when a job with that id exists already.
+    /// </summary>
+    public async Task<bool> SubmitAsync(JobSpec spec, IReadOnlyList<FrameList> chunks, CancellationToken cancellationToken)
+    {
+        var problem = JobValidation.Problem(spec);
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(spec));
+        }
+
+        var frames = chunks.Sum(c => c.Count);
+        return await Run(async () =>
+        {
+            var transaction = redis.CreateTransaction();
+            transaction.AddCondition(Condition.KeyNotExists(FarmKeys.Job(spec.Id)));
+            var now = Now;
+            _ = transaction.HashSetAsync(FarmKeys.Job(spec.Id),
+            [
+                new("status", "queued"), new("spec", spec.ToJson()), new("progress", 0),
+                new("src", spec.Src), new("frames", spec.Frames), new("output", spec.Output),
+                new("priority", spec.Priority.ToString().ToLowerInvariant()), new("max_attempts", spec.MaxAttempts),
+                new("frames_total", frames), new("frames_done", 0), new("frames_failed", 0),
+                new("tasks_total", chunks.Count), new("tasks_done", 0), new("submitted_ms", now),
+                new("error", ""), new("last_error", ""),
+            ]);
+            var taskIds = new RedisValue[chunks.Count];
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var taskId = spec.Id + ":" + (i + 1).ToString("D4", CultureInfo.InvariantCulture);
+                taskIds[i] = taskId;
+                _ = transaction.HashSetAsync(FarmKeys.Task(taskId),
+                [
+                    new("job", spec.Id), new("frames", chunks[i].ToString()), new("count", chunks[i].Count),
+                    new("attempts", 0), new("state", "queued"), new("worker", ""), new("last_error", ""),
+                ]);
+            }
+
+            _ = transaction.ListRightPushAsync(FarmKeys.JobTasks(spec.Id), taskIds);
+            _ = transaction.ListRightPushAsync(FarmKeys.Queue(spec.Priority), taskIds);
+            _ = transaction.SortedSetAddAsync(FarmKeys.Jobs, spec.Id, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            return await transaction.ExecuteAsync().ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the next task (high before normal before low) under a lease, or null when every queue is empty.</summary>
+    public async Task<TaskLease?> TakeAsync(string worker, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var result = await Script(FarmScripts.Take, cancellationToken, worker, Now, Ms(lease)).ConfigureAwait(false);
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        var values = (RedisResult[])result!;
+        var taskId = (string)values[0]!;
+        var spec = JobSpec.TryParse((string)values[4]!, out var error)
+                   ?? throw new InvalidDataException($"job of task {taskId} is unreadable: {error}");
+        return new TaskLease(taskId, spec, FrameList.Parse((string)values[2]!), (int)values[3]);
+    }
+
+    /// <summary>Says the worker is alive and renews its task's lease; tells whether to keep going.</summary>
+    public async Task<LeaseState> HeartbeatAsync(string worker, string? taskId, TimeSpan lease, string gpu, string host, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Heartbeat, cancellationToken, worker, Now, Ms(lease), taskId ?? "", gpu, host).ConfigureAwait(false))!;
+        return result switch
+        {
+            "ok" => LeaseState.Ok,
+            "idle" => LeaseState.Idle,
+            "lost" => LeaseState.Lost,
+            _ => LeaseState.Cancelled,
+        };
+    }
+
+    /// <summary>Records a finished task and its frames; false when the task was no longer this worker's (reaped meanwhile).</summary>
+    public async Task<bool> CompleteAsync(string worker, TaskLease task, IReadOnlyList<FrameTime> frames, CancellationToken cancellationToken)
+    {
+        var args = new List<RedisValue> { worker, Now, task.TaskId, task.Job.Sha256 ?? "" };
+        foreach (var frame in frames)
+        {
+            args.Add(frame.Frame);
+            args.Add((long)frame.Render.TotalMilliseconds);
+        }
+
+        var result = (RedisResult[])(await Script(FarmScripts.Complete, cancellationToken, [.. args]).ConfigureAwait(false))!;
+        return (string)result[0]! == "done";
+    }
+
+    /// <summary>A failed attempt with its error (Blender's own words): the task is requeued or, out of attempts, fails the job.</summary>
+    public async Task<FailOutcome> FailAsync(string worker, TaskLease task, string error, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Fail, cancellationToken, worker, Now, task.TaskId, Truncate(error)).ConfigureAwait(false))!;
+        return Outcome(result);
+    }
+
+    /// <summary>Gives a task back without counting the attempt (worker stopping, or job cancelled).</summary>
+    public async Task<FailOutcome> ReleaseAsync(string worker, TaskLease task, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Release, cancellationToken, worker, task.TaskId).ConfigureAwait(false))!;
+        return Outcome(result);
+    }
+
+    /// <summary>Requeues every task whose lease expired (its worker died or hung). Any client may run it; workers do so periodically.</summary>
+    public async Task<int> ReapAsync(CancellationToken cancellationToken) =>
+        (int)await Script(FarmScripts.Reap, cancellationToken, Now).ConfigureAwait(false);
+
+    /// <summary>Cancels a job: returns "cancelled", "unknown", or the status it already had (done, failed, cancelled).</summary>
+    public async Task<string> CancelAsync(string jobId, CancellationToken cancellationToken) =>
+        (string)(await Script(FarmScripts.Cancel, cancellationToken, jobId, Now).ConfigureAwait(false))!;
+
+    /// <summary>Runs a failed or cancelled job again (unfinished tasks get fresh attempts). Returns the status and how many tasks were queued.</summary>
+    public async Task<(string Status, int Requeued)> RetryAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var result = (RedisResult[])(await Script(FarmScripts.Retry, cancellationToken, jobId).ConfigureAwait(false))!;
+        return ((string)result[0]!, (int)result[1]);
+    }
+
+    /// <summary>Measured seconds per frame of a scene (by content hash), or null when none was rendered yet.</summary>
+    public async Task<double?> SecondsPerFrameAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var values = await Run(() => redis.HashGetAsync(FarmKeys.Scene(sha256), ["ms", "frames"]), cancellationToken).ConfigureAwait(false);
+        return values[0].TryParse(out long ms) && values[1].TryParse(out long count) && count > 0 ? ms / 1000.0 / count : null;
+    }
+
+    internal async Task<T> Run<T>(Func<Task<T>> operation, CancellationToken cancellationToken) =>
+        await retry.ExecuteAsync(async token => await operation().WaitAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private Task<RedisResult> Script(string script, CancellationToken cancellationToken, params RedisValue[] args) =>
+        Run(() => redis.ScriptEvaluateAsync(script, keys: null, values: args), cancellationToken);
+
+    private static FailOutcome Outcome(string result) => result switch
+    {
+        "requeued" => FailOutcome.Requeued,
+        "job-failed" => FailOutcome.JobFailed,
+        "dropped" => FailOutcome.Dropped,
+        _ => FailOutcome.Lost,
+    };
+
+    private static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Errors are shown in status tables: keep them to a screenful.</summary>
+    private static string Truncate(string error) => error.Length <= 2000 ? error : error[..2000] + "…";
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Provisioner.Farm.Jobs;
+using StackExchange.Redis;
+
+namespace Provisioner.Farm.Queue;
+
+/// <summary>Reads jobs, tasks, frames and workers for <c>provision farm status</c> and <c>farm workers</c>. Read-only.</summary>
+public sealed class FarmReader(IDatabase redis, FarmQueue queue)
+{
+    /// <summary>The newest jobs first, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<JobStatus>> JobsAsync(int limit, CancellationToken cancellationToken)
+    {
+        var ids = await queue.Run(() => redis.SortedSetRangeByRankAsync(FarmKeys.Jobs, 0, limit - 1, Order.Descending), cancellationToken).ConfigureAwait(false);
+        var jobs = new List<JobStatus>();
+        foreach (var id in ids)
+        {
+            var job = await JobAsync(id.ToString(), cancellationToken).ConfigureAwait(false);
+            if (job is not null)
+            {
+                jobs.Add(job);
+            }
+        }
+
+        return jobs;
+    }
+
+    public async Task<JobStatus?> JobAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Job(jobId)), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+        if (!fields.TryGetValue("spec", out var json))
+        {
+            return null;
+        }
+
+        var spec = JobSpec.TryParse(json, out _) ?? new JobSpec { Id = jobId, Src = "?", Frames = "?", Output = "?" };
+        return new JobStatus(spec, Get(fields, "status"), Int(fields, "frames_total"), Int(fields, "frames_done"), Int(fields, "frames_failed"),
+            Int(fields, "tasks_total"), Int(fields, "tasks_done"), Time(fields, "submitted_ms") ?? DateTimeOffset.UnixEpoch,
+            Time(fields, "started_ms"), Time(fields, "finished_ms"), Get(fields, "error"), Get(fields, "last_error"));
+    }
+
+    public async Task<IReadOnlyList<TaskStatus>> TasksAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var ids = await queue.Run(() => redis.ListRangeAsync(FarmKeys.JobTasks(jobId)), cancellationToken).ConfigureAwait(false);
+        var tasks = new List<TaskStatus>();
+        foreach (var id in ids)
+        {
+            var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Task(id.ToString())), cancellationToken).ConfigureAwait(false))
+                .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+            tasks.Add(new TaskStatus(id.ToString(), Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error")));
+        }
+
+        return tasks;
+    }
+
+    /// <summary>Every rendered frame of a job, in frame order.</summary>
+    public async Task<IReadOnlyList<FrameRecord>> FramesAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var entries = await queue.Run(() => redis.HashGetAllAsync(FarmKeys.JobFrames(jobId)), cancellationToken).ConfigureAwait(false);
+        return entries
+            .Select(e =>
+            {
+                var parts = e.Value.ToString().Split('|', 2);
+                return new FrameRecord((int)e.Name, TimeSpan.FromMilliseconds(long.Parse(parts[0], CultureInfo.InvariantCulture)), parts.Length > 1 ? parts[1] : "");
+            })
+            .OrderBy(f => f.Frame)
+            .ToArray();
+    }
+
+    public async Task<IReadOnlyList<WorkerStatus>> WorkersAsync(CancellationToken cancellationToken)
+    {
+        var names = await queue.Run(() => redis.SetMembersAsync(FarmKeys.Workers), cancellationToken).ConfigureAwait(false);
+        var workers = new List<WorkerStatus>();
+        foreach (var name in names.Select(n => n.ToString()).Order(StringComparer.Ordinal))
+        {
+            var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Worker(name)), cancellationToken).ConfigureAwait(false))
+                .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+            workers.Add(new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
+                Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error")));
+        }
+
+        return workers;
+    }
+
+    /// <summary>Workers that heartbeated within <paramref name="within"/> of <paramref name="now"/>: the ones that will take work.</summary>
+    public async Task<int> LiveWorkersAsync(DateTimeOffset now, TimeSpan within, CancellationToken cancellationToken) =>
+        (await WorkersAsync(cancellationToken).ConfigureAwait(false)).Count(w => w.Heartbeat is { } beat && now - beat <= within);
+
+    private static string Get(Dictionary<string, string> fields, string name) => fields.GetValueOrDefault(name, "");
+
+    private static int Int(Dictionary<string, string> fields, string name) =>
+        int.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    private static DateTimeOffset? Time(Dictionary<string, string> fields, string name) =>
+        long.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+}

@@ -1,0 +1,68 @@
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+
+namespace Provisioner.Farm.Queue;
+
+/// <summary>A task a worker holds under a lease: which frames of which job, and which attempt this is.</summary>
+public sealed record TaskLease(string TaskId, JobSpec Job, FrameList Frames, int Attempt);
+
+/// <summary>One rendered frame and how long Blender took for it.</summary>
+public sealed record FrameTime(int Frame, TimeSpan Render);
+
+/// <summary>What the queue said to a heartbeat.</summary>
+public enum LeaseState
+{
+    /// <summary>The lease was renewed: keep rendering.</summary>
+    Ok,
+
+    /// <summary>No task held.</summary>
+    Idle,
+
+    /// <summary>The lease expired and the task went to someone else: stop, its result would not count.</summary>
+    Lost,
+
+    /// <summary>The job was cancelled or failed: stop and give the task back.</summary>
+    Cancelled,
+}
+
+/// <summary>What became of a failed attempt.</summary>
+public enum FailOutcome
+{
+    Requeued,
+    JobFailed,
+    Dropped,
+    Lost,
+}
+
+/// <summary>A job's state as <c>farm status</c> shows it, read from <c>job:{id}</c>.</summary>
+public sealed record JobStatus(
+    JobSpec Spec,
+    string Status,
+    int FramesTotal,
+    int FramesDone,
+    int FramesFailed,
+    int TasksTotal,
+    int TasksDone,
+    DateTimeOffset Submitted,
+    DateTimeOffset? Started,
+    DateTimeOffset? Finished,
+    string Error,
+    string LastError);
+
+/// <summary>One task of a job, for <c>farm status JOB</c>.</summary>
+public sealed record TaskStatus(string TaskId, string Frames, string State, int Attempts, string Worker, string LastError);
+
+/// <summary>A worker as it last reported itself.</summary>
+public sealed record WorkerStatus(
+    string Name,
+    string State,
+    DateTimeOffset? Heartbeat,
+    string Task,
+    DateTimeOffset? TaskSince,
+    string Gpu,
+    string Host,
+    long Frames,
+    string LastError);
+
+/// <summary>A rendered frame of a job: when it took how long, and who rendered it.</summary>
+public sealed record FrameRecord(int Frame, TimeSpan Render, string Worker);

@@ -1,0 +1,98 @@
+using Provisioner.Farm.Queue;
+using Provisioner.Worker.Files;
+using Provisioner.Worker.Rendering;
+using Serilog;
+
+namespace Provisioner.Worker.Agent;
+
+/// <summary>What one render attempt produced: the frames with their times, or the reason it failed.</summary>
+public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Error, bool RefusedDevice = false)
+{
+    public static RenderOutcome Failed(string error, bool refusedDevice = false) => new([], error, refusedDevice);
+}
+
+/// <summary>
+/// One attempt at one task: device check, scene from the cache, Blender into a directory of its
+/// own, every expected frame present and decodable, then delivered to the job's output.
+/// </summary>
+public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderRunner blender, ILogger log)
+{
+    public async Task<RenderOutcome> RenderAsync(TaskLease task, CancellationToken cancellationToken)
+    {
+        var job = task.Job;
+        var device = job.Device ?? config.Device;
+        var (refusal, _) = await GpuGuard.CheckAsync(device, config.NvidiaSmi, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return RenderOutcome.Failed(refusal, refusedDevice: true);
+        }
+
+        string scene;
+        try
+        {
+            scene = await cache.GetAsync(job.Src, job.Sha256, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or UnauthorizedAccessException)
+        {
+            return RenderOutcome.Failed("fetching the scene failed: " + e.Message);
+        }
+
+        var pattern = OutputPattern.FromJobOutput(job.Output);
+        var taskDirectory = Path.Combine(config.WorkDirectory, "tasks", task.TaskId, "attempt-" + task.Attempt);
+        if (Directory.Exists(taskDirectory))
+        {
+            Directory.Delete(taskDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(taskDirectory);
+        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads);
+        log.Debug("running {Command}", command);
+        var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
+        if (result.FirstFrameAfter is { } fixedCost)
+        {
+            log.Information("task {Task}: Blender's fixed cost (start to first frame) {Seconds:0.00} s", task.TaskId, fixedCost.TotalSeconds);
+        }
+
+        if (result.TimedOut)
+        {
+            return RenderOutcome.Failed($"timed out after {job.TaskTimeoutSeconds} s (task_timeout_seconds); {result.Log.Saved.Count} of {task.Frames.Count} frames were saved");
+        }
+
+        if (result.ExitCode != 0)
+        {
+            return RenderOutcome.Failed(result.Log.Explain(result.ExitCode));
+        }
+
+        var times = result.Log.Saved.ToDictionary(s => Path.GetFileName(s.Path), s => s.Time, StringComparer.Ordinal);
+        var frames = new List<FrameTime>();
+        var problems = new List<string>();
+        foreach (var frame in task.Frames.Frames)
+        {
+            var name = pattern.FileName(frame);
+            var file = Path.Combine(taskDirectory, name);
+            var problem = File.Exists(file) ? PngCheck.Problem(file) : "missing";
+            if (problem is not null)
+            {
+                problems.Add($"frame {frame} ({name}): {problem}");
+                continue;
+            }
+
+            frames.Add(new FrameTime(frame, times.GetValueOrDefault(name)));
+        }
+
+        if (problems.Count > 0)
+        {
+            var blenderSaid = result.Log.Errors.Count > 0 ? "; " + result.Log.Explain(result.ExitCode) : "";
+            return RenderOutcome.Failed(string.Join("; ", problems) + blenderSaid);
+        }
+
+        foreach (var frame in task.Frames.Frames)
+        {
+            var name = pattern.FileName(frame);
+            await ResultCopier.CopyAsync(Path.Combine(taskDirectory, name), Path.Combine(pattern.Directory, name), cancellationToken).ConfigureAwait(false);
+        }
+
+        Directory.Delete(taskDirectory, recursive: true);
+        return new RenderOutcome(frames, null);
+    }
+}

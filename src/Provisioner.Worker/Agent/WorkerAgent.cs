@@ -1,0 +1,159 @@
+using Provisioner.Farm.Queue;
+using Provisioner.Worker.Files;
+using Provisioner.Worker.Rendering;
+using Serilog;
+using StackExchange.Redis;
+
+namespace Provisioner.Worker.Agent;
+
+/// <summary>
+/// The worker's loop: take a task under a lease, keep the lease alive while Blender renders,
+/// check every frame, deliver them, and report. Between tasks it requeues tasks of dead workers
+/// and takes in jobs pushed by the seed's clients. Stopping (SIGTERM) gives the current task back.
+/// </summary>
+public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake intake, TaskRenderer renderer, TimeProvider clock, ILogger log)
+{
+    private string gpu = "";
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        log.Information("worker {Worker} on {Host}: device {Device}, queue {Queue}", config.Name, config.Host, config.Device, RedisAddress.Redact(config.QueueUrl));
+        gpu = (await GpuGuard.CheckAsync(config.Device, config.NvidiaSmi, stop).ConfigureAwait(false)).Gpu;
+        var lastHousekeeping = long.MinValue;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (lastHousekeeping == long.MinValue || clock.GetElapsedTime(lastHousekeeping) >= config.ReapEvery)
+                {
+                    await HousekeepingAsync(stop).ConfigureAwait(false);
+                    lastHousekeeping = clock.GetTimestamp();
+                }
+
+                var task = await queue.TakeAsync(config.Name, config.Lease, stop).ConfigureAwait(false);
+                if (task is null)
+                {
+                    await queue.HeartbeatAsync(config.Name, null, config.Lease, gpu, config.Host, stop).ConfigureAwait(false);
+                    await Task.Delay(config.Poll, clock, stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                await ProcessAsync(task, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                // Polly already retried for a while: Redis is down for longer. Keep waiting for it.
+                log.Warning("queue unreachable: {Error}; trying again", e.Message);
+                await Task.Delay(config.Poll, clock, stop).ConfigureAwait(false);
+            }
+        }
+
+        log.Information("worker {Worker} stopped", config.Name);
+    }
+
+    private async Task HousekeepingAsync(CancellationToken stop)
+    {
+        var reaped = await queue.ReapAsync(stop).ConfigureAwait(false);
+        if (reaped > 0)
+        {
+            log.Warning("requeued {Count} task(s) whose worker stopped renewing the lease", reaped);
+        }
+
+        var taken = await intake.TakeInAsync(config.Name, stop).ConfigureAwait(false);
+        if (taken > 0)
+        {
+            log.Information("took in {Count} job(s) from {Queue}", taken, FarmKeys.SeedQueue);
+        }
+    }
+
+    private async Task ProcessAsync(TaskLease task, CancellationToken stop)
+    {
+        log.Information("task {Task}: frames {Frames} of job {Job} (attempt {Attempt})", task.TaskId, task.Frames, task.Job.Id, task.Attempt);
+        using var rendering = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var keeperStop = new CancellationTokenSource();
+        var keeper = KeepLeaseAsync(task, rendering, keeperStop.Token);
+        RenderOutcome outcome;
+        try
+        {
+            outcome = await renderer.RenderAsync(task, rendering.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (rendering.IsCancellationRequested)
+        {
+            await keeperStop.CancelAsync().ConfigureAwait(false);
+            var reason = await keeper.ConfigureAwait(false);
+            await GiveUpAsync(task, reason, stop).ConfigureAwait(false);
+            return;
+        }
+
+        await keeperStop.CancelAsync().ConfigureAwait(false);
+        var lost = await keeper.ConfigureAwait(false);
+        if (lost == LeaseState.Lost)
+        {
+            await GiveUpAsync(task, lost, stop).ConfigureAwait(false);
+            return;
+        }
+
+        if (outcome.Error is { } error)
+        {
+            var result = await queue.FailAsync(config.Name, task, error, CancellationToken.None).ConfigureAwait(false);
+            log.Error("task {Task} failed ({Outcome}): {Error}", task.TaskId, result, error);
+            if (outcome.RefusedDevice)
+            {
+                await Task.Delay(config.Backoff, clock, stop).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var accepted = await queue.CompleteAsync(config.Name, task, outcome.Frames, CancellationToken.None).ConfigureAwait(false);
+        log.Information(accepted ? "task {Task} done: {Count} frames" : "task {Task} rendered {Count} frames, but it had been requeued meanwhile: not counted",
+            task.TaskId, outcome.Frames.Count);
+    }
+
+    /// <summary>Why rendering stopped early: the lease went to someone else, the job ended, or the worker is stopping.</summary>
+    private async Task GiveUpAsync(TaskLease task, LeaseState? reason, CancellationToken stop)
+    {
+        if (reason == LeaseState.Lost)
+        {
+            log.Warning("task {Task}: lease lost (requeued by the reaper); dropping this render", task.TaskId);
+            return;
+        }
+
+        var outcome = await queue.ReleaseAsync(config.Name, task, CancellationToken.None).ConfigureAwait(false);
+        log.Information("task {Task} given back ({Outcome}): {Why}", task.TaskId, outcome,
+            stop.IsCancellationRequested ? "the worker is stopping" : "the job was cancelled or failed");
+    }
+
+    /// <summary>Renews the lease every third of its length; cancels the render when the queue says lost or cancelled.</summary>
+    private async Task<LeaseState?> KeepLeaseAsync(TaskLease task, CancellationTokenSource rendering, CancellationToken done)
+    {
+        var period = config.Lease / 3;
+        while (!done.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, clock, done).ConfigureAwait(false);
+                var state = await queue.HeartbeatAsync(config.Name, task.TaskId, config.Lease, gpu, config.Host, done).ConfigureAwait(false);
+                if (state is LeaseState.Lost or LeaseState.Cancelled)
+                {
+                    await rendering.CancelAsync().ConfigureAwait(false);
+                    return state;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                log.Warning("heartbeat for {Task} failed: {Error}", task.TaskId, e.Message);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace Provisioner.Worker.Agent;
+
+/// <summary>
+/// The agent's settings. In a worker VM they come from /etc/provision-worker/worker.env (rendered
+/// from the inventory, loaded by the systemd unit); tests and the benchmark set the same variables.
+/// </summary>
+public sealed record WorkerConfig
+{
+    public required string Name { get; init; }
+
+    public required string QueueUrl { get; init; }
+
+    public string? QueuePassword { get; init; }
+
+    /// <summary>Default device for jobs that do not name one: OPTIX, CUDA or CPU.</summary>
+    public string Device { get; init; } = "OPTIX";
+
+    public required string WorkDirectory { get; init; }
+
+    public string Blender { get; init; } = "blender";
+
+    public string NvidiaSmi { get; init; } = "nvidia-smi";
+
+    /// <summary>Blender's -t; null lets Blender use every CPU.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>How long a task stays ours without a heartbeat; renewed every third of it.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle worker looks for work.</summary>
+    public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the worker requeues other workers' expired tasks and takes in seed jobs.</summary>
+    public TimeSpan ReapEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After refusing a GPU task (no GPU visible), wait this long before taking work again.</summary>
+    public TimeSpan Backoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string Host { get; init; } = Environment.MachineName;
+
+    /// <summary>Reads PROVISION_* variables; throws with the variable's name when one is missing or malformed.</summary>
+    public static WorkerConfig FromEnvironment(Func<string, string?> variable)
+    {
+        string Required(string name) => variable(name) is { Length: > 0 } value
+            ? value
+            : throw new ArgumentException($"{name} is not set (it belongs in /etc/provision-worker/worker.env)");
+        double? Seconds(string name) => variable(name) is { Length: > 0 } value
+            ? double.TryParse(value, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : throw new ArgumentException($"{name}='{value}' is not a number of seconds")
+            : null;
+
+        var config = new WorkerConfig
+        {
+            Name = Required("PROVISION_WORKER_NAME"),
+            QueueUrl = Required("PROVISION_QUEUE_URL"),
+            QueuePassword = variable("PROVISION_QUEUE_PASSWORD"),
+            WorkDirectory = variable("PROVISION_WORK_DIR") is { Length: > 0 } dir ? dir : "/srv/work/provision",
+        };
+        if (variable("PROVISION_RENDER_DEVICE") is { Length: > 0 } device)
+        {
+            config = config with { Device = device is "OPTIX" or "CUDA" or "CPU" ? device : throw new ArgumentException($"PROVISION_RENDER_DEVICE='{device}' must be OPTIX, CUDA or CPU") };
+        }
+
+        if (variable("PROVISION_BLENDER") is { Length: > 0 } blender)
+        {
+            config = config with { Blender = blender };
+        }
+
+        if (variable("PROVISION_NVIDIA_SMI") is { Length: > 0 } smi)
+        {
+            config = config with { NvidiaSmi = smi };
+        }
+
+        if (variable("PROVISION_BLENDER_THREADS") is { Length: > 0 } threads)
+        {
+            config = config with { Threads = int.TryParse(threads, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : throw new ArgumentException($"PROVISION_BLENDER_THREADS='{threads}' is not a positive number") };
+        }
+
+        return config with
+        {
+            Lease = Seconds("PROVISION_LEASE_SECONDS") is { } lease ? TimeSpan.FromSeconds(lease) : config.Lease,
+            Poll = Seconds("PROVISION_POLL_SECONDS") is { } poll ? TimeSpan.FromSeconds(poll) : config.Poll,
+            ReapEvery = Seconds("PROVISION_REAP_SECONDS") is { } reap ? TimeSpan.FromSeconds(reap) : config.ReapEvery,
+            Backoff = Seconds("PROVISION_BACKOFF_SECONDS") is { } backoff ? TimeSpan.FromSeconds(backoff) : config.Backoff,
+        };
+    }
+}

@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+using Provisioner.Farm.Queue;
+using Provisioner.Worker.Agent;
+using Provisioner.Worker.Files;
+using Provisioner.Worker.Rendering;
+using Serilog;
+
+// provision-worker: the render agent of a worker VM. Settings come from the environment
+// (/etc/provision-worker/worker.env through the systemd unit); see docs/farm.md.
+using var stop = new CancellationTokenSource();
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+
+await using var logger = new LoggerConfiguration()
+    .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+    .CreateLogger();
+
+WorkerConfig config;
+try
+{
+    config = WorkerConfig.FromEnvironment(Environment.GetEnvironmentVariable);
+}
+catch (ArgumentException e)
+{
+    logger.Error("provision-worker: {Error}", e.Message);
+    return 2;
+}
+
+var clock = TimeProvider.System;
+using var redis = await RedisAddress.ConnectAsync(config.QueueUrl, config.QueuePassword, stop.Token);
+var database = redis.GetDatabase();
+var queue = new FarmQueue(database, clock);
+using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger);
+var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue), renderer, clock, logger);
+await agent.RunAsync(stop.Token);
+return 0;

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Provisioner.Farm.Frames;
+
+namespace Provisioner.Worker.Rendering;
+
+/// <summary>
+/// Blender's command line for one task. Blender reads its arguments in order and renders when it
+/// meets <c>-f</c>/<c>-a</c>, so every output option (<c>-o -F -x</c>, engine, samples) comes
+/// before the frame flag, and Cycles' own options (<c>--cycles-device</c>) after <c>--</c>. Frames
+/// are written Blender's way: <c>-f 1..5</c> for a run (<c>1-5</c> would mean something else) or
+/// <c>-s A -e B -a</c>. Arguments go to the process as a list, never through a shell.
+/// </summary>
+public sealed record BlenderCommand(
+    string Blender,
+    string Scene,
+    string OutputPattern,
+    FrameList Frames,
+    string Device,
+    int? Samples,
+    int? Threads)
+{
+    public IReadOnlyList<string> Arguments()
+    {
+        var args = new List<string> { "-b", Scene, "-E", "CYCLES", "-o", OutputPattern, "-F", "PNG", "-x", "1" };
+        if (Threads is { } threads)
+        {
+            args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (Samples is { } samples)
+        {
+            // An int, formatted by us: nothing from the job reaches Python as text.
+            args.AddRange(["--python-expr", "import bpy; bpy.context.scene.cycles.samples = " + samples.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        var first = Frames.Frames[0];
+        var last = Frames.Frames[^1];
+        if (Frames.Count > 1 && last - first + 1 == Frames.Count)
+        {
+            // A contiguous run: render the animation range (same frames as -f a..b, one argument each).
+            args.AddRange(["-s", first.ToString(CultureInfo.InvariantCulture), "-e", last.ToString(CultureInfo.InvariantCulture), "-a"]);
+        }
+        else
+        {
+            args.AddRange(["-f", Frames.ToBlenderArgument()]);
+        }
+
+        args.AddRange(["--", "--cycles-device", Device]);
+        return args;
+    }
+
+    /// <summary>The command as one line for logs (arguments quoted where needed).</summary>
+    public override string ToString() =>
+        string.Join(' ', new[] { Blender }.Concat(Arguments()).Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./#:,".Contains(c)) ? a : "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+}

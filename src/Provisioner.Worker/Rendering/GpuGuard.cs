@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace Provisioner.Worker.Rendering;
+
+/// <summary>
+/// Before a GPU task: the VM must see exactly one GPU (its passed-through card). With none,
+/// Cycles would fall back to the CPU, or fail late; with two, the VM holds another worker's card.
+/// Either way the worker refuses the task with the reason instead of rendering slowly on the CPU.
+/// </summary>
+public static class GpuGuard
+{
+    /// <summary>Null when the device is CPU or exactly one GPU is listed; otherwise the reason to refuse.</summary>
+    public static async Task<(string? Problem, string Gpu)> CheckAsync(string device, string nvidiaSmi, CancellationToken cancellationToken)
+    {
+        if (device == "CPU")
+        {
+            return (null, "CPU");
+        }
+
+        var start = new ProcessStartInfo(nvidiaSmi) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-L");
+        string output;
+        int exitCode;
+        try
+        {
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("nvidia-smi did not start");
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            output = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
+            exitCode = process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return ($"{device} task refused: {nvidiaSmi} cannot run ({e.Message}); the NVIDIA driver is not installed in this VM", "");
+        }
+
+        var gpus = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("GPU ", StringComparison.Ordinal)).ToArray();
+        if (exitCode != 0)
+        {
+            return ($"{device} task refused: nvidia-smi failed ({output.Trim()}); is the driver loaded and the GPU passed through?", "");
+        }
+
+        return gpus.Length == 1
+            ? (null, gpus[0])
+            : ($"{device} task refused: this VM sees {gpus.Length} GPUs, it must see exactly one (its own passed-through card); not rendering on the CPU instead", string.Join("; ", gpus));
+    }
+}
