@@ -45,6 +45,8 @@ internal static class FarmScripts
     public const string Take = """
         local worker, now, lease_ms = ARGV[1], ARGV[2], ARGV[3]
         local mine = 'farm:worker:' .. worker .. ':tasks'
+        -- Known to the reaper from its first take on, even if it dies before its first heartbeat.
+        redis.call('SADD', 'farm:workers', worker)
         for _, priority in ipairs({'high', 'normal', 'low'}) do
           while true do
             local task = redis.call('LMOVE', 'farm:queue:' .. priority, mine, 'LEFT', 'RIGHT')

@@ -1,0 +1,105 @@
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Queue;
+using Provisioner.Tests.Support;
+using StackExchange.Redis;
+
+namespace Provisioner.IntegrationTests.Farm;
+
+/// <summary>One farm for one test: a real Redis, worker processes, an output directory, and the queue's client side.</summary>
+public sealed class FarmHarness : IAsyncDisposable
+{
+    private readonly List<WorkerProcess> workers = [];
+    private ConnectionMultiplexer connection = null!;
+
+    private FarmHarness(RedisServer redis) => Redis = redis;
+
+    public RedisServer Redis { get; }
+
+    public TempDirectory Directory { get; } = new();
+
+    public string Output => Path.Combine(Directory.Path, "out");
+
+    public FarmQueue Queue { get; private set; } = null!;
+
+    public FarmReader Reader { get; private set; } = null!;
+
+    public IDatabase Database => connection.GetDatabase();
+
+    public static async Task<FarmHarness> StartAsync()
+    {
+        var harness = new FarmHarness(await RedisServer.StartAsync());
+        harness.connection = harness.Redis.Connect();
+        harness.Queue = new FarmQueue(harness.connection.GetDatabase(), TimeProvider.System);
+        harness.Reader = new FarmReader(harness.connection.GetDatabase(), harness.Queue);
+        return harness;
+    }
+
+    public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var worker = WorkerProcess.Start(name, Redis.Url, Path.Combine(Directory.Path, "work"), extra);
+        workers.Add(worker);
+        return worker;
+    }
+
+    public async Task<JobSpec> SubmitAsync(string id, string scene, string frames, int chunk, int maxAttempts = 3, string? sha256 = null, Priority priority = Priority.Normal)
+    {
+        var spec = new JobSpec { Id = id, Src = scene, Frames = frames, Output = Output, Device = "CPU", MaxAttempts = maxAttempts, Sha256 = sha256, Priority = priority };
+        Assert.True(await Queue.SubmitAsync(spec, FrameList.Parse(frames).Chunk(chunk), CancellationToken.None));
+        return spec;
+    }
+
+    /// <summary>Waits until the job is done, failed or cancelled; fails the test with the workers' logs after the timeout.</summary>
+    public async Task<JobStatus> WaitForEndAsync(string jobId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var job = await Reader.JobAsync(jobId, CancellationToken.None);
+            if (job?.Status is "done" or "failed" or "cancelled")
+            {
+                return job;
+            }
+
+            await Task.Delay(200);
+        }
+
+        var last = await Reader.JobAsync(jobId, CancellationToken.None);
+        Assert.Fail($"job {jobId} did not end in {timeout.TotalSeconds:F0} s (status {last?.Status}, {last?.FramesDone}/{last?.FramesTotal})\n" + Logs());
+        return null!;
+    }
+
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"timed out waiting until {what}\n" + Logs());
+    }
+
+    public string Logs() => string.Join("\n", workers.Select(w => $"--- {w.Name}:\n{w.Output}"));
+
+    /// <summary>The frame files in the output directory, by name (no .part files may be left).</summary>
+    public string[] OutputFiles() =>
+        System.IO.Directory.Exists(Output) ? System.IO.Directory.GetFiles(Output).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray() : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in workers)
+        {
+            worker.Dispose();
+        }
+
+        connection.Dispose();
+        await Redis.DisposeAsync();
+        Directory.Dispose();
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Provisioner.Farm.Queue;
+using Provisioner.Worker.Rendering;
+
+namespace Provisioner.IntegrationTests.Farm;
+
+/// <summary>
+/// The render farm end to end with real parts: redis-server, the worker agent as separate
+/// processes, Debian's Blender rendering a scene it generated itself.
+/// </summary>
+[Collection("farm")]
+public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
+
+    private static string[] FrameNames(int first, int last) =>
+        Enumerable.Range(first, last - first + 1).Select(f => "frame_" + f.ToString("D4", CultureInfo.InvariantCulture) + ".png").ToArray();
+
+    [Fact]
+    public async Task ThreeWorkers_ThirtyFramesInChunksOfFive_EveryFrameExactlyOnce()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.SubmitAsync("thirty", scene.Path, "1-30", chunk: 5);
+        foreach (var name in new[] { "w1", "w2", "w3" })
+        {
+            farm.StartWorker(name);
+        }
+
+        var job = await farm.WaitForEndAsync("thirty", JobTimeout);
+
+        Assert.True(job.Status == "done", job.Error + "\n" + farm.Logs());
+        Assert.Equal((30, 0, 6, 6), (job.FramesDone, job.FramesFailed, job.TasksDone, job.TasksTotal));
+        Assert.Equal(FrameNames(1, 30), farm.OutputFiles());
+        Assert.All(farm.OutputFiles(), f => Assert.Null(PngCheck.Problem(Path.Combine(farm.Output, f))));
+        var frames = await farm.Reader.FramesAsync("thirty", CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 30), frames.Select(f => f.Frame));
+        Assert.True(frames.Select(f => f.Worker).Distinct().Count() >= 2, "the work was not spread: " + string.Join(",", frames.Select(f => f.Worker)));
+        Assert.All(frames, f => Assert.True(f.Render > TimeSpan.Zero, $"frame {f.Frame} has no time"));
+        var tasks = await farm.Reader.TasksAsync("thirty", CancellationToken.None);
+        Assert.All(tasks, t => Assert.Equal(("done", 1), (t.State, t.Attempts)));
+        Assert.Equal("100", (string?)await farm.Database.HashGetAsync("job:thirty", "progress"));
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidChunk_ItsChunkIsRequeuedAfterTheLeaseAndFinishedByAnother()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.SubmitAsync("killed", scene.Path, "1-10", chunk: 10);
+        var doomed = farm.StartWorker("doomed");
+        await farm.WaitUntilAsync(async () => await farm.Database.ListLengthAsync(FarmKeys.WorkerTasks("doomed")) == 1, TimeSpan.FromSeconds(60), "the first worker holds the task");
+        // Let Blender get going (some frames are in its task directory, none delivered), then pull the plug.
+        await Task.Delay(1500);
+        doomed.Kill();
+        Assert.Empty(farm.OutputFiles());
+
+        var rescuer = farm.StartWorker("rescuer");
+        var job = await farm.WaitForEndAsync("killed", JobTimeout);
+
+        Assert.True(job.Status == "done", job.Error + "\n" + farm.Logs());
+        Assert.Equal(FrameNames(1, 10), farm.OutputFiles());
+        var frames = await farm.Reader.FramesAsync("killed", CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 10), frames.Select(f => f.Frame));
+        Assert.All(frames, f => Assert.Equal("rescuer", f.Worker));
+        var task = Assert.Single(await farm.Reader.TasksAsync("killed", CancellationToken.None));
+        Assert.Equal(("done", 2), (task.State, task.Attempts));
+        Assert.Contains("lease expired: worker doomed", job.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, await farm.Database.ListLengthAsync(FarmKeys.WorkerTasks("doomed")));
+        Assert.Contains("requeued 1 task", rescuer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CorruptBlend_BlendersErrorInTheJobAndTheJobFailsAfterMaxAttempts()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        var corrupt = Path.Combine(farm.Directory.Path, "corrupt.blend");
+        await File.WriteAllBytesAsync(corrupt, RandomNumberGenerator.GetBytes(4096));
+        await farm.SubmitAsync("corrupt", corrupt, "1-4", chunk: 2, maxAttempts: 2);
+        farm.StartWorker("w1");
+
+        var job = await farm.WaitForEndAsync("corrupt", JobTimeout);
+
+        Assert.Equal("failed", job.Status);
+        Assert.Contains("failed 2 times", job.Error, StringComparison.Ordinal);
+        Assert.Contains("Blender: Error: File format is not supported", job.Error, StringComparison.Ordinal);
+        Assert.Equal("failed", (string?)await farm.Database.HashGetAsync("job:corrupt", "status"));
+        Assert.Empty(farm.OutputFiles());
+    }
+
+    [Fact]
+    public async Task RedisRestartedMidJob_TheJobCompletes()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.SubmitAsync("restart", scene.Path, "1-24", chunk: 3);
+        farm.StartWorker("w1");
+        farm.StartWorker("w2");
+        await farm.WaitUntilAsync(async () => (await farm.Reader.JobAsync("restart", CancellationToken.None))!.TasksDone >= 1, TimeSpan.FromSeconds(90), "a first task is done");
+
+        await farm.Redis.KillAsync();
+        await Task.Delay(2000);
+        await farm.Redis.StartAgainAsync();
+        var job = await farm.WaitForEndAsync("restart", JobTimeout);
+
+        Assert.True(job.Status == "done", job.Error + "\n" + farm.Logs());
+        Assert.Equal(FrameNames(1, 24), farm.OutputFiles());
+        Assert.Equal(24, (await farm.Reader.FramesAsync("restart", CancellationToken.None)).Count);
+        Assert.Equal((24, 8), (job.FramesDone, job.TasksDone));
+    }
+}
+
+[CollectionDefinition("farm")]
+public sealed class FarmCollection;

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Provisioner.IntegrationTests.Farm;
+
+/// <summary>
+/// A real redis-server on 127.0.0.1 and a free port, its data (append-only file, fsync always) in
+/// a temp directory, so a test can stop it and start it again on the same data mid-job.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly string directory;
+    private Process? process;
+
+    private RedisServer(string directory, int port)
+    {
+        this.directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Url => $"redis://127.0.0.1:{Port}/0";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        Provisioner.Tests.Support.ExternalTool.Require("redis-server");
+        var directory = Path.Combine(Path.GetTempPath(), "provision-redis-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(directory);
+        var server = new RedisServer(directory, FreePort());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts redis-server (again) on the same port and data directory and waits until it answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+                 {
+                     "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
+                     "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--protected-mode", "yes",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},abortConnect=true,connectTimeout=500");
+                // A read answers only once the append-only file is loaded (before that: LOADING).
+                await probe.GetDatabase().StringGetAsync("probe");
+                return;
+            }
+            catch (Exception e) when (e is RedisConnectionException or RedisServerException)
+            {
+                // Not listening, or still loading.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"redis-server did not start on port {Port}");
+    }
+
+    /// <summary>Stops the server the way a crash or a maintenance restart would (SIGKILL: nothing flushed beyond what AOF fsync already wrote).</summary>
+    public async Task KillAsync()
+    {
+        process!.Kill();
+        await process.WaitForExitAsync();
+    }
+
+    public ConnectionMultiplexer Connect() => ConnectionMultiplexer.Connect($"127.0.0.1:{Port},abortConnect=false");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            await KillAsync();
+        }
+
+        process?.Dispose();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
