@@ -26,6 +26,7 @@ public static class ProvisionCli
             DiscoverCommand.Create(io),
             RunbookCommand.Create(io),
             SchemaCommand.Create(io),
+            Commands.Farm.FarmCommand.Create(io),
         };
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
         return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+
+namespace Provisioner.Cli.Commands.Farm;
+
+/// <summary>
+/// `provision farm submit SCENE --frames 1-240`: one job, split into tasks of a few frames that
+/// every worker VM takes from the queue. The scene's sha256 goes with the job, so a worker renders
+/// exactly what was submitted (and caches it by that hash).
+/// </summary>
+internal static class FarmSubmitCommand
+{
+    public static Command Create(CliIo io)
+    {
+        var scene = new Argument<string>("scene") { Description = "The .blend: a path the workers see at the same place (shared storage) or an http(s) URL." };
+        var frames = new Option<string>("--frames", "-f") { Description = "Frames: 1-240, 1,5,9 or a mix (1-10,20).", Required = true };
+        var id = new Option<string?>("--id") { Description = "Job id (default: the scene's name and the time)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Absolute directory for the frames (or a pattern with '#'); default: NAME-ID beside the scene." };
+        var chunk = new Option<int?>("--chunk") { Description = "Frames per task. Default: sized toward --task-seconds from this scene's measured frame time." };
+        var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
+        var samples = new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." };
+        var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
+        var priority = new Option<Priority>("--priority") { Description = "high, normal or low: higher queues are always taken first.", DefaultValueFactory = _ => Priority.Normal };
+        var maxAttempts = new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 };
+        var timeout = new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 };
+        var sha256 = new Option<string?>("--sha256") { Description = "For a URL scene: its sha256 (workers refuse other content)." };
+        var inventory = FarmCommand.Inventory();
+        var queue = FarmCommand.Queue();
+        var command = new Command("submit", "Submit a Blender job: its frames are split into tasks that the worker VMs render in parallel.")
+        {
+            scene, frames, id, output, chunk, taskSeconds, samples, device, priority, maxAttempts, timeout, sha256, inventory, queue,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var frameList = FrameList.TryParse(parse.GetValue(frames), out var framesError);
+            if (frameList is null)
+            {
+                io.Error.WriteLine("error: --frames: " + framesError);
+                return ExitCodes.Error;
+            }
+
+            if (parse.GetValue(chunk) is < 1)
+            {
+                io.Error.WriteLine("error: --chunk must be at least 1");
+                return ExitCodes.Error;
+            }
+
+            var source = Source(parse.GetValue(scene)!, parse.GetValue(sha256), io);
+            if (source is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var jobId = parse.GetValue(id) ?? DefaultId(source.Value.Src, io.Time);
+            var spec = new JobSpec
+            {
+                Id = jobId,
+                Src = source.Value.Src,
+                Sha256 = source.Value.Sha256,
+                Frames = frameList.ToString(),
+                Output = parse.GetValue(output) ?? DefaultOutput(source.Value.Src, jobId) ?? "",
+                Samples = parse.GetValue(samples),
+                Device = parse.GetValue(device)?.ToUpperInvariant(),
+                Priority = parse.GetValue(priority),
+                MaxAttempts = parse.GetValue(maxAttempts),
+                TaskTimeoutSeconds = parse.GetValue(timeout),
+            };
+            if (spec.Output.Length == 0)
+            {
+                io.Error.WriteLine("error: a scene given as a URL needs --output: an absolute directory the workers can write (shared storage)");
+                return ExitCodes.Error;
+            }
+
+            if (JobValidation.Problem(spec) is { } problem)
+            {
+                io.Error.WriteLine("error: " + problem);
+                return ExitCodes.Error;
+            }
+
+            using var client = await FarmClient.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(queue), io, cancellationToken).ConfigureAwait(false);
+            if (client is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var (size, why) = await ChunkAsync(client, parse.GetValue(chunk), TimeSpan.FromSeconds(parse.GetValue(taskSeconds)), spec, frameList.Count, io.Time, cancellationToken).ConfigureAwait(false);
+            var tasks = frameList.Chunk(size);
+            if (!await client.Queue.SubmitAsync(spec, tasks, cancellationToken).ConfigureAwait(false))
+            {
+                io.Error.WriteLine($"error: a job '{jobId}' exists already: pick another --id (or `provision farm retry {jobId}`)");
+                return ExitCodes.Error;
+            }
+
+            io.Out.WriteLine($"submitted {jobId}: {frameList.Count} frames ({spec.Frames}) in {tasks.Count} tasks of up to {size} frames ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}");
+            io.Out.WriteLine($"  output: {spec.Output}");
+            io.Out.WriteLine($"  follow it: provision farm status {jobId}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static (string Src, string? Sha256)? Source(string scene, string? sha256, CliIo io)
+    {
+        if (Uri.TryCreate(scene, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            return (scene, sha256?.ToLowerInvariant());
+        }
+
+        var path = Path.GetFullPath(scene);
+        if (!File.Exists(path))
+        {
+            io.Error.WriteLine($"error: scene {path} does not exist");
+            return null;
+        }
+
+        using var stream = File.OpenRead(path);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (sha256 is not null && !string.Equals(sha256, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            io.Error.WriteLine($"error: {path} has sha256 {actual}, not the --sha256 given");
+            return null;
+        }
+
+        return (path, actual);
+    }
+
+    private static async Task<(int Size, string Why)> ChunkAsync(FarmClient client, int? fixedSize, TimeSpan target, JobSpec spec, int frames, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (fixedSize is { } size)
+        {
+            return (size, "--chunk");
+        }
+
+        var perFrame = spec.Sha256 is null ? null : await client.Queue.SecondsPerFrameAsync(spec.Sha256, cancellationToken).ConfigureAwait(false);
+        var live = await client.Reader.LiveWorkersAsync(time.GetUtcNow(), TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        var chosen = ChunkSizing.ForTarget(target, perFrame, frames, live);
+        var measured = perFrame is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"{s:0.###} s/frame measured on this scene, target {target.TotalSeconds:0} s per task")
+            : "no frame time measured for this scene yet";
+        return (chosen, $"{measured}; {live} live worker(s)");
+    }
+
+    private static string DefaultId(string src, TimeProvider time)
+    {
+        var name = Path.IsPathRooted(src) ? src : new Uri(src).AbsolutePath;
+        var stem = new string(Path.GetFileNameWithoutExtension(name)
+            .Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
+        var stamp = time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        return (stem.Length == 0 ? "job" : stem[..Math.Min(stem.Length, 40)]) + "-" + stamp;
+    }
+
+    /// <summary>Beside a scene on shared storage; none for a URL (the workers' output location must be said).</summary>
+    private static string? DefaultOutput(string src, string jobId) =>
+        Path.IsPathRooted(src) ? Path.Combine(Path.GetDirectoryName(src)!, jobId) : null;
+}
