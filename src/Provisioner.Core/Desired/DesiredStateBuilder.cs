@@ -109,7 +109,8 @@ public static class DesiredStateBuilder
         var vm = ViewFactory.Vm(host, gpu, paths);
         var unit = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/provision-worker.service.sbn", ("host", hostView), ("vm", vm));
         var env = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/worker.env.sbn", ("host", hostView), ("vm", vm));
-        var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env));
+        var install = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/install-worker.sh.sbn", ("host", hostView), ("vm", vm));
+        var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env), ("worker_install", install));
         var networkConfig = scope.Render("vm/network-config.sbn", ("host", hostView), ("vm", vm));
         var instanceId = "iid-" + Sha256Text.Hex(userData + "\0" + networkConfig)[..16];
         var metaData = scope.Render("vm/meta-data.sbn", ("host", hostView), ("vm", vm), ("instance_id", instanceId));
@@ -122,6 +123,9 @@ public static class DesiredStateBuilder
             [new VmDisk(vm.OsDisk, gpu.Vm.OsDisk, "os", true), new VmDisk(vm.WorkDisk, gpu.Vm.WorkDisk, "work", false)],
             new CloudInitSeed(instanceId, userData, metaData, networkConfig, vm.SeedIso, gpu.Vm.Worker.QueuePassword is not null),
             new DomainDefinition(gpu.Vm.Name, gpu.Vm.Uuid, domain),
-            unit);
+            unit)
+        {
+            WorkerInstall = install,
+        };
     }
 }

@@ -21,4 +21,8 @@ public sealed record VmDesiredState(
     IReadOnlyList<VmDisk> Disks,
     CloudInitSeed Seed,
     DomainDefinition Domain,
-    string WorkerUnit);
+    string WorkerUnit)
+{
+    /// <summary>The first-boot install script inside the user-data (also rendered on its own for review); empty for kind none.</summary>
+    public string WorkerInstall { get; init; } = "";
+}

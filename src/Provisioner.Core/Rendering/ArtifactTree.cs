@@ -32,6 +32,7 @@ public static class ArtifactTree
             if (vm.WorkerUnit.Length > 0)
             {
                 yield return new Artifact(dir + "provision-worker.service", vm.WorkerUnit);
+                yield return new Artifact(dir + "provision-worker-install", vm.WorkerInstall);
             }
         }
     }

@@ -62,7 +62,7 @@ public sealed class GoldenTests
     {
         var used = Rendered.FixtureInventories.SelectMany(path => Rendered.Hosts(path))
             .SelectMany(h => h.Files.Select(f => f.Template))
-            .Concat(["runbook/runbook.md.sbn", "vm/domain.xml.sbn", "vm/user-data.sbn", "vm/meta-data.sbn", "vm/network-config.sbn", "worker/provision-worker.service.sbn", "worker/worker.env.sbn"])
+            .Concat(["runbook/runbook.md.sbn", "vm/domain.xml.sbn", "vm/user-data.sbn", "vm/meta-data.sbn", "vm/network-config.sbn", "worker/provision-worker.service.sbn", "worker/worker.env.sbn", "worker/install-worker.sh.sbn"])
             .ToHashSet(StringComparer.Ordinal);
         // Partials ('_' prefix) are rendered through the templates that include them.
         var all = Directory.GetFiles(Repo.Templates, "*.sbn", SearchOption.AllDirectories)

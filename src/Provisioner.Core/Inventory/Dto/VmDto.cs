@@ -118,4 +118,25 @@ public sealed class WorkerDto : Dto
 
     [OneOf("OPTIX", "CUDA", "CPU"), Doc("Cycles render device (default OPTIX).")]
     public YamlScalar? Device { get; set; }
+
+    [Doc("Blender installed in the VM by its first boot: a Linux x64 .tar.xz (download.blender.org or your mirror), pinned by sha256; linked as /usr/local/bin/blender.")]
+    public DownloadDto? Blender { get; set; }
+
+    [Doc("The provision-worker agent (kind: queue): a .tar.gz of `dotnet publish src/Provisioner.Worker -r linux-x64 --self-contained`, pinned by sha256.")]
+    public DownloadDto? Agent { get; set; }
+
+    [Doc("The Flamenco worker (kind: flamenco): flamenco-VERSION-linux-amd64.tar.gz, pinned by sha256.")]
+    public DownloadDto? Flamenco { get; set; }
+
+    [Doc("Guest packages with the NVIDIA driver and nvidia-smi (default for OPTIX/CUDA: nvidia-headless-535-server, nvidia-utils-535-server; none for CPU). [] installs none.")]
+    public List<YamlScalar>? NvidiaPackages { get; set; }
+}
+
+public sealed class DownloadDto : Dto
+{
+    [RequiredKey, Doc("http(s) URL of the file.")]
+    public YamlScalar? Url { get; set; }
+
+    [RequiredKey, Doc("sha256 of the file (64 hex digits): the VM refuses anything else.")]
+    public YamlScalar? Sha256 { get; set; }
 }

@@ -127,8 +127,33 @@ public sealed class VmMapper(ValueReader read)
                 "set vm.worker.manager_url: http://MANAGER:8080");
         }
 
-        return new WorkerSettings(kind, queueUrl, read.Secret(worker?.QueuePassword, "vm.worker.queue_password"), managerUrl,
-            read.Choice(worker?.Device, "vm.worker.device", Allowed.For<WorkerDto>(nameof(WorkerDto.Device)), "OPTIX"));
+        var device = read.Choice(worker?.Device, "vm.worker.device", Allowed.For<WorkerDto>(nameof(WorkerDto.Device)), "OPTIX");
+        return new WorkerSettings(kind, queueUrl, read.Secret(worker?.QueuePassword, "vm.worker.queue_password"), managerUrl, device)
+        {
+            Blender = MapDownload(worker?.Blender, "vm.worker.blender"),
+            Agent = MapDownload(worker?.Agent, "vm.worker.agent"),
+            Flamenco = MapDownload(worker?.Flamenco, "vm.worker.flamenco"),
+            NvidiaPackages = worker?.NvidiaPackages is { } packages
+                ? [.. packages.Select(p => PackageName(p)).OfType<string>()]
+                : device == "CPU" ? [] : WorkerSettings.DefaultNvidiaPackages,
+        };
+    }
+
+    private BaseImage? MapDownload(DownloadDto? download, string key) => download is null
+        ? null
+        : new BaseImage(read.Url(download.Url, key + ".url", "https", "http") ?? "", read.Sha256(download.Sha256, key + ".sha256") ?? "");
+
+    /// <summary>A Debian/RPM package name: it lands in cloud-init's package list, so nothing else gets through.</summary>
+    private string? PackageName(Yaml.YamlScalar scalar)
+    {
+        if (System.Text.RegularExpressions.Regex.IsMatch(scalar.Value, "^[a-z0-9][a-z0-9+._-]{0,99}$"))
+        {
+            return scalar.Value;
+        }
+
+        read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, scalar.Location, $"'vm.worker.nvidia_packages' entry '{scalar.Value}' is not a package name",
+            "write package names only, e.g. nvidia-headless-535-server");
+        return null;
     }
 
     private void Require(object? value, Dto.Dto owner, string key)

@@ -43,4 +43,20 @@ public sealed record VmNetwork(string Bridge, MacAddress Mac, IpCidr? Address, I
 
 public sealed record VmUser(string Name, IReadOnlyList<string> SshAuthorizedKeys, bool Sudo);
 
-public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? QueuePassword, string? ManagerUrl, string Device);
+/// <summary>
+/// What runs in the VM: the worker kind and its queue or manager, the render device, and what
+/// the VM's first boot installs (each download pinned by sha256; null: not installed by us).
+/// </summary>
+public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? QueuePassword, string? ManagerUrl, string Device)
+{
+    public BaseImage? Blender { get; init; }
+
+    public BaseImage? Agent { get; init; }
+
+    public BaseImage? Flamenco { get; init; }
+
+    public IReadOnlyList<string> NvidiaPackages { get; init; } = [];
+
+    /// <summary>The driver packages a GPU worker gets when the inventory names none (Ubuntu 22.04/24.04 server LTS branch).</summary>
+    public static readonly IReadOnlyList<string> DefaultNvidiaPackages = ["nvidia-headless-535-server", "nvidia-utils-535-server"];
+}

@@ -80,8 +80,17 @@ public static class ViewFactory
             Network: new VmNetworkView(vm.Network.Address?.ToString(), vm.Network.Gateway?.ToString(), [.. vm.Network.Dns.Select(d => d.ToString())]),
             Users: [.. vm.Users.Select(u => new VmUserView(u.Name, u.SshAuthorizedKeys, u.Sudo))],
             Worker: new WorkerView(worker.Kind, worker.Device, worker.QueueUrl, worker.QueuePassword?.ToString(), worker.ManagerUrl,
-                "provision-worker.service", exec, args));
+                "provision-worker.service", exec, args)
+            {
+                Blender = Download(worker.Blender),
+                Agent = worker.Kind == "queue" ? Download(worker.Agent) : null,
+                Flamenco = worker.Kind == "flamenco" ? Download(worker.Flamenco) : null,
+                NvidiaPackages = worker.Kind == "none" ? [] : worker.NvidiaPackages,
+            });
     }
+
+    private static DownloadView? Download(BaseImage? download) =>
+        download is null ? null : new DownloadView(download.Url, download.Sha256, download.Sha256.Length >= 12 ? download.Sha256[..12] : download.Sha256);
 
     private static HostdevView Hostdev(PciAddress a) => new(
         string.Create(CultureInfo.InvariantCulture, $"0x{a.Domain:x4}"),

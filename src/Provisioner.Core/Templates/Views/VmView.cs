@@ -32,4 +32,17 @@ public sealed record VmNetworkView(string? Address, string? Gateway, IReadOnlyLi
 public sealed record VmUserView(string Name, IReadOnlyList<string> Keys, bool Sudo);
 
 /// <summary><see cref="QueuePassword"/> is the secret's reference text (e.g. ${env:NAME}), never its value.</summary>
-public sealed record WorkerView(string Kind, string Device, string? QueueUrl, string? QueuePassword, string? ManagerUrl, string UnitName, string Exec, string Args);
+public sealed record WorkerView(string Kind, string Device, string? QueueUrl, string? QueuePassword, string? ManagerUrl, string UnitName, string Exec, string Args)
+{
+    /// <summary>What the VM's first boot downloads (sha256-pinned); null when the inventory leaves it out.</summary>
+    public DownloadView? Blender { get; init; }
+
+    public DownloadView? Agent { get; init; }
+
+    public DownloadView? Flamenco { get; init; }
+
+    public IReadOnlyList<string> NvidiaPackages { get; init; } = [];
+}
+
+/// <summary>A pinned download; <see cref="Short"/> (first 12 hex digits) names its install directory so a new version lands beside the old one.</summary>
+public sealed record DownloadView(string Url, string Sha256, string Short);
