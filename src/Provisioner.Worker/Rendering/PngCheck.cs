@@ -55,7 +55,7 @@ public static class PngCheck
             var type = data.Slice(position + 4, 4);
             var body = data.Slice(position + 8, (int)length);
             var crc = BinaryPrimitives.ReadUInt32BigEndian(data[(position + 8 + (int)length)..]);
-            if (Crc32.Compute(data.Slice(position + 4, 4 + (int)length)) != crc)
+            if (System.IO.Hashing.Crc32.HashToUInt32(data.Slice(position + 4, 4 + (int)length)) != crc)
             {
                 return $"chunk {System.Text.Encoding.ASCII.GetString(type)} has a bad CRC (corrupt)";
             }
@@ -135,32 +135,6 @@ public static class PngCheck
 
             var rowBytes = ((long)width * channels * bitDepth + 7) / 8;
             return new Header(width, height, rowBytes, body[12] == 1);
-        }
-    }
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309), table-driven.</summary>
-    private static class Crc32
-    {
-        private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-        {
-            var c = (uint)n;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-
-            return c;
-        }).ToArray();
-
-        public static uint Compute(ReadOnlySpan<byte> bytes)
-        {
-            var c = 0xFFFFFFFFu;
-            foreach (var b in bytes)
-            {
-                c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
-            }
-
-            return c ^ 0xFFFFFFFFu;
         }
     }
 }

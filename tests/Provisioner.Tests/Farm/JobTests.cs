@@ -1,0 +1,89 @@
+using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Queue;
+using Provisioner.Worker.Agent;
+
+namespace Provisioner.Tests.Farm;
+
+public sealed class JobTests
+{
+    [Fact]
+    public void SeedJobJson_IsAJobSpecWithDefaults()
+    {
+        var spec = JobSpec.TryParse("""{"id":"shot10","src":"/mnt/s.blend","frames":"1-240","samples":128,"device":"OPTIX","output":"/mnt/out","extra":{"shot":"sh010"}}""", out var error);
+
+        Assert.True(spec is not null, error);
+        Assert.Equal((Priority.Normal, 3, 3600, "sh010"), (spec.Priority, spec.MaxAttempts, spec.TaskTimeoutSeconds, spec.Extra!.Value.GetProperty("shot").GetString()));
+        Assert.Contains("\"frames\":\"1-240\"", spec.ToJson(), StringComparison.Ordinal);
+        Assert.Contains("\"priority\":\"normal\"", spec.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"id":"../x","src":"/s.blend","frames":"1","output":"/o"}""", "job id '../x' may only hold")]
+    [InlineData("""{"id":"a","src":"s.blend","frames":"1","output":"/o"}""", "must be an absolute path the workers can read or an http(s) URL")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"3-1","output":"/o"}""", "frames: range '3-1' runs backwards")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"o"}""", "output 'o' must be an absolute path")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o","device":"METAL"}""", "device 'METAL' must be one of OPTIX, CUDA, CPU")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o","samples":0}""", "samples 0 must be between")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":1,"output":"/o"}""", "not a job")]
+    [InlineData("""not json""", "not a job")]
+    public void BadJobs_AreRefusedWithTheReason(string json, string expected)
+    {
+        Assert.Null(JobSpec.TryParse(json, out var error));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Progress_EtaFromTheJobsOwnPace_AndFrameTimeFigures()
+    {
+        var start = DateTimeOffset.UnixEpoch.AddDays(1);
+        var job = new JobStatus(new JobSpec { Id = "j", Src = "/s", Frames = "1-100", Output = "/o" }, "running", 100, 25, 0, 20, 5,
+            start, start, null, "", "");
+        FrameRecord[] frames = [new(1, TimeSpan.FromSeconds(1), "w"), new(2, TimeSpan.FromSeconds(2), "w"), new(3, TimeSpan.FromSeconds(3), "w"), new(4, TimeSpan.FromSeconds(10), "w")];
+
+        var progress = JobProgress.Of(job, frames, start.AddMinutes(5));
+
+        Assert.Equal(0.25, progress.Fraction);
+        Assert.Equal(TimeSpan.FromMinutes(15), progress.Eta);
+        Assert.Equal((4.0, 3.0, 10.0), (progress.MeanFrame!.Value.TotalSeconds, progress.MedianFrame!.Value.TotalSeconds, progress.SlowestFrame!.Value.TotalSeconds));
+        Assert.Null(JobProgress.Of(job with { Status = "done" }, [], start).Eta);
+    }
+
+    [Fact]
+    public void WorkerConfig_FromTheEnvironmentFile()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["PROVISION_WORKER_NAME"] = "hk-gpu-01-gpu0", ["PROVISION_QUEUE_URL"] = "redis://10.20.0.5:6379/0",
+            ["PROVISION_RENDER_DEVICE"] = "OPTIX", ["PROVISION_LEASE_SECONDS"] = "45",
+        };
+
+        var config = WorkerConfig.FromEnvironment(env.GetValueOrDefault);
+
+        Assert.Equal(("hk-gpu-01-gpu0", "OPTIX", "/srv/work/provision", 45.0), (config.Name, config.Device, config.WorkDirectory, config.Lease.TotalSeconds));
+        var missing = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(_ => null));
+        Assert.Contains("PROVISION_WORKER_NAME is not set", missing.Message, StringComparison.Ordinal);
+        var badDevice = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(k => k == "PROVISION_RENDER_DEVICE" ? "GPU" : env.GetValueOrDefault(k)));
+        Assert.Contains("must be OPTIX, CUDA or CPU", badDevice.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("redis://10.20.0.5:6379/2", "10.20.0.5:6379", 2, false)]
+    [InlineData("rediss://queue.example:6380", "queue.example:6380", 0, true)]
+    public void RedisAddress_FromTheInventorysUrl(string url, string endpoint, int database, bool tls)
+    {
+        var options = RedisAddress.Parse(url, "pw");
+
+        Assert.Equal((endpoint, database, tls, "pw"), (options.EndPoints[0].ToString()!.Replace("Unspecified/", "", StringComparison.Ordinal), options.DefaultDatabase ?? 0, options.Ssl, options.Password));
+    }
+
+    [Theory]
+    [InlineData("http://x:6379", "is not redis://HOST:PORT/DB")]
+    [InlineData("redis://:hunter2@x:6379/0", "carries credentials")]
+    [InlineData("redis://x:6379/99", "must be a number from 0 to 15")]
+    public void RedisAddress_BadUrls(string url, string expected)
+    {
+        var error = Assert.Throws<FormatException>(() => RedisAddress.Parse(url, null));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+}
