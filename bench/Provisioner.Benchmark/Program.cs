@@ -11,6 +11,13 @@ using Provisioner.Benchmark;
 // The work directory is $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk out of `render`.
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [N]
 // applies to N (default 20) fresh lab hosts instead (WIPES the lab; see LabBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
+// measures the render farm (see FarmBenchmark).
+if (args.Length > 0 && args[0] == "farm")
+{
+    return await FarmBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10);
+}
+
 if (args.Length > 0 && args[0] == "lab")
 {
     return LabBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20, Path.Combine(AppContext.BaseDirectory, "provision.dll"));
