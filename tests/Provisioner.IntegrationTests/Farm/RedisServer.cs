@@ -30,7 +30,16 @@ public sealed class RedisServer : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "provision-redis-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(directory);
         var server = new RedisServer(directory, FreePort());
-        await server.StartAgainAsync();
+        try
+        {
+            await server.StartAgainAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync(); // never leave a redis-server behind a failed start
+            throw;
+        }
+
         return server;
     }
 
@@ -69,6 +78,7 @@ public sealed class RedisServer : IAsyncDisposable
             await Task.Delay(100);
         }
 
+        process.Kill();
         throw new InvalidOperationException($"redis-server did not start on port {Port}");
     }
 
