@@ -14,6 +14,8 @@ scene = bpy.context.scene
 scene.render.engine = 'CYCLES'
 scene.cycles.samples = samples
 scene.cycles.use_denoising = False
+# Every sample is rendered: frame times follow the sample count (adaptive sampling would stop early).
+scene.cycles.use_adaptive_sampling = False
 scene.cycles.device = 'CPU'
 scene.render.resolution_x = width
 scene.render.resolution_y = height

@@ -44,6 +44,8 @@ public sealed class FarmHarness : IAsyncDisposable
 
     public async Task<JobSpec> SubmitAsync(string id, string scene, string frames, int chunk, int maxAttempts = 3, string? sha256 = null, Priority priority = Priority.Normal)
     {
+        // As `farm submit` does: the scene's content hash goes with the job (workers cache by it).
+        sha256 ??= File.Exists(scene) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(scene))) : null;
         var spec = new JobSpec { Id = id, Src = scene, Frames = frames, Output = Output, Device = "CPU", MaxAttempts = maxAttempts, Sha256 = sha256, Priority = priority };
         Assert.True(await Queue.SubmitAsync(spec, FrameList.Parse(frames).Chunk(chunk), CancellationToken.None));
         return spec;
@@ -83,6 +85,13 @@ public sealed class FarmHarness : IAsyncDisposable
         }
 
         Assert.Fail($"timed out waiting until {what}\n" + Logs());
+    }
+
+    /// <summary>The files in a worker's scene cache.</summary>
+    public string[] CacheFiles(string worker)
+    {
+        var cache = Path.Combine(Directory.Path, "work", worker, "cache");
+        return System.IO.Directory.Exists(cache) ? System.IO.Directory.GetFiles(cache).Select(f => Path.GetFileName(f)!).ToArray() : [];
     }
 
     public string Logs() => string.Join("\n", workers.Select(w => $"--- {w.Name}:\n{w.Output}"));

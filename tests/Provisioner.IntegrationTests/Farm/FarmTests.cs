@@ -21,7 +21,7 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
     public async Task ThreeWorkers_ThirtyFramesInChunksOfFive_EveryFrameExactlyOnce()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await farm.SubmitAsync("thirty", scene.Path, "1-30", chunk: 5);
+        var spec = await farm.SubmitAsync("thirty", scene.Path, "1-30", chunk: 5);
         foreach (var name in new[] { "w1", "w2", "w3" })
         {
             farm.StartWorker(name);
@@ -40,6 +40,11 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         var tasks = await farm.Reader.TasksAsync("thirty", CancellationToken.None);
         Assert.All(tasks, t => Assert.Equal(("done", 1), (t.State, t.Attempts)));
         Assert.Equal("100", (string?)await farm.Database.HashGetAsync("job:thirty", "progress"));
+        // Each worker fetched the scene once, under its content hash, for all its tasks.
+        foreach (var worker in frames.Select(f => f.Worker).Distinct())
+        {
+            Assert.Equal([spec.Sha256 + ".blend"], farm.CacheFiles(worker));
+        }
     }
 
     [Fact]
@@ -85,6 +90,37 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         Assert.Contains("Blender: Error: File format is not supported", job.Error, StringComparison.Ordinal);
         Assert.Equal("failed", (string?)await farm.Database.HashGetAsync("job:corrupt", "status"));
         Assert.Empty(farm.OutputFiles());
+    }
+
+    [Fact]
+    public async Task TaskOverItsTimeout_BlenderIsStoppedAndTheAttemptFailsSayingSo()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        var spec = new Provisioner.Farm.Jobs.JobSpec
+        {
+            Id = "slow", Src = scene.Make("slow.blend", 640, 480, 100_000), Frames = "1-3", Output = farm.Output, Device = "CPU", MaxAttempts = 1, TaskTimeoutSeconds = 10,
+        };
+        Assert.True(await farm.Queue.SubmitAsync(spec, Provisioner.Farm.Frames.FrameList.Parse("1-3").Chunk(3), CancellationToken.None));
+        farm.StartWorker("w1");
+
+        var job = await farm.WaitForEndAsync("slow", TimeSpan.FromMinutes(2));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Contains("timed out after 10 s (task_timeout_seconds)", job.Error, StringComparison.Ordinal);
+        Assert.Empty(farm.OutputFiles());
+        Assert.DoesNotContain(System.Diagnostics.Process.GetProcessesByName("blender"), p => !p.HasExited && IsOurs(p, farm));
+    }
+
+    private static bool IsOurs(System.Diagnostics.Process process, FarmHarness farm)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{process.Id}/cmdline").Contains(farm.Directory.Path, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Fact]

@@ -1,0 +1,87 @@
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Queue;
+
+namespace Provisioner.IntegrationTests.Farm;
+
+/// <summary>The queue's scripts against a real Redis, driven directly (no Blender): priorities, leases, attempts.</summary>
+[Collection("farm")]
+public sealed class FarmQueueTests
+{
+    private static JobSpec Job(string id, Priority priority = Priority.Normal, int maxAttempts = 3) =>
+        new() { Id = id, Src = "/s.blend", Frames = "1-4", Output = "/o", Priority = priority, MaxAttempts = maxAttempts };
+
+    [Fact]
+    public async Task Take_HighBeforeNormalBeforeLow_WhateverTheSubmitOrder()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("low", Priority.Low), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        await farm.Queue.SubmitAsync(Job("normal"), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        await farm.Queue.SubmitAsync(Job("high", Priority.High), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+
+        var order = new List<string>();
+        while (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None) is { } task)
+        {
+            order.Add(task.Job.Id);
+        }
+
+        Assert.Equal(["high", "normal", "low"], order);
+    }
+
+    [Fact]
+    public async Task ExpiredLease_ReapedToTheFront_HeartbeatThenSaysLost_AndCompleteIsRefused()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("j"), FrameList.Parse("1-4").Chunk(2), CancellationToken.None);
+        var first = (await farm.Queue.TakeAsync("dead", TimeSpan.FromMilliseconds(300), CancellationToken.None))!;
+
+        Assert.Equal(0, await farm.Queue.ReapAsync(CancellationToken.None));
+        await Task.Delay(600);
+        Assert.Equal(1, await farm.Queue.ReapAsync(CancellationToken.None));
+
+        Assert.Equal(LeaseState.Lost, await farm.Queue.HeartbeatAsync("dead", first.TaskId, TimeSpan.FromMinutes(1), "", "", CancellationToken.None));
+        Assert.False(await farm.Queue.CompleteAsync("dead", first, [new FrameTime(1, TimeSpan.FromSeconds(1))], CancellationToken.None));
+        var again = (await farm.Queue.TakeAsync("alive", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal((first.TaskId, 2), (again.TaskId, again.Attempt));
+        Assert.True(await farm.Queue.CompleteAsync("alive", again, [new FrameTime(1, TimeSpan.FromSeconds(1)), new FrameTime(2, TimeSpan.FromSeconds(2))], CancellationToken.None));
+        var job = (await farm.Reader.JobAsync("j", CancellationToken.None))!;
+        Assert.Equal(("running", 2, 1), (job.Status, job.FramesDone, job.TasksDone));
+        Assert.Null(await farm.Queue.SecondsPerFrameAsync(new string('0', 64), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FailedAttempts_RequeuedUntilMaxAttempts_ThenTheJobFailsWithTheLastError_AndRetryRunsItAgain()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("j", maxAttempts: 2), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+
+        var attempt1 = (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal(FailOutcome.Requeued, await farm.Queue.FailAsync("w", attempt1, "Blender: Error: first", CancellationToken.None));
+        var attempt2 = (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal(FailOutcome.JobFailed, await farm.Queue.FailAsync("w", attempt2, "Blender: Error: second", CancellationToken.None));
+
+        var job = (await farm.Reader.JobAsync("j", CancellationToken.None))!;
+        Assert.Equal(("failed", 4), (job.Status, job.FramesFailed));
+        Assert.Equal("task j:0001 (frames 1-4) failed 2 times; last error: Blender: Error: second", job.Error);
+        Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        Assert.Equal(("queued", 1), await farm.Queue.RetryAsync("j", CancellationToken.None));
+        var fresh = (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal(1, fresh.Attempt);
+        Assert.Equal(("unknown", 0), await farm.Queue.RetryAsync("nope", CancellationToken.None));
+        Assert.Equal(("running", 0), await farm.Queue.RetryAsync("j", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Release_GivesTheTaskBackWithoutSpendingAnAttempt()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("j", maxAttempts: 1), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        var task = (await farm.Queue.TakeAsync("stopping", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+
+        Assert.Equal(FailOutcome.Requeued, await farm.Queue.ReleaseAsync("stopping", task, CancellationToken.None));
+
+        var again = (await farm.Queue.TakeAsync("other", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal((task.TaskId, 1), (again.TaskId, again.Attempt));
+    }
+}
