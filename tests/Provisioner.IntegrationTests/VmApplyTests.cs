@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Provisioner.IntegrationTests.Support;
@@ -62,13 +59,10 @@ public sealed class VmApplyTests(Lab lab)
         RandomNumberGenerator.Fill(image);
         File.WriteAllBytes(Path.Combine(dir.Path, "base.raw"), image);
         var sha = Convert.ToHexStringLower(SHA256.HashData(image));
-        var port = FreePort();
-        using var http = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.Path, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        using var http = await LocalHttpServer.StartAsync(dir.Path);
         try
         {
-            await WaitForPortAsync(port);
-            var url = $"http://127.0.0.1:{port}/base.raw";
+            var url = http.Url("base.raw");
             File.WriteAllText(Path.Combine(dir.Path, "queue-password"), Secret + "\n");
             var inventory = Inventory(dir, url, sha, "128MiB");
 
@@ -164,7 +158,6 @@ public sealed class VmApplyTests(Lab lab)
         }
         finally
         {
-            http.Kill();
             using var libvirt = LibvirtConnection.Open("qemu:///system");
             using var domain = libvirt.Find(Vm);
             if (domain is not null)
@@ -189,29 +182,4 @@ public sealed class VmApplyTests(Lab lab)
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"the image server did not listen on {port}");
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace Provisioner.IntegrationTests.Farm;
@@ -29,7 +27,7 @@ public sealed class RedisServer : IAsyncDisposable
         Provisioner.Tests.Support.ExternalTool.Require("redis-server");
         var directory = Path.Combine(Path.GetTempPath(), "provision-redis-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(directory);
-        var server = new RedisServer(directory, FreePort());
+        var server = new RedisServer(directory, Support.LocalPort.Free());
         try
         {
             await server.StartAgainAsync();
@@ -107,12 +105,5 @@ public sealed class RedisServer : IAsyncDisposable
         {
             // Best effort.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
+using Provisioner.IntegrationTests.Support;
 using Provisioner.Tests.Support;
 
 namespace Provisioner.IntegrationTests.Farm;
@@ -22,66 +20,51 @@ public sealed class WorkerInstallTests
         using var dir = new TempDirectory();
         var blender = Tarball(dir, "blender-3.6.5-linux-x64", "blender", "#!/bin/sh\necho 'Blender 3.6.5 (stand-in)'\n");
         var agent = Tarball(dir, "provision-worker", "provision-worker", "#!/bin/sh\necho agent\n");
-        var port = FreePort();
-        using var http = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", Path.Combine(dir.Path, "www")])
-        { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false })!;
-        var requests = new List<string>();
-        http.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("GET", StringComparison.Ordinal) == true) { lock (requests) { requests.Add(e.Data); } } };
-        http.BeginErrorReadLine();
-        try
-        {
-            await WaitForPortAsync(port);
-            var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml"))
-                .Replace("https://download.blender.org/release/Blender3.6/blender-3.6.5-linux-x64.tar.xz", $"http://127.0.0.1:{port}/blender.tar.xz", StringComparison.Ordinal)
-                .Replace("2c2ddc14ba4b4a1f0e1b8ee3df5e6b53e68da4541c7c6bbdf6e1bec3d1b16e02", blender, StringComparison.Ordinal)
-                .Replace("http://10.20.0.5:8080/provision-worker-linux-x64.tar.gz", $"http://127.0.0.1:{port}/provision-worker.tar.xz", StringComparison.Ordinal)
-                .Replace("6a3f0c1d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29", agent, StringComparison.Ordinal);
-            var render = await CliRunner.RunAsync("render", dir.File("inventory.yaml", inventory), "-o", Path.Combine(dir.Path, "out"));
-            Assert.True(render.ExitCode == 0, render.Stderr);
-            var script = Path.Combine(dir.Path, "out", "hk-gpu-01", "vms", "hk-gpu-01-gpu0", "provision-worker-install");
-            var wrong = dir.File("wrong-install", File.ReadAllText(script).Replace(agent, new string('0', 64), StringComparison.Ordinal));
-            var stubs = Path.Combine(dir.Path, "stubs");
-            File.SetUnixFileMode(dir.File("stubs/systemctl", $"#!/bin/sh\necho \"systemctl $*\" >> {dir.Path}/systemctl.log\n"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        using var http = await LocalHttpServer.StartAsync(Path.Combine(dir.Path, "www"));
+        var inventory = File.ReadAllText(Repo.Path("inventories", "example.yaml"))
+            .Replace("https://download.blender.org/release/Blender3.6/blender-3.6.5-linux-x64.tar.xz", http.Url("blender.tar.xz"), StringComparison.Ordinal)
+            .Replace("2c2ddc14ba4b4a1f0e1b8ee3df5e6b53e68da4541c7c6bbdf6e1bec3d1b16e02", blender, StringComparison.Ordinal)
+            .Replace("http://10.20.0.5:8080/provision-worker-linux-x64.tar.gz", http.Url("provision-worker.tar.xz"), StringComparison.Ordinal)
+            .Replace("6a3f0c1d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29", agent, StringComparison.Ordinal);
+        var render = await CliRunner.RunAsync("render", dir.File("inventory.yaml", inventory), "-o", Path.Combine(dir.Path, "out"));
+        Assert.True(render.ExitCode == 0, render.Stderr);
+        var script = Path.Combine(dir.Path, "out", "hk-gpu-01", "vms", "hk-gpu-01-gpu0", "provision-worker-install");
+        var wrong = dir.File("wrong-install", File.ReadAllText(script).Replace(agent, new string('0', 64), StringComparison.Ordinal));
+        var stubs = Path.Combine(dir.Path, "stubs");
+        File.SetUnixFileMode(dir.File("stubs/systemctl", $"#!/bin/sh\necho \"systemctl $*\" >> {dir.Path}/systemctl.log\n"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-            var run = ExternalTool.Run(TimeSpan.FromMinutes(2), null, "unshare", "--mount", "--fork", "bash", "-c", $"""
-                set -u
-                mount --make-rprivate / && for d in /opt /usr/local/bin /var/cache; do mkdir -p $d && mount -t tmpfs scratch $d; done
-                export PATH={stubs}:$PATH
-                bash {script}; echo "first: $?"
-                echo "blender says: $(blender)"
-                echo "agent: $(cat /opt/provision-worker/.provision-sha256) $(test -x /opt/provision-worker/provision-worker && echo executable)"
-                bash {script}; echo "second: $?"
-                rm -rf /opt/provision-worker /var/cache/provision-worker/{agent}
-                bash {wrong} 2>&1; echo "wrong: $?"
-                test -e /opt/provision-worker && echo "agent installed anyway" || echo "agent not installed"
-                ls /var/cache/provision-worker
-                """);
+        var run = ExternalTool.Run(TimeSpan.FromMinutes(2), null, "unshare", "--mount", "--fork", "bash", "-c", $"""
+            set -u
+            mount --make-rprivate / && for d in /opt /usr/local/bin /var/cache; do mkdir -p $d && mount -t tmpfs scratch $d; done
+            export PATH={stubs}:$PATH
+            bash {script}; echo "first: $?"
+            echo "blender says: $(blender)"
+            echo "agent: $(cat /opt/provision-worker/.provision-sha256) $(test -x /opt/provision-worker/provision-worker && echo executable)"
+            bash {script}; echo "second: $?"
+            rm -rf /opt/provision-worker /var/cache/provision-worker/{agent}
+            bash {wrong} 2>&1; echo "wrong: $?"
+            test -e /opt/provision-worker && echo "agent installed anyway" || echo "agent not installed"
+            ls /var/cache/provision-worker
+            """);
 
-            var output = run.Stdout + run.Stderr;
-            Assert.Contains("first: 0", output, StringComparison.Ordinal);
-            Assert.Contains("blender says: Blender 3.6.5 (stand-in)", output, StringComparison.Ordinal);
-            Assert.Contains($"agent: {agent} executable", output, StringComparison.Ordinal);
-            Assert.Contains("second: 0", output, StringComparison.Ordinal);
-            Assert.Contains($"does not have sha256 {new string('0', 64)}: refusing it", output, StringComparison.Ordinal);
-            Assert.Contains("wrong: 1", output, StringComparison.Ordinal);
-            Assert.Contains("agent not installed", output, StringComparison.Ordinal);
-            Assert.DoesNotContain(".part", output, StringComparison.Ordinal);
-            lock (requests)
-            {
-                // First run: one download each; second run: none; the wrong-sha run: the agent once more.
-                Assert.True(requests.Count(r => r.Contains("/blender.tar.xz", StringComparison.Ordinal)) == 1, string.Join("\n", requests) + "\n" + output);
-                Assert.True(requests.Count(r => r.Contains("/provision-worker.tar.xz", StringComparison.Ordinal)) == 2, string.Join("\n", requests) + "\n" + output);
-            }
+        var output = run.Stdout + run.Stderr;
+        Assert.Contains("first: 0", output, StringComparison.Ordinal);
+        Assert.Contains("blender says: Blender 3.6.5 (stand-in)", output, StringComparison.Ordinal);
+        Assert.Contains($"agent: {agent} executable", output, StringComparison.Ordinal);
+        Assert.Contains("second: 0", output, StringComparison.Ordinal);
+        Assert.Contains($"does not have sha256 {new string('0', 64)}: refusing it", output, StringComparison.Ordinal);
+        Assert.Contains("wrong: 1", output, StringComparison.Ordinal);
+        Assert.Contains("agent not installed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(".part", output, StringComparison.Ordinal);
+        // First run: one download each; second run: none; the wrong-sha run: the agent once more.
+        var requests = http.Requests;
+        Assert.True(requests.Count(r => r.Contains("/blender.tar.xz", StringComparison.Ordinal)) == 1, string.Join("\n", requests) + "\n" + output);
+        Assert.True(requests.Count(r => r.Contains("/provision-worker.tar.xz", StringComparison.Ordinal)) == 2, string.Join("\n", requests) + "\n" + output);
 
-            // Two good runs enable the unit; the refused one stops before it.
-            Assert.Equal(string.Concat(Enumerable.Repeat("systemctl daemon-reload\nsystemctl enable --now provision-worker.service\n", 2)),
-                File.ReadAllText(Path.Combine(dir.Path, "systemctl.log")));
-            Assert.False(Directory.Exists("/opt/provision-worker"), "the installer escaped its mount namespace");
-        }
-        finally
-        {
-            http.Kill();
-        }
+        // Two good runs enable the unit; the refused one stops before it.
+        Assert.Equal(string.Concat(Enumerable.Repeat("systemctl daemon-reload\nsystemctl enable --now provision-worker.service\n", 2)),
+            File.ReadAllText(Path.Combine(dir.Path, "systemctl.log")));
+        Assert.False(Directory.Exists("/opt/provision-worker"), "the installer escaped its mount namespace");
     }
 
     /// <summary>A .tar.xz with one top folder holding one executable; its sha256.</summary>
@@ -97,27 +80,4 @@ public sealed class WorkerInstallTests
         return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball)));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
 }
