@@ -8,10 +8,13 @@ public static partial class JobValidation
 {
     public static readonly IReadOnlyList<string> Devices = ["OPTIX", "CUDA", "CPU"];
 
+    /// <summary>A job id names Redis keys and output folders: letters, digits, '.', '_', '-', at most 64, not starting with '.'.</summary>
+    public static bool IsValidId(string id) => IdPattern().IsMatch(id);
+
     /// <summary>The first problem with <paramref name="spec"/>, or null when it is fine.</summary>
     public static string? Problem(JobSpec spec)
     {
-        if (!IdPattern().IsMatch(spec.Id))
+        if (!IsValidId(spec.Id))
         {
             return $"job id '{spec.Id}' may only hold letters, digits, '.', '_' and '-' (at most 64, not starting with '.')";
         }

@@ -26,8 +26,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
 
     public async Task<JobStatus?> JobAsync(string jobId, CancellationToken cancellationToken)
     {
-        var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Job(jobId)), cancellationToken).ConfigureAwait(false))
-            .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+        var fields = await FieldsAsync(FarmKeys.Job(jobId), cancellationToken).ConfigureAwait(false);
         if (!fields.TryGetValue("spec", out var json))
         {
             return null;
@@ -45,8 +44,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         var tasks = new List<TaskStatus>();
         foreach (var id in ids)
         {
-            var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Task(id.ToString())), cancellationToken).ConfigureAwait(false))
-                .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+            var fields = await FieldsAsync(FarmKeys.Task(id.ToString()), cancellationToken).ConfigureAwait(false);
             tasks.Add(new TaskStatus(id.ToString(), Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error")));
         }
 
@@ -73,8 +71,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         var workers = new List<WorkerStatus>();
         foreach (var name in names.Select(n => n.ToString()).Order(StringComparer.Ordinal))
         {
-            var fields = (await queue.Run(() => redis.HashGetAllAsync(FarmKeys.Worker(name)), cancellationToken).ConfigureAwait(false))
-                .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+            var fields = await FieldsAsync(FarmKeys.Worker(name), cancellationToken).ConfigureAwait(false);
             workers.Add(new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
                 Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error")));
         }
@@ -85,6 +82,11 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
     /// <summary>Workers that heartbeated within <paramref name="within"/> of <paramref name="now"/>: the ones that will take work.</summary>
     public async Task<int> LiveWorkersAsync(DateTimeOffset now, TimeSpan within, CancellationToken cancellationToken) =>
         (await WorkersAsync(cancellationToken).ConfigureAwait(false)).Count(w => w.Heartbeat is { } beat && now - beat <= within);
+
+    /// <summary>A hash's fields as text (empty when the key does not exist).</summary>
+    private async Task<Dictionary<string, string>> FieldsAsync(string key, CancellationToken cancellationToken) =>
+        (await queue.Run(() => redis.HashGetAllAsync(key), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
 
     private static string Get(Dictionary<string, string> fields, string name) => fields.GetValueOrDefault(name, "");
 

@@ -81,7 +81,7 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue)
             // Not JSON at all: no id to report under.
         }
 
-        if (id is not null && JobValidation.Problem(new JobSpec { Id = id, Src = "/", Frames = "1", Output = "/" }) is null)
+        if (id is not null && JobValidation.IsValidId(id))
         {
             await queue.Run(async () =>
             {

@@ -64,11 +64,11 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         var times = result.Log.Saved.ToDictionary(s => Path.GetFileName(s.Path), s => s.Time, StringComparer.Ordinal);
+        var names = task.Frames.Frames.Select(frame => (Frame: frame, Name: pattern.FileName(frame))).ToArray();
         var frames = new List<FrameTime>();
         var problems = new List<string>();
-        foreach (var frame in task.Frames.Frames)
+        foreach (var (frame, name) in names)
         {
-            var name = pattern.FileName(frame);
             var file = Path.Combine(taskDirectory, name);
             var problem = File.Exists(file) ? PngCheck.Problem(file) : "missing";
             if (problem is not null)
@@ -86,9 +86,8 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
             return RenderOutcome.Failed(string.Join("; ", problems) + blenderSaid);
         }
 
-        foreach (var frame in task.Frames.Frames)
+        foreach (var (_, name) in names)
         {
-            var name = pattern.FileName(frame);
             await ResultCopier.CopyAsync(Path.Combine(taskDirectory, name), Path.Combine(pattern.Directory, name), cancellationToken).ConfigureAwait(false);
         }
 
