@@ -19,4 +19,7 @@ public sealed class GpuFunctionDto : Dto
 
     [Doc("Expected vendor:device id, e.g. 10de:2231. Bound to vfio-pci by id.")]
     public YamlScalar? Id { get; set; }
+
+    [Doc("The host driver that claims this function when vfio-pci does not come first (as 'lspci -k' names it, e.g. amdgpu, e1000e). Adds 'softdep DRIVER pre: vfio-pci'; nouveau, nvidia, nvidiafb and snd_hda_intel are always covered.")]
+    public YamlScalar? HostDriver { get; set; }
 }

@@ -151,7 +151,7 @@ public sealed class HostMapper(ValueReader read)
             var number = read.Int(function.Function, "function", -1, 0, 7);
             if (number >= 0)
             {
-                functions.Add(new GpuFunction(address.WithFunction(number), read.PciId(function.Id, "id")));
+                functions.Add(new GpuFunction(address.WithFunction(number), read.PciId(function.Id, "id"), read.ModuleName(function.HostDriver, "host_driver")));
             }
         }
 

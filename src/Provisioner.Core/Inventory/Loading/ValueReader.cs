@@ -155,6 +155,23 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar.Value;
     }
 
+    public string? ModuleName(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!SafeText.IsModuleName(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a kernel module name",
+                "write the module as lsmod or 'lspci -k' names it (letters, digits, '_' and '-'), e.g. amdgpu or snd_hda_intel");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
     public string? AbsolutePath(YamlScalar? scalar, string key)
     {
         if (scalar is null)

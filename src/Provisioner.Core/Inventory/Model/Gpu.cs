@@ -5,4 +5,5 @@ namespace Provisioner.Core.Inventory.Model;
 /// <summary>One GPU slot: all of its functions go to one worker VM.</summary>
 public sealed record Gpu(int Index, PciAddress Address, string? ModelName, IReadOnlyList<GpuFunction> Functions, WorkerVm Vm);
 
-public sealed record GpuFunction(PciAddress Address, PciId? Id);
+/// <summary>One PCI function of a GPU slot; <paramref name="HostDriver"/> is the driver vfio-pci must be loaded before (beyond the NVIDIA defaults).</summary>
+public sealed record GpuFunction(PciAddress Address, PciId? Id, string? HostDriver = null);

@@ -14,6 +14,9 @@ public static partial class SafeText
     /// <summary>Network interface names as the kernel allows them (≤15 chars) without shell metacharacters.</summary>
     public static bool IsInterfaceName(string text) => InterfacePattern().IsMatch(text);
 
+    /// <summary>Kernel module names as modprobe writes them (softdep lines): letters, digits, '_' and '-'.</summary>
+    public static bool IsModuleName(string text) => ModulePattern().IsMatch(text);
+
     /// <summary>Login names as useradd accepts them.</summary>
     public static bool IsUserName(string text) => UserPattern().IsMatch(text);
 
@@ -33,6 +36,9 @@ public static partial class SafeText
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$", RegexOptions.CultureInvariant)]
     private static partial Regex InterfacePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,55}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ModulePattern();
 
     [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant)]
     private static partial Regex UserPattern();
