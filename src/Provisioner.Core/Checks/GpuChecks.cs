@@ -33,9 +33,9 @@ internal static class GpuChecks
         "vfio creates /dev/vfio/N once every device of group N is bound to vfio-pci (or a bridge); libvirt opens it to pass the group through.")
     { Verify = true };
 
-    public static readonly CheckDefinition HostGpuDrivers = new("host-gpu-drivers", "Neither nouveau nor the NVIDIA driver is loaded on the host", CheckStatus.Fail,
-        "blacklist nouveau (blacklist_nouveau: true), remove the NVIDIA host driver packages, rebuild the initramfs and reboot",
-        "`lsmod | grep -e nouveau -e nvidia` must print nothing. A host driver that grabs a GPU first makes it unusable for passthrough until reboot.")
+    public static readonly CheckDefinition HostGpuDrivers = new("host-gpu-drivers", "No host driver holds a GPU: nouveau and the NVIDIA driver are not loaded, no GPU function is bound to another driver", CheckStatus.Fail,
+        "blacklist nouveau (blacklist_nouveau: true), remove the NVIDIA host driver packages, name any other driver as the function's host_driver (softdep), rebuild the initramfs and reboot",
+        "`lsmod | grep -e nouveau -e nvidia` must print nothing, and `lspci -nnk -s ADDRESS` must not show a host driver (amdgpu, snd_hda_intel, ...) in use for a GPU function. A host driver that grabs a GPU first makes it unusable for passthrough until reboot; `softdep DRIVER pre: vfio-pci` (gpu_model.functions[].host_driver) lets vfio-pci claim it first.")
     { Verify = true };
 
     public static readonly CheckDefinition InitramfsVfio = new("initramfs-vfio", "The initramfs holds vfio-pci and its current config", CheckStatus.Fail,
@@ -160,7 +160,20 @@ internal static class GpuChecks
                 module == "nouveau" ? "blacklist it (blacklist_nouveau: true), rebuild the initramfs and reboot" : "remove the NVIDIA driver packages from the host (the VMs carry it), rebuild the initramfs and reboot");
         }
 
-        yield return CheckOutcome.Pass("no host GPU driver loaded");
+        // Once the IOMMU is on, vfio-bound names every function of a GPU's group not on vfio-pci;
+        // before (no groups yet), this is where a function held by amdgpu, e1000e... shows.
+        foreach (var function in input.Facts.IommuActive ? [] : input.Desired.Host.Gpus.SelectMany(g => g.Functions))
+        {
+            if (input.Facts.Device(function.Address.ToString()) is { Driver: { } driver } && driver != "vfio-pci" && !HostGpuModules.Contains(driver))
+            {
+                yield return new(CheckStatus.Fail, $"{function.Address} is held by the host driver {driver}",
+                    HostDrivers.Softdeps(input.Desired.Host).Contains(driver)
+                        ? $"the softdep for {driver} is in the desired config: apply (it writes /etc/modprobe.d/vfio.conf and rebuilds the initramfs) and reboot"
+                        : $"add 'host_driver: {driver}' to function {function.Address.Function} of its gpu_model (vfio-pci then loads before {driver}), apply and reboot");
+            }
+        }
+
+        yield return CheckOutcome.Pass("no host GPU driver loaded or bound");
     }
 
     public static IEnumerable<CheckOutcome> EvaluateInitramfsVfio(CheckInput input)

@@ -115,6 +115,22 @@ public sealed class CheckCatalogTests
         Assert.Equal([$"{vm.Vm.Name}'s vnc console listens on 0.0.0.0", "something listens on :::5901 (the VNC/SPICE range) beyond localhost"], results["console-localhost"].Details);
     }
 
+    [Theory]
+    [InlineData("0000:66:00.0", "amdgpu", "add 'host_driver: amdgpu' to function 0 of its gpu_model (vfio-pci then loads before amdgpu), apply and reboot")]
+    [InlineData("0000:65:00.1", "snd_hda_intel", "the softdep for snd_hda_intel is in the desired config: apply (it writes /etc/modprobe.d/vfio.conf and rebuilds the initramfs) and reboot")]
+    public void Run_GpuFunctionHeldByAHostDriverBeforeTheIommu_FailsWithTheSoftdepFix(string address, string driver, string fix)
+    {
+        // Before the reboot (no IOMMU groups yet): the function's driver is what tells.
+        var facts = Healthy();
+        facts = facts with { PciDevices = [.. facts.PciDevices.Select(d => (d.Address == address ? d with { Driver = driver } : d) with { IommuGroup = null })] };
+
+        var result = Run(facts)["host-gpu-drivers"];
+
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Equal($"{address} is held by the host driver {driver}", Assert.Single(result.Details));
+        Assert.Equal(fix, result.Fix);
+    }
+
     [Fact]
     public void Preflight_IsTheBlockingSubset_CpuVirtualizationOffBlocks()
     {

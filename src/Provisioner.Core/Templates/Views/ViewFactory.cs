@@ -16,21 +16,12 @@ public static class ViewFactory
         KernelArgs: args.Add,
         KernelArgsRemove: args.Remove,
         VfioIds: vfio.Ids,
-        Softdeps: Softdeps(host),
+        Softdeps: HostDrivers.Softdeps(host),
         Modules: modules,
         BlacklistNouveau: host.BlacklistNouveau,
         Hugepages: new HugepagesView(host.Hugepages.IsGigantic ? "1G" : "2M", host.Hugepages.PageSize.KibiBytes, host.Hugepages.Count,
             new ByteSize(host.Hugepages.PageSize.Bytes * host.Hugepages.Count).ToString()),
         Gpus: [.. host.Gpus.Select(g => new GpuView(g.Address.ToString(), g.ModelName, [.. g.Functions.Select(f => f.Address.ToString())], g.Vm.Name))]);
-
-    /// <summary>The NVIDIA drivers and the HDMI audio driver always, then every host_driver the inventory names, each once, sorted.</summary>
-    private static IReadOnlyList<string> Softdeps(Host host)
-    {
-        string[] nvidia = ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel"];
-        var declared = host.Gpus.SelectMany(g => g.Functions).Select(f => f.HostDriver).OfType<string>()
-            .Where(d => !nvidia.Contains(d, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        return [.. nvidia, .. declared];
-    }
 
     public static NetworkView Network(HostNetwork network)
     {
