@@ -19,7 +19,7 @@ public static class VmStorage
 {
     public static async Task PrepareAsync(SshConnection connection, IReadOnlyList<VmWork> work, string runId, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!work.Any(w => w.FetchImage || w.CreateDisks.Count > 0 || w.BuildSeed || w.RetireDisks.Count > 0))
+        if (work.Count == 0)
         {
             return;
         }
@@ -55,6 +55,9 @@ public static class VmStorage
               if command -v xorriso >/dev/null; then xorriso -as mkisofs -quiet -output "$2.part" -volid cidata -joliet -rock "$1/user-data" "$1/meta-data" "$1/network-config"; mv -f "$2.part" "$2"; return 0; fi
               echo "no genisoimage, mkisofs or xorriso on this host to build the cloud-init seed" >&2; exit 1
             }
+            reach() { # DIR...: the VM's QEMU runs as libvirt-qemu, not root: it must traverse these (umask 077 made them 0700); listing stays private
+              for dir in "$@"; do [ -d "$dir" ] && chmod go+x "$dir"; done; return 0
+            }
 
             """);
         foreach (var item in work)
@@ -88,6 +91,11 @@ public static class VmStorage
             {
                 script.Append(CultureInfo.InvariantCulture, $"iso {ShellQuote.Quote(VmFiles.SeedDirectory(vm))} {ShellQuote.Quote(vm.Seed.IsoPath)}\n");
             }
+
+            // Every time, not only when made: a folder an earlier run left private is fixed by the next.
+            var folders = vm.Disks.Select(d => Path.GetDirectoryName(d.Path)!).Append(Path.GetDirectoryName(vm.Seed.IsoPath)!)
+                .Append(Path.GetDirectoryName(Path.GetDirectoryName(vm.Seed.IsoPath))!).Distinct(StringComparer.Ordinal).Select(ShellQuote.Quote);
+            script.Append(CultureInfo.InvariantCulture, $"reach {string.Join(' ', folders)}\n");
         }
 
         script.Append("sync\n");

@@ -67,5 +67,26 @@ public sealed class VmStorageTests
         Assert.Equal("the VM's data", File.ReadAllText(work.Path));
     }
 
+    [Fact]
+    public void Folders_LeftPrivateByAnEarlierRun_BecomeTraversableForQemu_NotListable()
+    {
+        // The VM's QEMU runs as libvirt-qemu: it must pass through the folders of its disks and seed.
+        using var dir = new TempDirectory();
+        var vm = Vm(dir, "file:///nonexistent", new string('0', 64));
+        var folders = vm.Disks.Select(d => Path.GetDirectoryName(d.Path)!).Append(Path.GetDirectoryName(vm.Seed.IsoPath)!).Append(Path.GetDirectoryName(Path.GetDirectoryName(vm.Seed.IsoPath))!).Distinct().ToList();
+        foreach (var folder in folders)
+        {
+            Directory.CreateDirectory(folder);
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        // Nothing to fetch or make (a re-run after a VM failed to start): the folders are still fixed.
+        var result = Run(new VmWork(vm, false, [], false, false, false, false, false));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, folders.Count);
+        Assert.All(folders, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, File.GetUnixFileMode(f)));
+    }
+
     private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", VmStorage.Script([work], "run-1"));
 }
