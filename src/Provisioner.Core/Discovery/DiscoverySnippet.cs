@@ -45,10 +45,9 @@ public static partial class DiscoverySnippet
         text.Append("    gpu_model:\n");
         text.Append(i, $"      name: \"{ModelName(host, model)}\"\n");
         text.Append("      functions:\n");
-        text.Append(i, $"        - {{ function: 0, id: \"{model.Device.VendorDevice}\" }}   # {Describe(host, model.Device)}\n");
-        foreach (var companion in model.Companions)
+        foreach (var function in model.Companions.Prepend(model.Device))
         {
-            text.Append(i, $"        - {{ function: {companion.Address[^1]}, id: \"{companion.VendorDevice}\" }}   # {Describe(host, companion)}\n");
+            text.Append(i, $"        - {{ function: {function.Address[^1]}, id: \"{function.VendorDevice}\"{HostDriver(function)} }}   # {Describe(host, function)}\n");
         }
 
         text.Append("    vm:\n");
@@ -67,6 +66,11 @@ public static partial class DiscoverySnippet
             text.Append(i, $"      - {{ address: \"{gpu.Device.Address}\" }}   # {string.Join(", ", notes)}\n");
         }
     }
+
+    /// <summary>A driver that holds the function now and that vfio-pci is not always loaded before (amdgpu, ...): the softdep it needs.</summary>
+    private static string HostDriver(Facts.PciDeviceFacts device) =>
+        device.Driver is { } driver && driver != "vfio-pci" && !Desired.HostDrivers.Always.Contains(driver) && Inventory.Values.SafeText.IsModuleName(driver)
+            ? $", host_driver: {driver}" : "";
 
     private static string Describe(DiscoveredHost host, Facts.PciDeviceFacts device) =>
         host.Facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? $"{names.Class}: {names.Vendor} {names.Device}" : $"class {device.Class}";
