@@ -23,7 +23,7 @@ internal static class FarmBenchmark
 {
     public static async Task<int> RunAsync(int frames, int chunk)
     {
-        var root = FindRepo();
+        var root = Bench.FindRepo();
         var work = Path.Combine(Path.GetTempPath(), "provision-farm-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(work);
         var scene = Path.Combine(work, "scene.blend");
@@ -43,7 +43,7 @@ internal static class FarmBenchmark
         var median = costs.OrderBy(c => c.Fixed).ElementAt(1);
         Console.WriteLine($"Blender fixed cost per task (start to first frame, median of 3): {median.Fixed.TotalSeconds:F2} s; one frame renders in {median.Frame.TotalSeconds:F2} s; whole 1-frame task {median.Wall.TotalSeconds:F2} s");
 
-        var port = FreePort();
+        var port = Bench.FreePort();
         using var redis = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         { RedirectStandardOutput = true, UseShellExecute = false })!;
         try
@@ -137,23 +137,5 @@ internal static class FarmBenchmark
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, UseShellExecute = false })!;
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRepo()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Provisioner.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("run the benchmark from the repository");
     }
 }

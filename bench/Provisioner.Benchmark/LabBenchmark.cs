@@ -17,13 +17,13 @@ internal static partial class LabBenchmark
 {
     public static int Run(int count, string provision)
     {
-        var repo = FindRepo();
+        var repo = Bench.FindRepo();
         var labScript = Path.Combine(repo, "tests", "lab", "lab.sh");
         var labRoot = Environment.GetEnvironmentVariable("LAB_ROOT") ?? "/var/lib/provision-lab";
-        Exec(labScript, "wipe");
-        Exec(labScript, "base");
+        Bench.Exec(labScript, "wipe");
+        Bench.Exec(labScript, "base");
         var clock = Stopwatch.StartNew();
-        Exec(labScript, "up", count.ToString(CultureInfo.InvariantCulture), "a5000x4");
+        Bench.Exec(labScript, "up", count.ToString(CultureInfo.InvariantCulture), "a5000x4");
         Console.WriteLine($"lab: {count} fresh hosts up in {clock.Elapsed.TotalSeconds:F1} s");
 
         var work = Directory.CreateTempSubdirectory("provision-lab-bench-").FullName;
@@ -31,13 +31,13 @@ internal static partial class LabBenchmark
         File.WriteAllText(inventory, Inventory(count, labRoot));
         var hosts = Enumerable.Range(1, count).Select(i => "h" + i.ToString(CultureInfo.InvariantCulture)).ToList();
 
-        var baseline = Median(3, () => Time(() => Parallel.ForEach(hosts, h => Exec("ssh", [.. SshOptions(labRoot), "root@" + Address(h), "true"]))));
+        var baseline = Bench.Median(3, () => Bench.Time(() => Parallel.ForEach(hosts, h => Bench.Exec("ssh", [.. SshOptions(labRoot), "root@" + Address(h), "true"]))));
         Console.WriteLine($"{"ssh true x" + count,-22}{baseline.TotalSeconds,7:F2} s  (OpenSSH client, hosts in parallel; median of 3)");
 
         var ok = true;
         ok &= Measure("apply (bring-up)", provision, ["apply", inventory, "--no-vms", "--yes", "--parallel", $"{count}", "--max-unavailable", $"{count}", "--reboot-timeout", "120"], labRoot, hosts, out _);
         ok &= Measure("plan (live)", provision, ["plan", inventory, "--no-vms", "--parallel", $"{count}"], labRoot, hosts, out _);
-        var noop = Median(3, () =>
+        var noop = Bench.Median(3, () =>
         {
             ok &= Measure("apply (no-op)", provision, ["apply", inventory, "--no-vms", "--parallel", $"{count}", "--detailed-exitcode"], labRoot, hosts, out var wall);
             return wall;
@@ -53,7 +53,7 @@ internal static partial class LabBenchmark
     {
         var before = hosts.ToDictionary(h => h, h => Counts(labRoot, h));
         var exit = 0;
-        wall = Time(() => exit = Exec("dotnet", [provision, .. command], allowFailure: true));
+        wall = Bench.Time(() => exit = Bench.Exec("dotnet", [provision, .. command], allowFailure: true));
         var deltas = hosts.Select(h => (Counts(labRoot, h).Logins - before[h].Logins, Counts(labRoot, h).Sessions - before[h].Sessions)).ToList();
         var logins = deltas.Select(d => d.Item1).Distinct().Order().ToList();
         var sessions = deltas.Select(d => d.Item2).Distinct().Order().ToList();
@@ -102,50 +102,6 @@ internal static partial class LabBenchmark
 
     private static string[] SshOptions(string labRoot) =>
         ["-i", Path.Combine(labRoot, "keys", "admin_ed25519"), "-o", "UserKnownHostsFile=" + Path.Combine(labRoot, "known_hosts"), "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"];
-
-    private static TimeSpan Time(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed;
-    }
-
-    private static TimeSpan Median(int runs, Func<TimeSpan> measure) => Enumerable.Range(0, runs).Select(_ => measure()).Order().ElementAt(runs / 2);
-
-    private static int Exec(string file, params string[] args) => Exec(file, args, allowFailure: false);
-
-    private static int Exec(string file, string[] args, bool allowFailure)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0 && !allowFailure)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
-        }
-
-        return process.ExitCode;
-    }
-
-    private static string FindRepo()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Provisioner.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("run the benchmark from the repository (Provisioner.sln not found above " + AppContext.BaseDirectory + ")");
-    }
 
     [GeneratedRegex("Accepted publickey")]
     private static partial Regex LoginPattern();

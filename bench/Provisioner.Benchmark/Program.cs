@@ -13,6 +13,13 @@ using Provisioner.Benchmark;
 // applies to N (default 20) fresh lab hosts instead (WIPES the lab; see LabBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
 // measures the render farm (see FarmBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- qemu
+// a bring-up of the real-kernel host, step by step (see QemuBenchmark).
+if (args.Length > 0 && args[0] == "qemu")
+{
+    return QemuBenchmark.Run(Path.Combine(AppContext.BaseDirectory, "provision.dll"));
+}
+
 if (args.Length > 0 && args[0] == "farm")
 {
     return await FarmBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10);
