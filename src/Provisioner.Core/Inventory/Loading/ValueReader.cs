@@ -109,22 +109,8 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar.Value;
     }
 
-    public string? Name(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!SafeText.IsName(scalar.Value))
-        {
-            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid name",
-                "use lower-case letters, digits and '-' (at most 63, not starting or ending with '-'); names reach shells, file names and libvirt");
-            return null;
-        }
-
-        return scalar.Value;
-    }
+    public string? Name(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsName, $"'{key}' '{scalar?.Value}' is not a valid name",
+        "use lower-case letters, digits and '-' (at most 63, not starting or ending with '-'); names reach shells, file names and libvirt");
 
     /// <summary>A login name as useradd accepts it (the SSH user, VM users). The text is kept even when bad, so mapping goes on.</summary>
     public string? UserName(YamlScalar? scalar, string key)
@@ -138,39 +124,11 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar?.Value;
     }
 
-    public string? InterfaceName(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
+    public string? InterfaceName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsInterfaceName, $"'{key}' '{scalar?.Value}' is not a valid interface name",
+        "use at most 15 letters, digits, '.', '_' or '-'");
 
-        if (!SafeText.IsInterfaceName(scalar.Value))
-        {
-            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid interface name",
-                "use at most 15 letters, digits, '.', '_' or '-'");
-            return null;
-        }
-
-        return scalar.Value;
-    }
-
-    public string? ModuleName(YamlScalar? scalar, string key)
-    {
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!SafeText.IsModuleName(scalar.Value))
-        {
-            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a kernel module name",
-                "write the module as lsmod or 'lspci -k' names it (letters, digits, '_' and '-'), e.g. amdgpu or snd_hda_intel");
-            return null;
-        }
-
-        return scalar.Value;
-    }
+    public string? ModuleName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsModuleName, $"'{key}' '{scalar?.Value}' is not a kernel module name",
+        "write the module as lsmod or 'lspci -k' names it (letters, digits, '_' and '-'), e.g. amdgpu or snd_hda_intel");
 
     public string? AbsolutePath(YamlScalar? scalar, string key)
     {
@@ -295,6 +253,23 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         {
             Report(DiagnosticCodes.MalformedSshKey, scalar, $"'{key}' entry is not an SSH public key",
                 "paste one line of a .pub file: 'ssh-ed25519 AAAA... comment' (comment without quotes, '$' or '`')");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    /// <summary>A text that must pass <paramref name="isValid"/> (it may reach a shell): absent → null; failing → a diagnostic at the scalar, then null.</summary>
+    private string? Valid(YamlScalar? scalar, Func<string, bool> isValid, string message, string hint)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!isValid(scalar.Value))
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, message, hint);
             return null;
         }
 
