@@ -7,7 +7,15 @@ namespace Provisioner.Core.Desired;
 /// </summary>
 public static class VmFiles
 {
-    public static string SeedDirectory(VmDesiredState vm) => vm.Seed.IsoPath[..vm.Seed.IsoPath.LastIndexOf('/')];
+    public static string SeedDirectory(VmDesiredState vm) => Parent(vm.Seed.IsoPath);
+
+    /// <summary>
+    /// The folders libvirt's QEMU, which runs as an unprivileged user (libvirt-qemu), must pass
+    /// through to open the VM's disks and seed ISO: each disk's folder, the seed's folder and the
+    /// one holding it. Apply and the runbook make them traversable (go+x), not listable.
+    /// </summary>
+    public static IReadOnlyList<string> QemuFolders(VmDesiredState vm) =>
+        [.. vm.Disks.Select(d => Parent(d.Path)).Append(SeedDirectory(vm)).Append(Parent(SeedDirectory(vm))).Distinct(StringComparer.Ordinal)];
 
     public static IReadOnlyList<ManagedFile> Seed(VmDesiredState vm)
     {
@@ -26,4 +34,6 @@ public static class VmFiles
 
     /// <summary>What the VM's UEFI boot needs on the host: the OVMF code and its vars template (libvirt makes the nvram file from it).</summary>
     public static IReadOnlyList<string> FirmwarePaths(VmDesiredState vm) => [vm.Vm.Firmware.Loader, vm.Vm.Firmware.NvramTemplate];
+
+    private static string Parent(string path) => path[..path.LastIndexOf('/')];
 }

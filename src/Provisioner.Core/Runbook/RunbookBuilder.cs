@@ -149,9 +149,8 @@ public static class RunbookBuilder
             $"mkdir -p {ShellQuote.Quote(Parent(vm.BaseImage.CachePath))}\n"
             + $"[ -e {image} ] || {{ curl -fsSL --retry 3 -o {image}.part {ShellQuote.Quote(vm.BaseImage.Url)} && echo {vm.BaseImage.Sha256}' *'{image}.part | sha256sum -c --quiet - && mv -f {image}.part {image}; }}",
             "the image is kept under its sha256; a mismatch stops here ('FAILED')");
-        // The VM's QEMU runs as libvirt-qemu, not root: it must be able to traverse the folders of its disks and seed.
-        var folders = vm.Disks.Select(d => Parent(d.Path)).Distinct(StringComparer.Ordinal).Select(ShellQuote.Quote).ToList();
-        yield return new($"{name}: disks (never overwritten)", $"mkdir -p {string.Join(' ', folders)}\nchmod go+x {string.Join(' ', folders)}\n" + string.Join('\n', vm.Disks.Select(d =>
+        var folders = string.Join(' ', vm.Disks.Select(d => Parent(d.Path)).Distinct(StringComparer.Ordinal).Select(ShellQuote.Quote));
+        yield return new($"{name}: disks (never overwritten)", $"mkdir -p {folders}\n" + string.Join('\n', vm.Disks.Select(d =>
         {
             var path = ShellQuote.Quote(d.Path);
             var size = ShellQuote.Quote(d.Size.Bytes.ToString(CultureInfo.InvariantCulture));
@@ -167,7 +166,8 @@ public static class RunbookBuilder
         var seed = ShellQuote.Quote(VmFiles.SeedDirectory(vm));
         yield return new($"{name}: cloud-init seed ISO",
             $"genisoimage -quiet -output {ShellQuote.Quote(vm.Seed.IsoPath)} -volid cidata -joliet -rock {seed}/user-data {seed}/meta-data {seed}/network-config\n"
-            + $"chmod go+x {ShellQuote.Quote(Parent(vm.Seed.IsoPath))} {ShellQuote.Quote(Parent(Parent(vm.Seed.IsoPath)))}",
+            // libvirt's QEMU runs as libvirt-qemu, not root: it must pass through the folders of the disks and the seed.
+            + $"chmod go+x {string.Join(' ', VmFiles.QemuFolders(vm).Select(ShellQuote.Quote))}",
             $"{vm.Seed.IsoPath} exists (instance-id {vm.Seed.InstanceId})");
         var xml = new ManagedFile($"/var/lib/provision/domains/{name}.xml", vm.Domain.Xml, "0600", "root", "root", false, [], "vm/domain.xml.sbn", $"the libvirt domain of {name}");
         yield return FileStep(xml);

@@ -93,9 +93,7 @@ public static class VmStorage
             }
 
             // Every time, not only when made: a folder an earlier run left private is fixed by the next.
-            var folders = vm.Disks.Select(d => Path.GetDirectoryName(d.Path)!).Append(Path.GetDirectoryName(vm.Seed.IsoPath)!)
-                .Append(Path.GetDirectoryName(Path.GetDirectoryName(vm.Seed.IsoPath))!).Distinct(StringComparer.Ordinal).Select(ShellQuote.Quote);
-            script.Append(CultureInfo.InvariantCulture, $"reach {string.Join(' ', folders)}\n");
+            script.Append(CultureInfo.InvariantCulture, $"reach {string.Join(' ', VmFiles.QemuFolders(vm).Select(ShellQuote.Quote))}\n");
         }
 
         script.Append("sync\n");
