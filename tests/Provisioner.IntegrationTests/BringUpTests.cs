@@ -34,15 +34,15 @@ public sealed class BringUpTests(Lab lab)
         return state with { Vms = [] }; // lab hosts without libvirt: the host bring-up only
     }
 
-    private static Task<Core.Facts.HostFacts> Probe(SshConnection connection, HostDesiredState desired) =>
+    private static Task<Core.Facts.HostFacts> Probe(IHostShell connection, HostDesiredState desired) =>
         FactProbe.ProbeAsync(connection, ProbeScope.For(desired), sudo: false, Timeout, CancellationToken.None);
 
     [Fact]
     public async Task BringUp_BareHost_VerifiesAfterOneRebootAndASecondPassChangesNothing()
     {
         var desired = Desired("h7");
-        var connection = await SshConnection.ConnectAsync(Lab.Target("h7"), Timeout, CancellationToken.None);
-        var plan = LivePlanner.PlanHost(desired, await Probe(connection, desired));
+        IHostShell connection = await SshConnection.ConnectAsync(Lab.Target("h7"), Timeout, CancellationToken.None);
+        var plan = HostPlanner.PlanHost(desired, await Probe(connection, desired));
         Assert.False(plan.Blocked);
         Assert.DoesNotContain(plan.Changes, c => c.Type == "packages");
         Assert.NotEmpty(Verifier.Verify(desired, await Probe(connection, desired)));
@@ -51,7 +51,7 @@ public sealed class BringUpTests(Lab lab)
         await HostLock.AcquireAsync(connection, run, "test", sudo: false, Timeout, CancellationToken.None);
         var changed = desired.Files.Where(f => plan.Changes.Any(c => c.Type == "file" && c.Id == f.Path && c.Action != ChangeAction.NoOp)).ToList();
         await FileBatch.WriteAsync(connection, changed, run, sudo: false, Timeout, CancellationToken.None);
-        var ran = await TriggerRunner.RunAsync(connection, plan.TriggerKinds, desired.Os, HostPaths.Default, sudo: false, Timeout, CancellationToken.None);
+        var ran = await TriggerRunner.RunAsync(connection, [.. plan.Steps.OfType<RunTrigger>()], desired.Os, sudo: false, Timeout, CancellationToken.None);
         connection = await new RebootOrchestrator(TimeProvider.System, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10))
             .RebootAsync(connection, sudo: false, TimeSpan.FromSeconds(60), CancellationToken.None);
         var after = await Probe(connection, desired);
@@ -59,7 +59,7 @@ public sealed class BringUpTests(Lab lab)
 
         Assert.Equal(["RegenerateGrub", "RebuildInitramfs"], ran);
         Assert.Empty(Verifier.Verify(desired, after));
-        var second = LivePlanner.PlanHost(desired, after);
+        var second = HostPlanner.PlanHost(desired, after);
         Assert.Empty(second.TriggerKinds);
         Assert.Null(second.RebootReason);
         Assert.False(second.HasChanges, string.Join("\n", second.Changes.Where(c => c.Action != ChangeAction.NoOp).Select(c => $"{c.Type} {c.Id}: {c.Reason}")));

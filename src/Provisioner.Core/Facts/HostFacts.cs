@@ -19,6 +19,16 @@ public sealed record HostFacts(
     IReadOnlyList<string> InstalledPackages,
     IReadOnlyList<int> VfioGroupDevices)
 {
+    /// <summary>
+    /// No facts at all: what an offline plan plans against (every host assumed empty). The
+    /// planner runs no pre-flight on these: nothing was read that could pass or fail.
+    /// </summary>
+    public static HostFacts Unread(string hostname) =>
+        new(hostname, new Dictionary<string, string>(), "", "", "", new Dictionary<string, FileFacts>(), [], [], [], [], [], [], []) { IsUnread = true };
+
+    /// <summary>True for <see cref="Unread"/>: nothing was read from the host.</summary>
+    public bool IsUnread { get; init; }
+
     /// <summary>/dev/vfio/N exists for some group: the vfio stack is up.</summary>
     public bool DevVfio => VfioGroupDevices.Count > 0;
 

@@ -13,6 +13,14 @@ public sealed record HostPlan(
 {
     public bool HasChanges => Changes.Any(c => c.Action != ChangeAction.NoOp);
 
+    /// <summary>
+    /// What apply does, in order: the typed steps this plan's lines describe. Not in the JSON form
+    /// (steps hold file content, secrets' hashes included); a saved plan's <see cref="Digest"/>
+    /// covers them.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<HostStep> Steps { get; init; } = [];
+
     /// <summary>Set by a live plan: the host and facts it was made from (null offline).</summary>
     public HostFingerprint? Fingerprint { get; init; }
 
@@ -20,7 +28,7 @@ public sealed record HostPlan(
     public string Digest => PlanDigest.Of(this);
 
     /// <summary>Anything for apply to do: changes, triggers or a reboot.</summary>
-    public bool HasWork => HasChanges || TriggerKinds.Count > 0 || RebootReason is not null;
+    public bool HasWork => Steps.Any(s => s is not VerifyHost and not VerifyVms);
 
     /// <summary>A blocking pre-flight finding: nothing on this host is changed.</summary>
     public bool Blocked => Findings.Any(f => f.Blocks);

@@ -92,7 +92,7 @@ public static class VmPlanner
                 var fresh = isoMissing && seedChanges.All(c => c.Action == ChangeAction.Create);
                 var what = fresh ? "new" : "changed: " + string.Join(", ", seedChanges.Select(c => c.Id[(c.Id.LastIndexOf('/') + 1)..]).DefaultIfEmpty("ISO missing"));
                 changes.Add(new(fresh ? ChangeAction.Create : ChangeAction.Update, "seed", vm.Seed.IsoPath,
-                    $"cloud-init NoCloud seed of {name} ({what}), instance-id {vm.Seed.InstanceId}", null, vm.Seed.Sensitive));
+                    $"cloud-init NoCloud seed of {name} ({what}), instance-id {vm.Seed.InstanceId}", fresh && !vm.Seed.Sensitive ? vm.Seed.UserData : null, vm.Seed.Sensitive));
             }
 
             var domain = facts.Domains?.FirstOrDefault(d => d.Name == name);
@@ -102,7 +102,8 @@ public static class VmPlanner
                 define = true;
                 start = true;
                 autostart = true;
-                changes.Add(new(ChangeAction.Create, "domain", name, $"define, start, autostart (UUID {vm.Domain.Uuid})" + (facts.Domains is null ? "; libvirt not read (no daemon yet)" : ""), vm.Domain.Xml, false));
+                changes.Add(new(ChangeAction.Create, "domain", name, $"{Describe(vm)}; define, start, autostart (UUID {vm.Domain.Uuid})"
+                    + (facts.Domains is null && !facts.IsUnread ? "; libvirt not read (no daemon yet)" : ""), vm.Domain.Xml, false));
             }
             else
             {
@@ -161,4 +162,9 @@ public static class VmPlanner
 
         return (work, changes, findings);
     }
+
+    /// <summary>A new VM in one line: its size, its GPU's functions and its MAC.</summary>
+    private static string Describe(VmDesiredState vm) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{vm.Vm.Vcpus} vCPU, {vm.Vm.Memory}{(vm.Vm.HugepageBacked ? " on hugepages" : "")}, GPU {string.Join(" + ", vm.Gpu.Functions.Select(f => f.Address))}, MAC {vm.Vm.Network.Mac}");
 }

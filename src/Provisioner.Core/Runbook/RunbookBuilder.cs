@@ -1,6 +1,7 @@
 using System.Globalization;
 using Provisioner.Core.Checks;
 using Provisioner.Core.Desired;
+using Provisioner.Core.Planning;
 using Provisioner.Core.Shell;
 using Provisioner.Core.Templates;
 
@@ -41,21 +42,24 @@ public static class RunbookBuilder
         Phase("Pre-flight: what the host must show before any change",
             "Provisioner runs these checks before it touches a host; a failure here means stop and fix the firmware or the inventory (each command exits non-zero when the check fails).",
             Preflight(desired));
+        // The same typed plan apply runs, made offline (the host assumed empty); each step's
+        // command is its shell form from StepScripts, the very text apply sends.
+        var plan = HostPlanner.PlanHostOffline(desired);
+        var steps = plan.Steps;
         Phase("Packages", "The virtualization stack and the tools the later steps use.",
-            desired.Packages.Count == 0 ? [] : [new StepView("Install the packages", HostCommands.InstallPackages(desired.Os, desired.Packages), "the command exits 0; already installed packages are left as they are")]);
-        Phase("Configuration files", "Each file is written whole to a temporary name and renamed over the old one (the old one kept as PATH.provision-backup), so it is always either old or new.",
-            desired.Files.Select(FileStep));
-        var triggers = TriggerCommands.InRunOrder(desired.Files.SelectMany(f => f.Triggers))
-            .Select(t => (Trigger: t, Command: TriggerCommands.Command(t, desired.Os, HostPaths.Default))).Where(t => t.Command is not null).ToList();
+            steps.OfType<InstallPackages>().Select(p => new StepView("Install the packages", StepScripts.Packages(p, desired.Os), "the command exits 0; already installed packages are left as they are")));
+        Phase("Configuration files", $"Each file is written whole to a temporary name and renamed over the old one (the old one kept under {StepScripts.BackupRoot}/{RunbookRun}/), so it is always either old or new.",
+            steps.OfType<WriteFiles>().SelectMany(w => w.Files).Select(FileStep));
         Phase("Make the configuration take effect", "Kernel arguments and the GRUB config first, then the initramfs, which must hold vfio-pci and its config so vfio-pci claims the GPUs before any other driver.",
-            triggers.Select(t => new StepView(TriggerTitle(t.Trigger), t.Command!, TriggerExpect(t.Trigger))));
+            steps.OfType<RunTrigger>().Select(t => new StepView(TriggerTitle(t.Trigger), StepScripts.Trigger(t, desired.Os)!, TriggerExpect(t.Trigger))));
         Phase("Services", "libvirt must run (and start at boot) before VMs can be defined.",
-            desired.Services.Count == 0 ? [] : [new StepView("Enable and start", HostCommands.StartServices(desired.Services), "systemctl is-active " + string.Join(' ', desired.Services) + " prints active")]);
+            steps.OfType<StartServices>().Select(s => new StepView("Enable and start", StepScripts.Services(s), "systemctl is-active " + string.Join(' ', s.Services) + " prints active")));
         Phase("Reboot", "The kernel arguments, the initramfs and the hugepages reserved at boot take effect only now. Note the boot id first: a new one proves the host really rebooted.",
             [new StepView("Reboot the host", "reboot", "the host comes back; `cat /proc/sys/kernel/random/boot_id` prints a new id")], reboot: true);
         Phase("Verify", "The post-conditions apply verifies (checks kernel-cmdline, vfio-bound, dev-vfio, host-gpu-drivers); each command exits non-zero when one does not hold.",
             Verify(desired));
-        Phase("Worker VMs", "One VM per GPU: image, disks, cloud-init seed, then the domain defined, autostarted and started.", desired.Vms.SelectMany(VmSteps));
+        Phase("Worker VMs", "One VM per GPU: the cloud-init seed documents, then images, disks and seed ISOs in one script, then each domain defined, autostarted and started.",
+            VmSteps(steps));
 
         var summary = new List<string>
         {
@@ -92,25 +96,13 @@ public static class RunbookBuilder
             "each command exits 0; if one fails, `lspci -Dnn` shows what is in that slot (SXM and PCIe variants have different ids)");
     }
 
+    /// <summary>The run id the runbook's file steps back up under (apply uses its own run's).</summary>
+    private const string RunbookRun = "runbook";
+
     private static StepView FileStep(ManagedFile file)
     {
-        var path = ShellQuote.Quote(file.Path);
-        var temp = ShellQuote.Quote(file.Path + ".provision-new");
-        var directory = ShellQuote.Quote(file.Path[..Math.Max(1, file.Path.LastIndexOf('/'))]);
-        var delimiter = "PROVISION_EOF";
-        while (file.Content.Contains(delimiter, StringComparison.Ordinal))
-        {
-            delimiter += "_";
-        }
-
-        // A heredoc adds a final newline: content without one is written with printf instead.
-        var write = file.Content.EndsWith('\n')
-            ? $"cat > {temp} <<'{delimiter}'\n{file.Content}{delimiter}\n"
-            : $"printf '%s' {ShellQuote.Quote(file.Content)} > {temp}\n";
-        var command = $"mkdir -p {directory}\n[ -e {path} ] && cp -p {path} {ShellQuote.Quote(file.Path + ".provision-backup")}\n{write}"
-            + $"chmod {file.Mode} {temp} && chown {file.Owner}:{file.Group} {temp} && mv -f {temp} {path}";
         var expect = $"`sha256sum {file.Path}` prints {Text.Sha256Text.Hex(file.Content)}";
-        return new StepView($"{file.Path}: {file.Purpose}", command, file.Sensitive ? expect + " once the secret references are replaced" : expect);
+        return new StepView($"{file.Path}: {file.Purpose}", StepScripts.WriteFiles([file], RunbookRun).TrimEnd('\n'), file.Sensitive ? expect + " once the secret references are replaced" : expect);
     }
 
     private static IEnumerable<StepView> Verify(HostDesiredState desired)
@@ -141,42 +133,28 @@ public static class RunbookBuilder
         }
     }
 
-    private static IEnumerable<StepView> VmSteps(VmDesiredState vm)
+    private static IEnumerable<StepView> VmSteps(IReadOnlyList<HostStep> steps)
     {
-        var name = vm.Vm.Name;
-        var image = ShellQuote.Quote(vm.BaseImage.CachePath);
-        yield return new($"{name}: base image (once per host)",
-            $"mkdir -p {ShellQuote.Quote(Parent(vm.BaseImage.CachePath))}\n"
-            + $"[ -e {image} ] || {{ curl -fsSL --retry 3 -o {image}.part {ShellQuote.Quote(vm.BaseImage.Url)} && echo {vm.BaseImage.Sha256}' *'{image}.part | sha256sum -c --quiet - && mv -f {image}.part {image}; }}",
-            "the image is kept under its sha256; a mismatch stops here ('FAILED')");
-        var folders = string.Join(' ', vm.Disks.Select(d => Parent(d.Path)).Distinct(StringComparer.Ordinal).Select(ShellQuote.Quote));
-        yield return new($"{name}: disks (never overwritten)", $"mkdir -p {folders}\n" + string.Join('\n', vm.Disks.Select(d =>
+        foreach (var storage in steps.OfType<PrepareVmStorage>())
         {
-            var path = ShellQuote.Quote(d.Path);
-            var size = ShellQuote.Quote(d.Size.Bytes.ToString(CultureInfo.InvariantCulture));
-            return d.FromBaseImage
-                ? $"[ -e {path} ] || {{ qemu-img convert -O raw {image} {path}.part && qemu-img resize -q -f raw {path}.part {size} && mv -f {path}.part {path}; }}"
-                : $"[ -e {path} ] || {{ truncate -s {size} {path}.part && mv -f {path}.part {path}; }}";
-        })), "`ls -l` shows each disk at its size");
-        foreach (var file in VmFiles.Seed(vm))
-        {
-            yield return FileStep(file);
+            foreach (var file in storage.SeedFiles)
+            {
+                yield return FileStep(file);
+            }
+
+            yield return new("Base images, disks and seed ISOs",
+                StepScripts.VmStorage(storage.Work, RunbookRun).TrimEnd('\n'),
+                "each image is kept only under its sha256 (exit 42 on a mismatch); `ls -l` shows each disk at its size (an existing disk is never touched) and each seed ISO: "
+                + string.Join(", ", storage.Work.Select(w => $"{w.Vm.Seed.IsoPath} (instance-id {w.Vm.Seed.InstanceId})")));
         }
 
-        var seed = ShellQuote.Quote(VmFiles.SeedDirectory(vm));
-        yield return new($"{name}: cloud-init seed ISO",
-            $"genisoimage -quiet -output {ShellQuote.Quote(vm.Seed.IsoPath)} -volid cidata -joliet -rock {seed}/user-data {seed}/meta-data {seed}/network-config\n"
-            // libvirt's QEMU runs as libvirt-qemu, not root: it must pass through the folders of the disks and the seed.
-            + $"chmod go+x {string.Join(' ', VmFiles.QemuFolders(vm).Select(ShellQuote.Quote))}",
-            $"{vm.Seed.IsoPath} exists (instance-id {vm.Seed.InstanceId})");
-        var xml = new ManagedFile($"/var/lib/provision/domains/{name}.xml", vm.Domain.Xml, "0600", "root", "root", false, [], "vm/domain.xml.sbn", $"the libvirt domain of {name}");
-        yield return FileStep(xml);
-        yield return new($"{name}: define, autostart, start",
-            $"virsh define {ShellQuote.Quote(xml.Path)}\nvirsh autostart {name}\nvirsh domstate {name} | grep -q running || virsh start {name}",
-            $"`virsh list --autostart` lists {name} running");
+        foreach (var domain in steps.OfType<ApplyDomain>())
+        {
+            var name = domain.Work.Vm.Vm.Name;
+            yield return FileStep(StepScripts.DomainFile(domain.Work));
+            yield return new($"{name}: define, autostart, start", StepScripts.Domain(domain), $"`virsh list --autostart` lists {name} running");
+        }
     }
-
-    private static string Parent(string path) => path[..path.LastIndexOf('/')];
 
     private static string TriggerTitle(Trigger trigger) => trigger switch
     {

@@ -8,11 +8,13 @@ using Serilog;
 namespace Provisioner.Remote.Apply;
 
 /// <summary>
-/// Carries out live plans on their still-open connections, hosts in parallel (at most
-/// <see cref="ApplyOptions.Parallel"/>), reboots rolling (at most <see cref="ApplyOptions.MaxUnavailable"/>
-/// hosts down at once). Per host, in order: lock, packages, files (atomic, backed up), triggers,
-/// services, reboot, fresh facts, verify, unlock. A host with nothing to do costs no command at all:
-/// it is verified on the facts its plan was made from. Every failure is that host's outcome.
+/// Carries out the plans the user confirmed on their still-open connections, hosts in parallel
+/// (at most <see cref="ApplyOptions.Parallel"/>), reboots rolling (at most
+/// <see cref="ApplyOptions.MaxUnavailable"/> hosts down at once). Per host: lock, then each of the
+/// plan's <see cref="HostStep"/>s in order and as they are (never planned again), then unlock.
+/// A post-condition that does not hold stops the host's remaining steps. A host with nothing to
+/// do costs no command at all: it is verified on the facts its plan was made from. Every
+/// failure is that host's outcome.
 /// </summary>
 public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyObserver observer, ILogger log)
 {
@@ -57,177 +59,224 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
                 : Outcome(HostStatus.Failed, false, findings, "no changes planned, but the post-conditions do not hold", findings[0].Hint);
         }
 
-        var rebooted = false;
-        var locked = false;
+        var run = new HostRun(session, hostLog);
         try
         {
             var stale = await HostLock.AcquireAsync(session.Connection, options.RunId, options.Holder, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-            locked = true;
+            run.Locked = true;
             if (stale is not null)
             {
                 observer.Warning(session.Host.Name, "took over a stale lock: " + stale);
                 hostLog.Warning("Took over a stale host lock: {Owner}", stale);
             }
 
-            Passed(session, hostLog, ApplyStep.Locked, options.RunId);
-            await ChangeAsync(session, hostLog, cancellationToken).ConfigureAwait(false);
-
-            if (plan.RebootReason is not null)
+            Passed(run, ApplyStep.Locked, options.RunId);
+            var steps = plan.Steps;
+            for (var i = 0; i < steps.Count && run.Problems.Count == 0; i++)
             {
-                await rebootGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
+                if (steps[i] is RunTrigger)
                 {
-                    await HostLock.LeaseForRebootAsync(session.Connection, options.RunId, options.RebootTimeout + TimeSpan.FromMinutes(5), session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-                    Passed(session, hostLog, ApplyStep.Rebooting, plan.RebootReason);
-                    var orchestrator = new RebootOrchestrator(time, options.RebootPollInterval, options.ConnectTimeout, options.CommandTimeout);
-                    session.Connection = await orchestrator.RebootAsync(session.Connection, session.Sudo, options.RebootTimeout, cancellationToken).ConfigureAwait(false);
-                    rebooted = true;
-                    await HostLock.AcquireAsync(session.Connection, options.RunId, options.Holder, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-                    Passed(session, hostLog, ApplyStep.Rebooted, "new boot_id");
-                    return await VerifyAsync(session, hostLog, Outcome, rebooted, cancellationToken).ConfigureAwait(false);
+                    // Consecutive triggers are one command (and one report), as the plan lists them.
+                    var triggers = steps.Skip(i).TakeWhile(s => s is RunTrigger).Cast<RunTrigger>().ToList();
+                    var ran = await TriggerRunner.RunAsync(session.Connection, triggers, session.Desired.Os, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
+                    Passed(run, ApplyStep.TriggersRan, string.Join(", ", ran));
+                    i += triggers.Count - 1;
+                    continue;
                 }
-                finally
-                {
-                    // The slot frees once the host is back and verified (or has failed): rolling, not all at once.
-                    rebootGate.Release();
-                }
+
+                await RunStepAsync(run, steps[i], rebootGate, cancellationToken).ConfigureAwait(false);
             }
 
-            return await VerifyAsync(session, hostLog, Outcome, rebooted, cancellationToken).ConfigureAwait(false);
+            run.ReleaseRebootSlot(rebootGate);
+            await HostLock.ReleaseAsync(session.Connection, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            run.Locked = false;
+            Passed(run, ApplyStep.Unlocked, options.RunId);
+            return run.Problems.Count == 0
+                ? Outcome(HostStatus.Applied, run.Rebooted, [])
+                : Outcome(HostStatus.Failed, run.Rebooted, run.Problems, run.ProblemSummary, run.Problems[0].Hint);
         }
         catch (RemoteException e)
         {
             hostLog.Error("Apply failed: {Detail}", e.Detail);
-            if (locked)
+            run.ReleaseRebootSlot(rebootGate);
+            if (run.Locked)
             {
                 await TryReleaseAsync(session, hostLog).ConfigureAwait(false);
             }
 
-            return Outcome(HostStatus.Failed, rebooted, [], e.Detail, e.Hint);
+            return Outcome(HostStatus.Failed, run.Rebooted, [], e.Detail, e.Hint);
+        }
+        finally
+        {
+            run.ReleaseRebootSlot(rebootGate);
         }
     }
 
-    /// <summary>Packages, files, triggers, services: each one command, skipped when the plan has nothing for it.</summary>
-    private async Task ChangeAsync(HostSession session, ILogger hostLog, CancellationToken cancellationToken)
+    /// <summary>One step of the confirmed plan, as it is: the plan is never made again here.</summary>
+    private async Task RunStepAsync(HostRun run, HostStep step, SemaphoreSlim rebootGate, CancellationToken cancellationToken)
     {
-        var plan = session.Plan;
-        var connection = session.Connection;
-        var os = session.Desired.Os;
-        if (plan.Changes.FirstOrDefault(c => c.Type == "packages" && c.Action != ChangeAction.NoOp) is { } packages)
+        var session = run.Session;
+        switch (step)
         {
-            var install = HostCommands.InstallPackages(os, packages.Id.Split(' '));
-            await RunAsync(connection, install, session.Sudo, options.LongCommandTimeout, "installing packages", cancellationToken).ConfigureAwait(false);
-            Passed(session, hostLog, ApplyStep.PackagesInstalled, packages.Id);
-        }
+            case InstallPackages packages:
+                await RunAsync(session.Connection, StepScripts.Packages(packages, session.Desired.Os), session.Sudo, options.LongCommandTimeout, "installing packages", cancellationToken).ConfigureAwait(false);
+                Passed(run, ApplyStep.PackagesInstalled, string.Join(' ', packages.Packages));
+                break;
+            case WriteFiles files:
+                var written = await FileBatch.WriteAsync(session.Connection, files.Files, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                Passed(run, ApplyStep.FilesWritten, $"{written.Count} file(s), previous versions in {StepScripts.BackupRoot}/{options.RunId}");
+                break;
+            case StartServices services:
+                await RunAsync(session.Connection, StepScripts.Services(services), session.Sudo, options.CommandTimeout, "starting services", cancellationToken).ConfigureAwait(false);
+                Passed(run, ApplyStep.ServicesStarted, string.Join(' ', services.Services));
+                break;
+            case Reboot reboot:
+                // Held until the host is back and verified (or has failed): rolling, not all at once.
+                await rebootGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                run.HoldsRebootSlot = true;
+                await HostLock.LeaseForRebootAsync(session.Connection, options.RunId, options.RebootTimeout + TimeSpan.FromMinutes(5), session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                Passed(run, ApplyStep.Rebooting, reboot.Reason);
+                var orchestrator = new RebootOrchestrator(time, options.RebootPollInterval, options.ConnectTimeout, options.CommandTimeout);
+                session.Connection = await orchestrator.RebootAsync(session.Connection, session.Sudo, options.RebootTimeout, cancellationToken).ConfigureAwait(false);
+                run.Rebooted = true;
+                await HostLock.AcquireAsync(session.Connection, options.RunId, options.Holder, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                Passed(run, ApplyStep.Rebooted, "new boot_id");
+                break;
+            case VerifyHost:
+                run.Facts = await FactProbe.ProbeAsync(session.Connection, session.Scope, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                var findings = Verifier.Verify(session.Desired, run.Facts);
+                Passed(run, ApplyStep.Verified, findings.Count == 0 ? "post-conditions hold" : $"{findings.Count} post-condition(s) failed");
+                run.Fail(findings, "applied, but the post-conditions do not hold");
+                run.ReleaseRebootSlot(rebootGate);
+                break;
+            case RemoveDomain remove:
+                if (await LibvirtReadyAsync(run, cancellationToken).ConfigureAwait(false) is { } old)
+                {
+                    // Deliberate replacement: the old domain goes first (its disks are moved aside or deleted by the storage step).
+                    await Task.Run(() => Libvirt.WorkerDomains.Remove(old, remove.Vm, session.Host.Name), cancellationToken).ConfigureAwait(false);
+                    run.Log.Warning("Replaced domain {Vm} (--recreate)", remove.Vm);
+                }
 
-        var changedPaths = plan.Changes.Where(c => c.Type == "file" && c.Action != ChangeAction.NoOp).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        if (changedPaths.Count > 0)
-        {
-            var files = session.Desired.Files.Where(f => changedPaths.Contains(f.Path)).ToList();
-            var written = await FileBatch.WriteAsync(connection, files, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-            Passed(session, hostLog, ApplyStep.FilesWritten, $"{written.Count} file(s), previous versions in {FileBatch.BackupRoot}/{options.RunId}");
-        }
+                break;
+            case PrepareVmStorage storage:
+                if (await LibvirtReadyAsync(run, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    if (storage.SeedFiles is { Count: > 0 } seeds)
+                    {
+                        await FileBatch.WriteAsync(session.Connection, seeds, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                    }
 
-        if (plan.TriggerKinds.Any(t => t != Trigger.Reboot))
-        {
-            var ran = await TriggerRunner.RunAsync(connection, plan.TriggerKinds, os, HostPaths.Default, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
-            Passed(session, hostLog, ApplyStep.TriggersRan, string.Join(", ", ran));
-        }
+                    await VmStorage.PrepareAsync(session.Connection, storage.Work, options.RunId, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
+                }
 
-        if (plan.Changes.FirstOrDefault(c => c.Type == "service" && c.Action != ChangeAction.NoOp) is { } services)
-        {
-            await RunAsync(connection, HostCommands.StartServices(services.Id.Split(' ')), session.Sudo, options.CommandTimeout, "starting services", cancellationToken).ConfigureAwait(false);
-            Passed(session, hostLog, ApplyStep.ServicesStarted, services.Id);
+                break;
+            case ApplyDomain domain:
+                if (await LibvirtReadyAsync(run, cancellationToken).ConfigureAwait(false) is { } libvirt)
+                {
+                    await Task.Run(() => Libvirt.WorkerDomains.ApplyAsync(libvirt, domain.Work, time, options.VmShutdownTimeout, session.Host.Name, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    run.ChangedVms++;
+                }
+
+                break;
+            case VerifyVms:
+                if (await LibvirtReadyAsync(run, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    run.Fail(await VerifyVmsAsync(run, cancellationToken).ConfigureAwait(false), "applied, but the post-conditions do not hold");
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException("apply has no way to run a " + step.GetType().Name);
         }
     }
 
-    private async Task<HostOutcome> VerifyAsync(HostSession session, ILogger hostLog, Func<HostStatus, bool, IReadOnlyList<Finding>, string?, string?, HostOutcome> outcome,
-        bool rebooted, CancellationToken cancellationToken)
+    /// <summary>libvirt on the host, or null (and the run failed) when no daemon listens after the host steps.</summary>
+    private static async Task<Libvirt.LibvirtConnection?> LibvirtReadyAsync(HostRun run, CancellationToken cancellationToken)
     {
-        var facts = await FactProbe.ProbeAsync(session.Connection, session.Scope, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        var findings = Verifier.Verify(session.Desired, facts).ToList();
-        Passed(session, hostLog, ApplyStep.Verified, findings.Count == 0 ? "post-conditions hold" : $"{findings.Count} post-condition(s) failed");
-        if (findings.Count == 0 && session.Desired.Vms.Count > 0)
+        var facts = run.Facts ?? run.Session.Facts;
+        if (facts.LibvirtSocket is null && run.Session.Host.LibvirtUri is null)
         {
-            // The GPUs are bound: now their worker VMs.
-            findings.AddRange(await VmsAsync(session, facts, hostLog, cancellationToken).ConfigureAwait(false));
+            run.Fail([new Finding(true, "no libvirt daemon listens on the host after apply", "start it (systemctl enable --now libvirtd) and re-run apply")], "applied, but the post-conditions do not hold");
+            return null;
         }
-        await HostLock.ReleaseAsync(session.Connection, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        Passed(session, hostLog, ApplyStep.Unlocked, options.RunId);
-        return findings.Count == 0
-            ? outcome(HostStatus.Applied, rebooted, [], null, null)
-            : outcome(HostStatus.Failed, rebooted, findings, "applied, but the post-conditions do not hold", findings[0].Hint);
+
+        return await run.Session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Images, disks, seeds, then each domain; returns what does not hold afterwards (a VM not running or without autostart).</summary>
-    private async Task<IReadOnlyList<Finding>> VmsAsync(HostSession session, Core.Facts.HostFacts facts, ILogger hostLog, CancellationToken cancellationToken)
+    /// <summary>
+    /// The catalogue's VM checks (vm-running, guest-gpu): each VM running with autostart; its
+    /// guest agent, where the guest runs one, answers (one not connected yet, no agent in the
+    /// image or still booting, is reported, not failed); where it answers and a GPU is passed
+    /// through, the GPU shows inside the guest exactly once.
+    /// </summary>
+    private async Task<IReadOnlyList<Finding>> VerifyVmsAsync(HostRun run, CancellationToken cancellationToken)
     {
-        if (facts.LibvirtSocket is null && session.Host.LibvirtUri is null)
-        {
-            return [new Finding(true, "no libvirt daemon listens on the host after apply", "start it (systemctl enable --now libvirtd) and re-run apply")];
-        }
-
-        facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
-        var (work, _, vmFindings) = VmPlanner.Plan(session.Desired, facts, options.Replacement);
-        var blocked = vmFindings.Where(f => f.Blocks).ToList();
-        if (blocked.Count > 0)
-        {
-            return blocked;
-        }
-
-        foreach (var item in work.Where(w => w.Replace))
-        {
-            // Deliberate replacement: the old domain goes first (its disks are moved aside or deleted by VmStorage).
-            var old = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
-            await Task.Run(() => Libvirt.WorkerDomains.Remove(old, item.Vm.Vm.Name, session.Host.Name), cancellationToken).ConfigureAwait(false);
-            hostLog.Warning("Replaced domain {Vm} (--recreate)", item.Vm.Vm.Name);
-        }
-
-        if (work.Count > 0)
-        {
-            var seedFiles = work.Where(w => w.BuildSeed).SelectMany(w => VmFiles.Seed(w.Vm)).ToList();
-            if (seedFiles.Count > 0)
-            {
-                await FileBatch.WriteAsync(session.Connection, seedFiles, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-            }
-
-            await VmStorage.PrepareAsync(session.Connection, work, options.RunId, session.Sudo, options.LongCommandTimeout, cancellationToken).ConfigureAwait(false);
-            var libvirt = await session.LibvirtAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var item in work)
-            {
-                await Task.Run(() => Libvirt.WorkerDomains.ApplyAsync(libvirt, item, time, options.VmShutdownTimeout, session.Host.Name, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-
-            facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
-        }
-
-        // The catalogue's VM checks (vm-running, guest-gpu): each VM running with autostart; its
-        // guest agent, where the guest runs one, answers (one not connected yet, no agent in the
-        // image or still booting, is reported, not failed); where it answers and a GPU is passed
-        // through, the GPU shows inside the guest exactly once.
+        var session = run.Session;
+        var facts = await session.WithDomainsAsync(run.Facts ?? session.Facts, cancellationToken).ConfigureAwait(false);
         var guests = await Checks.GuestReports.ReadAsync(session, time, cancellationToken).ConfigureAwait(false);
         var failures = Verifier.VerifyVms(session.Desired, facts, guests);
         var silent = guests.Count(g => g.Value.AgentProblem == "not connected");
-
-        Passed(session, hostLog, ApplyStep.VmsReady, failures.Count == 0
-            ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (work.Count > 0 ? $" ({work.Count} changed)" : "")
+        Passed(run, ApplyStep.VmsReady, failures.Count == 0
+            ? $"{session.Desired.Vms.Count} VM(s) running with autostart" + (run.ChangedVms > 0 ? $" ({run.ChangedVms} changed)" : "")
                 + $"; guest agent answering in {guests.Count - silent}, not connected (yet) in {silent}"
             : $"{failures.Count} VM problem(s)");
         return failures;
     }
 
-    private void Passed(HostSession session, ILogger hostLog, ApplyStep step, string detail)
+    /// <summary>One host's apply in progress: what has happened so far, for the outcome and for the steps that follow.</summary>
+    private sealed class HostRun(HostSession session, ILogger log)
     {
-        hostLog.Information("{Step}: {Detail}", step, detail);
-        observer.Passed(session.Host.Name, step, detail);
+        public HostSession Session { get; } = session;
+
+        public ILogger Log { get; } = log;
+
+        public bool Locked { get; set; }
+
+        public bool Rebooted { get; set; }
+
+        public bool HoldsRebootSlot { get; set; }
+
+        public int ChangedVms { get; set; }
+
+        /// <summary>The facts read by the verify step (null before it: the plan's facts stand).</summary>
+        public Core.Facts.HostFacts? Facts { get; set; }
+
+        /// <summary>Post-conditions that do not hold: the remaining steps are skipped.</summary>
+        public List<Finding> Problems { get; } = [];
+
+        public string? ProblemSummary { get; private set; }
+
+        public void Fail(IReadOnlyList<Finding> findings, string summary)
+        {
+            if (findings.Count > 0 && Problems.Count == 0)
+            {
+                Problems.AddRange(findings);
+                ProblemSummary = summary;
+            }
+        }
+
+        public void ReleaseRebootSlot(SemaphoreSlim gate)
+        {
+            if (HoldsRebootSlot)
+            {
+                HoldsRebootSlot = false;
+                gate.Release();
+            }
+        }
     }
 
-    private static async Task RunAsync(SshConnection connection, string command, bool sudo, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    private void Passed(HostRun run, ApplyStep step, string detail)
+    {
+        run.Log.Information("{Step}: {Detail}", step, detail);
+        observer.Passed(run.Session.Host.Name, step, detail);
+    }
+
+    private static async Task RunAsync(IHostShell connection, string command, bool sudo, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
         var result = await connection.RunScriptAsync(command, sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new RemoteException(connection.Target.Name, $"{what} failed (exit {result.ExitCode}): '{command}': {result.LastErrorLines()}",
+            throw new RemoteException(connection.HostName, $"{what} failed (exit {result.ExitCode}): '{command}': {result.LastErrorLines()}",
                 "fix the cause on the host (package mirror, unit name) and re-run apply: finished steps are not repeated");
         }
     }

@@ -19,7 +19,7 @@ public static class HostLock
     public const string Directory = "/var/lib/provision/lock";
 
     /// <summary>Takes the lock. Returns the previous owner line when a stale lock was taken over, else null.</summary>
-    public static async Task<string?> AcquireAsync(SshConnection connection, string runId, string holder, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<string?> AcquireAsync(IHostShell connection, string runId, string holder, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var script = $$"""
             D={{Directory}}; run={{ShellQuote.Quote(runId)}}
@@ -45,13 +45,13 @@ public static class HostLock
         var result = await connection.RunScriptAsync(script, sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 3)
         {
-            throw new RemoteException(connection.Target.Name, "another apply holds the host lock: " + Describe(result.Stdout.Trim()),
+            throw new RemoteException(connection.HostName, "another apply holds the host lock: " + Describe(result.Stdout.Trim()),
                 $"wait for it to finish; a lock whose apply died is taken over by the next run (its connection is gone, or the host rebooted past its lease)");
         }
 
         if (!result.Succeeded)
         {
-            throw new RemoteException(connection.Target.Name, $"cannot take the host lock (exit {result.ExitCode}): {result.Stderr.Trim()}",
+            throw new RemoteException(connection.HostName, $"cannot take the host lock (exit {result.ExitCode}): {result.Stderr.Trim()}",
                 sudo ? "the login user needs passwordless sudo ('sudo -n true' must succeed)" : "check that /var/lib is writable");
         }
 
@@ -59,7 +59,7 @@ public static class HostLock
     }
 
     /// <summary>Before our own reboot: the lock stays ours until the host is back or <paramref name="lease"/> has passed.</summary>
-    public static async Task LeaseForRebootAsync(SshConnection connection, string runId, TimeSpan lease, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task LeaseForRebootAsync(IHostShell connection, string runId, TimeSpan lease, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var seconds = ((long)lease.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var script = $"""
@@ -71,12 +71,12 @@ public static class HostLock
         var result = await connection.RunScriptAsync(script, sudo, timeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new RemoteException(connection.Target.Name, $"the host lock is no longer ours (exit {result.ExitCode}): {result.Stderr.Trim()}",
+            throw new RemoteException(connection.HostName, $"the host lock is no longer ours (exit {result.ExitCode}): {result.Stderr.Trim()}",
                 "another run took it over: check who applies to this host, then re-run");
         }
     }
 
-    public static async Task ReleaseAsync(SshConnection connection, string runId, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task ReleaseAsync(IHostShell connection, string runId, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Only our own lock is removed.
         var script = $"read -r held rest < {Directory}/owner 2>/dev/null && [ \"$held\" = {ShellQuote.Quote(runId)} ] && rm -rf {Directory}; exit 0";

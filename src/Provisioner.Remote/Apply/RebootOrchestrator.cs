@@ -17,26 +17,27 @@ public sealed class RebootOrchestrator(TimeProvider time, TimeSpan pollInterval,
         "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null; then systemd-run --on-active=1 systemctl reboot >/dev/null; "
         + "else nohup sh -c 'sleep 1; reboot' >/dev/null 2>&1 & fi";
 
-    public async Task<SshConnection> RebootAsync(SshConnection connection, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<IHostShell> RebootAsync(IHostShell connection, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var target = connection.Target;
-        var before = (await connection.RunAsync(BootIdCommand, commandTimeout, cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+        var host = connection.HostName;
+        var before = (await connection.RunScriptAsync(BootIdCommand, false, commandTimeout, cancellationToken).ConfigureAwait(false)).Stdout.Trim();
         var sent = await connection.RunScriptAsync(DetachedReboot, sudo, commandTimeout, cancellationToken).ConfigureAwait(false);
         if (!sent.Succeeded)
         {
-            throw new RemoteException(target.Name, $"the reboot command failed (exit {sent.ExitCode}): {sent.Stderr.Trim()}", "reboot the host by hand, then re-run apply");
+            throw new RemoteException(host, $"the reboot command failed (exit {sent.ExitCode}): {sent.Stderr.Trim()}", "reboot the host by hand, then re-run apply");
         }
 
+        // The old connection dies with the host; it still knows how to dial the host anew.
         connection.Dispose();
         var started = time.GetTimestamp();
         while (time.GetElapsedTime(started) < timeout)
         {
             await Task.Delay(pollInterval, time, cancellationToken).ConfigureAwait(false);
-            SshConnection? candidate = null;
+            IHostShell? candidate = null;
             try
             {
-                candidate = await SshConnection.ConnectAsync(target, connectTimeout, cancellationToken).ConfigureAwait(false);
-                var now = (await candidate.RunAsync(BootIdCommand, commandTimeout, cancellationToken).ConfigureAwait(false)).Stdout.Trim();
+                candidate = await connection.ReconnectAsync(connectTimeout, cancellationToken).ConfigureAwait(false);
+                var now = (await candidate.RunScriptAsync(BootIdCommand, false, commandTimeout, cancellationToken).ConfigureAwait(false)).Stdout.Trim();
                 if (now.Length > 0 && now != before)
                 {
                     return candidate;
@@ -50,7 +51,7 @@ public sealed class RebootOrchestrator(TimeProvider time, TimeSpan pollInterval,
             candidate?.Dispose();
         }
 
-        throw new RemoteException(target.Name, $"did not come back from its reboot within {timeout.TotalSeconds:F0} s (boot_id unchanged or unreachable)",
+        throw new RemoteException(host, $"did not come back from its reboot within {timeout.TotalSeconds:F0} s (boot_id unchanged or unreachable)",
             "check the console (BMC/IPMI): a kernel argument or initramfs may keep it from booting; the other hosts carried on");
     }
 }

@@ -14,7 +14,7 @@ public static class FactProbe
     private static readonly string[] WatchedModules =
         ["nouveau", "nvidia", "nvidiafb", "snd_hda_intel", "vfio", "vfio_pci", "vfio_iommu_type1", "kvm", "kvm_intel", "kvm_amd"];
 
-    public static async Task<HostFacts> ProbeAsync(SshConnection connection, ProbeScope scope, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<HostFacts> ProbeAsync(IHostShell connection, ProbeScope scope, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var result = await connection.RunScriptAsync(Script(scope), sudo, timeout, cancellationToken).ConfigureAwait(false);
         try
@@ -23,7 +23,7 @@ public static class FactProbe
         }
         catch (FormatException e)
         {
-            throw new RemoteException(connection.Target.Name, $"fact probe failed (exit {result.ExitCode}): {e.Message} {result.Stderr.Trim()}",
+            throw new RemoteException(connection.HostName, $"fact probe failed (exit {result.ExitCode}): {e.Message} {result.Stderr.Trim()}",
                 sudo ? "the login user needs passwordless sudo ('sudo -n true' must succeed)" : "check that the host has a POSIX sh and coreutils", e);
         }
     }

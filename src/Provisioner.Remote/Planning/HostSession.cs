@@ -16,11 +16,11 @@ namespace Provisioner.Remote.Planning;
 /// </summary>
 public sealed class HostSession : IDisposable
 {
-    private SshConnection _connection;
+    private IHostShell _connection;
     private LibvirtTunnel? _tunnel;
     private LibvirtConnection? _libvirt;
 
-    private HostSession(Host host, HostDesiredState desired, SshConnection connection, HostFacts facts, HostPlan plan)
+    private HostSession(Host host, HostDesiredState desired, IHostShell connection, HostFacts facts, HostPlan plan)
     {
         Host = host;
         Desired = desired;
@@ -34,7 +34,7 @@ public sealed class HostSession : IDisposable
     public HostDesiredState Desired { get; }
 
     /// <summary>The host's one SSH connection; replaced after a reboot (which also drops the libvirt transport riding on it).</summary>
-    public SshConnection Connection
+    public IHostShell Connection
     {
         get => _connection;
         set
@@ -52,6 +52,13 @@ public sealed class HostSession : IDisposable
     public bool Sudo => Host.Ssh.User != "root";
 
     public ProbeScope Scope => ProbeScope.For(Desired);
+
+    /// <summary>
+    /// A session on a shell opened elsewhere, with the plan the user confirmed: what apply's unit
+    /// tests hand to <see cref="Apply.ApplyRunner"/> with a fake shell.
+    /// </summary>
+    public static HostSession Planned(Host host, HostDesiredState desired, IHostShell shell, HostFacts facts, HostPlan plan) =>
+        new(host, desired, shell, facts, plan);
 
     /// <summary>Connect, probe once, plan. Any failure is a <see cref="RemoteException"/> naming the host.</summary>
     public static async Task<HostSession> OpenAsync(Host host, TemplateLibrary templates, LivePlanOptions options, CancellationToken cancellationToken)
@@ -78,7 +85,7 @@ public sealed class HostSession : IDisposable
                     session.Facts = facts = await session.WithDomainsAsync(facts, cancellationToken).ConfigureAwait(false);
                 }
 
-                session.Plan = LivePlanner.PlanHost(desired, facts, options.Replacement) with
+                session.Plan = HostPlanner.PlanHost(desired, facts, options.Replacement) with
                 {
                     Fingerprint = new HostFingerprint(connection.HostKey, facts.BootId, FactsFingerprint.Of(facts)),
                 };
@@ -108,7 +115,8 @@ public sealed class HostSession : IDisposable
         // The inventory's libvirt_uri, else libvirt through this host's SSH connection.
         if (Host.LibvirtUri is null)
         {
-            _tunnel = LibvirtTunnel.Open(_connection, Sudo);
+            _tunnel = _connection is SshConnection ssh ? LibvirtTunnel.Open(ssh, Sudo)
+                : throw new RemoteException(Host.Name, "this connection cannot carry libvirt", "set libvirt_uri for the host");
         }
 
         var uri = Host.LibvirtUri ?? _tunnel!.Uri;

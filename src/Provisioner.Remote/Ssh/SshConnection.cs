@@ -9,7 +9,7 @@ namespace Provisioner.Remote.Ssh;
 /// accept-new (then recorded), changed or revoked keys always. Keepalives notice a host that
 /// went away (a reboot) instead of hanging; every command has its own timeout.
 /// </summary>
-public sealed class SshConnection : IDisposable
+public sealed class SshConnection : IHostShell
 {
     private readonly SshClient _client;
     private readonly SshTarget _target;
@@ -138,6 +138,11 @@ public sealed class SshConnection : IDisposable
     /// <summary>Runs a POSIX sh script fed on stdin ('sh -s'): no quoting into argv, no ARG_MAX limit.</summary>
     public Task<CommandResult> RunScriptAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
         RunAsync(sudo ? "sudo -n sh -s" : "sh -s", script, timeout, cancellationToken);
+
+    public string HostName => _target.Name;
+
+    public async Task<IHostShell> ReconnectAsync(TimeSpan connectTimeout, CancellationToken cancellationToken) =>
+        await ConnectAsync(_target, connectTimeout, cancellationToken).ConfigureAwait(false);
 
     public void Dispose() => _client.Dispose();
 

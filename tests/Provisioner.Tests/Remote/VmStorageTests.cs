@@ -88,5 +88,5 @@ public sealed class VmStorageTests
         Assert.All(folders, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, File.GetUnixFileMode(f)));
     }
 
-    private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", VmStorage.Script([work], "run-1"));
+    private static ExternalTool.Result Run(VmWork work) => ExternalTool.Run("bash", "-c", StepScripts.VmStorage([work], "run-1"));
 }

@@ -49,7 +49,7 @@ public sealed class GoldenTests
     public void PlanOffline_Fixture_MatchesGoldenTextAndJson(string inventory)
     {
         var relative = Path.GetRelativePath(Repo.Root, inventory);
-        var plan = Planner.PlanOffline(relative, Rendered.Hosts(inventory));
+        var plan = HostPlanner.PlanOffline(relative, Rendered.Hosts(inventory));
         using var text = new StringWriter();
         PlanTextWriter.Write(plan, text, showContent: true);
 

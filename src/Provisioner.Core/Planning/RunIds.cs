@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
-namespace Provisioner.Remote.Apply;
+namespace Provisioner.Core.Planning;
 
 /// <summary>An apply run's id: UTC time and randomness, safe in paths and shell words (names backups and the lock).</summary>
 public static partial class RunIds

@@ -6,7 +6,7 @@ using Provisioner.Tests.Support;
 
 namespace Provisioner.Tests.Planning;
 
-public sealed class LivePlannerTests
+public sealed class HostPlannerTests
 {
     private static readonly IReadOnlyList<HostDesiredState> Fleet = Rendered.Hosts(Path.Combine(Repo.Fixtures, "fleet.yaml"));
     private static HostDesiredState Debian => Fleet.Single(h => h.Host.Name == "deb-amd-01");
@@ -46,7 +46,7 @@ public sealed class LivePlannerTests
     [Fact]
     public void PlanHost_ConvergedHost_HasNothingToDo()
     {
-        var plan = LivePlanner.PlanHost(Debian, Converged(Debian));
+        var plan = HostPlanner.PlanHost(Debian, Converged(Debian));
 
         Assert.False(plan.HasChanges);
         Assert.Empty(plan.Triggers);
@@ -57,7 +57,7 @@ public sealed class LivePlannerTests
     [Fact]
     public void PlanHost_FreshHost_CreatesEverythingAndRebootsForKernelArgsAndInitramfs()
     {
-        var plan = LivePlanner.PlanHost(Debian, Fresh(Debian));
+        var plan = HostPlanner.PlanHost(Debian, Fresh(Debian));
 
         Assert.All(plan.Changes.Where(c => c.Type == "file"), c => Assert.Equal(ChangeAction.Create, c.Action));
         var args = Assert.Single(plan.Changes, c => c.Type == "kernel-args");
@@ -77,7 +77,7 @@ public sealed class LivePlannerTests
         var edited = vfio with { Content = vfio.Content!.Replace("10de:1aef,", "", StringComparison.Ordinal), Sha256 = "different" };
         facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { ["/etc/modprobe.d/vfio.conf"] = edited } };
 
-        var plan = LivePlanner.PlanHost(Debian, facts);
+        var plan = HostPlanner.PlanHost(Debian, facts);
 
         var change = Assert.Single(plan.Changes, c => c.Action != ChangeAction.NoOp);
         Assert.Equal(ChangeAction.Update, change.Action);
@@ -92,7 +92,7 @@ public sealed class LivePlannerTests
         var facts = Converged(Debian);
         var vfio = facts.Files["/etc/modprobe.d/vfio.conf"];
         facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { ["/etc/modprobe.d/vfio.conf"] = vfio with { Content = "options vfio-pci ids=10de:2231\n", Sha256 = "x" } } };
-        var plan = new Plan(Plan.CurrentFormatVersion, "lab.yaml", false, [LivePlanner.PlanHost(Debian, facts)], []);
+        var plan = new Plan(Plan.CurrentFormatVersion, "lab.yaml", false, [HostPlanner.PlanHost(Debian, facts)], []);
         using var text = new StringWriter();
 
         PlanTextWriter.Write(plan, text, showContent: true);
@@ -109,7 +109,7 @@ public sealed class LivePlannerTests
         var path = "/etc/initramfs-tools/hooks/provision-vfio";
         facts = facts with { Files = new Dictionary<string, FileFacts>(facts.Files) { [path] = facts.Files[path] with { Mode = "0644" } } };
 
-        var change = Assert.Single(LivePlanner.PlanHost(Debian, facts).Changes, c => c.Action != ChangeAction.NoOp);
+        var change = Assert.Single(HostPlanner.PlanHost(Debian, facts).Changes, c => c.Action != ChangeAction.NoOp);
 
         Assert.Contains("mode 0644 -> 0755", change.Reason, StringComparison.Ordinal);
         Assert.Null(change.Content);
@@ -120,7 +120,7 @@ public sealed class LivePlannerTests
     {
         var facts = Converged(Debian) with { Initramfs = [new InitramfsFacts("/boot/initrd.img-6.1.0", 500)] };
 
-        var plan = LivePlanner.PlanHost(Debian, facts);
+        var plan = HostPlanner.PlanHost(Debian, facts);
 
         Assert.Equal(["rebuild initramfs (update-initramfs -u -k all)"], plan.Triggers);
         Assert.Contains(plan.Notes, n => n.Contains("initramfs is older than /etc/modprobe.d/vfio.conf", StringComparison.Ordinal));
@@ -133,7 +133,7 @@ public sealed class LivePlannerTests
         var desired = El9;
         var facts = Converged(desired, "rocky", "9.4") with { Services = [new ServiceFacts("libvirtd", "disabled", "inactive")] };
 
-        var plan = LivePlanner.PlanHost(desired, facts);
+        var plan = HostPlanner.PlanHost(desired, facts);
 
         var change = Assert.Single(plan.Changes, c => c.Action != ChangeAction.NoOp);
         Assert.Equal(("service", "libvirtd"), (change.Type, change.Id));
@@ -144,7 +144,7 @@ public sealed class LivePlannerTests
     [Fact]
     public void Preflight_FirmwareWithoutDmarOrIvrs_BlocksBeforeAnyChange()
     {
-        var plan = LivePlanner.PlanHost(Debian, Fresh(Debian) with { FirmwareIommu = "none" });
+        var plan = HostPlanner.PlanHost(Debian, Fresh(Debian) with { FirmwareIommu = "none" });
 
         var finding = Assert.Single(plan.Findings, f => f.Blocks);
         Assert.StartsWith("the firmware has the IOMMU turned off", finding.Message, StringComparison.Ordinal);
@@ -156,7 +156,7 @@ public sealed class LivePlannerTests
     {
         var facts = Converged(El9, "rocky", "9.4") with { Cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro" };
 
-        var plan = LivePlanner.PlanHost(El9, facts);
+        var plan = HostPlanner.PlanHost(El9, facts);
 
         Assert.False(plan.HasChanges);
         Assert.StartsWith("kernel arguments configured but not active (+amd_iommu=on", plan.RebootReason, StringComparison.Ordinal);
@@ -169,7 +169,7 @@ public sealed class LivePlannerTests
         var doubled = facts.Cmdline + " iommu=pt";
         facts = facts with { Cmdline = doubled, BootEntries = [new BootEntryFacts("/boot/grub/grub.cfg", doubled)] };
 
-        Assert.DoesNotContain(LivePlanner.PlanHost(Debian, facts).Changes, c => c.Type == "kernel-args");
+        Assert.DoesNotContain(HostPlanner.PlanHost(Debian, facts).Changes, c => c.Type == "kernel-args");
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class LivePlannerTests
         var facts = Converged(Debian);
         facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:c2:00.0", "8086:1533", "020000", "igb", 10, 0)] };
 
-        var finding = Assert.Single(LivePlanner.PlanHost(Debian, facts).Findings);
+        var finding = Assert.Single(HostPlanner.PlanHost(Debian, facts).Findings);
 
         Assert.True(finding.Blocks);
         Assert.Contains("IOMMU group 10 of GPU 0000:c1:00.0 also holds 0000:c2:00.0", finding.Message, StringComparison.Ordinal);
@@ -191,7 +191,7 @@ public sealed class LivePlannerTests
         var facts = Converged(Debian);
         facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:c0:01.1", "1022:1483", "060400", "pcieport", 10, 0)] };
 
-        Assert.Empty(LivePlanner.PlanHost(Debian, facts).Findings);
+        Assert.Empty(HostPlanner.PlanHost(Debian, facts).Findings);
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public sealed class LivePlannerTests
         var facts = Converged(oneFunction, "ubuntu", "22.04");
         facts = facts with { PciDevices = [.. facts.PciDevices, new PciDeviceFacts("0000:17:00.2", "10de:1aef", "040300", "snd_hda_intel", 10, 0)] };
 
-        var finding = Assert.Single(LivePlanner.PlanHost(oneFunction, facts).Findings);
+        var finding = Assert.Single(HostPlanner.PlanHost(oneFunction, facts).Findings);
 
         Assert.True(finding.Blocks);
         Assert.StartsWith("add function 2 (id 10de:1aef)", finding.Hint, StringComparison.Ordinal);
@@ -213,7 +213,7 @@ public sealed class LivePlannerTests
         var facts = Converged(Debian);
         facts = facts with { PciDevices = [facts.PciDevices[0] with { VendorDevice = "10de:2204" }] };
 
-        var findings = LivePlanner.PlanHost(Debian, facts).Findings;
+        var findings = HostPlanner.PlanHost(Debian, facts).Findings;
 
         Assert.Contains(findings, f => f.Blocks && f.Message == "0000:c1:00.0 is 10de:2204, not the expected 10de:2231");
         Assert.Contains(findings, f => f.Blocks && f.Message.StartsWith("GPU function 0000:c1:00.1", StringComparison.Ordinal));
@@ -225,7 +225,7 @@ public sealed class LivePlannerTests
         var facts = Converged(Debian);
         facts = facts with { PciDevices = [.. facts.PciDevices.Select(d => d with { IommuGroup = null, Driver = "nouveau" })] };
 
-        var finding = Assert.Single(LivePlanner.PlanHost(Debian, facts).Findings, f => f.Blocks);
+        var finding = Assert.Single(HostPlanner.PlanHost(Debian, facts).Findings, f => f.Blocks);
 
         Assert.Contains("no IOMMU groups", finding.Message, StringComparison.Ordinal);
         Assert.Contains("firmware", finding.Hint, StringComparison.Ordinal);
@@ -234,7 +234,7 @@ public sealed class LivePlannerTests
     [Fact]
     public void PlanHost_InventorySaysAnotherOs_Blocks()
     {
-        var finding = Assert.Single(LivePlanner.PlanHost(Debian, Converged(Debian, "rocky", "9.4")).Findings);
+        var finding = Assert.Single(HostPlanner.PlanHost(Debian, Converged(Debian, "rocky", "9.4")).Findings);
 
         Assert.True(finding.Blocks);
         Assert.Equal("set os: el9 (or os: auto) for this host", finding.Hint);
