@@ -28,8 +28,24 @@ public static class ProvisionCli
             SchemaCommand.Create(io),
             Commands.Farm.FarmCommand.Create(io),
         };
-        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        // The one error boundary: an I/O problem with a path the user gave is one line naming it
+        // and the OS's reason; anything unexpected is a short message (the trace under --verbose).
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var verbose = args.Contains("--verbose") || args.Contains("-v");
+            await stderr.WriteLineAsync($"error: unexpected {e.GetType().Name}: {e.Message}" + (verbose ? "\n" + e : " (run again with --verbose for the details, and report it)")).ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
     }
 }
 

@@ -36,7 +36,7 @@ internal static class PlanCommand
             // Each host is planned as soon as it is rendered; content is kept only if it will be shown.
             var withContent = parse.GetValue(diff) || parse.GetValue(json) || parse.GetValue(outFile) is not null;
             var hostPlans = new ConcurrentDictionary<int, HostPlan>();
-            if (InventoryRun.Run(path, io, (index, host) => hostPlans[index] = HostPlanner.PlanHostOffline(host, withContent)) is null)
+            if (InventoryRun.Run(path, parse.GetValue(limit), io, (index, host) => hostPlans[index] = HostPlanner.PlanHostOffline(host, withContent)) is null)
             {
                 return ExitCodes.Error;
             }

@@ -11,7 +11,8 @@ internal static class RenderCommand
     {
         var inventory = CommonOptions.Inventory();
         var output = new Option<string>("-o", "--output") { Description = "Directory to write into (replaced whole).", Required = true };
-        var command = new Command("render", "Write every file Provisioner would put on every host, per host, for review.") { inventory, output };
+        var limit = CommonOptions.Limit();
+        var command = new Command("render", "Write every file Provisioner would put on every host, per host, for review.") { inventory, output, limit };
         command.SetAction(parse =>
         {
             var directory = parse.GetValue(output)!;
@@ -26,7 +27,7 @@ internal static class RenderCommand
             {
                 // Each host is written to the staging directory as soon as it is rendered; the
                 // directory is swapped in only if every host succeeded (else it is deleted).
-                var loaded = InventoryRun.Run(parse.GetValue(inventory)!, io, (_, host) => target.Write([.. ArtifactTree.For(host)]));
+                var loaded = InventoryRun.Run(parse.GetValue(inventory)!, parse.GetValue(limit), io, (_, host) => target.Write([.. ArtifactTree.For(host)]));
                 if (loaded is null)
                 {
                     return ExitCodes.Error;

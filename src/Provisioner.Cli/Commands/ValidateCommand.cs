@@ -15,7 +15,7 @@ internal static class ValidateCommand
             // Every template is rendered for every host (that is how template errors are found),
             // but nothing is kept: only the counts.
             var vms = 0;
-            var loaded = InventoryRun.Run(path, io, (_, host) => Interlocked.Add(ref vms, host.Vms.Count));
+            var loaded = InventoryRun.Run(path, limit: null, io, (_, host) => Interlocked.Add(ref vms, host.Vms.Count));
             if (loaded is null)
             {
                 return ExitCodes.Error;

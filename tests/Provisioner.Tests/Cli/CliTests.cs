@@ -9,6 +9,37 @@ public sealed class CliTests
     private static readonly string Example = Repo.Path("inventories", "example.yaml");
     private static readonly string Fleet = Path.Combine(Repo.Fixtures, "fleet.yaml");
 
+    /// <summary>Every command that writes a file the user names: an unwritable path is one line naming it, exit 1, no stack trace.</summary>
+    [Theory]
+    [InlineData("plan", "--offline", "-out", "{0}/plan.json")]
+    [InlineData("render", "-o", "{0}/out")]
+    [InlineData("runbook", "-o", "{0}/runbook.md")]
+    public async Task Command_UnwritableOutput_IsOneLineNamingThePath(params string[] args)
+    {
+        using var dir = new TempDirectory();
+        var notADirectory = dir.File("a-file", "");
+        var expanded = args.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a, notADirectory)).ToList();
+
+        var result = await CliRunner.RunAsync([expanded[0], Example, .. expanded.Skip(1)]);
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(notADirectory + "/", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanOffline_Limit_PlansOnlyTheSelectedHosts()
+    {
+        var result = await CliRunner.RunAsync("plan", Fleet, "--offline", "--limit", "deb-*");
+
+        Assert.Equal(0, result.ExitCode);
+        var hosts = result.Stdout.Split('\n').Where(l => l.StartsWith("host ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["host deb-amd-01 (debian)"], hosts);
+        Assert.Contains("Plan: 1 host(s)", result.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Validate_GoodInventory_Exits0AndSummarises()
     {
