@@ -10,6 +10,15 @@ namespace Provisioner.Core.Facts;
 /// </summary>
 public static class FactsParser
 {
+    /// <summary>
+    /// Every record tag this parser reads. The probe script (Provisioner.Remote/Facts/probe.sh)
+    /// prints exactly these: a test compares the two, so neither can grow a tag the other lacks.
+    /// </summary>
+    public static IReadOnlySet<string> Tags { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "node", "module", "boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "pciname", "nic", "niclink", "end",
+    };
+
     public static HostFacts Parse(string output)
     {
         var os = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ public sealed class FactsParserTests
         + "node\t0\t134217728\t0\t0\t48\t48\nmodule\tvfio_pci\nboot\tgrubby\tro intel_iommu=on\ninitramfs\t/boot/initramfs-6.1.0.img\t1700000001\ndev_vfio\t40\nend\tok\n";
 
     [Fact]
-    public void Parse_AllRecordKinds()
+    public void Parse_FileDeviceNodeBootAndVfioRecords()
     {
         var facts = FactsParser.Parse(Sample);
 
@@ -28,6 +28,17 @@ public sealed class FactsParserTests
         Assert.Equal(48, facts.NumaNodes[0].Hugepages1GFree);
         Assert.Equal("ro intel_iommu=on", facts.BootEntries.Single().Arguments);
         Assert.Equal([40], facts.VfioGroupDevices);
+    }
+
+    /// <summary>The probe script (probe.sh and its deep part) and the parser agree on every record tag.</summary>
+    [Fact]
+    public void ProbeScript_EmitsExactlyTheTagsTheParserReads()
+    {
+        var script = Provisioner.Remote.Facts.FactProbe.Template + Provisioner.Remote.Facts.FactProbe.DeepTemplate;
+        var emitted = System.Text.RegularExpressions.Regex.Matches(script, @"(?:printf|print|--qf|--printf) ['""]([a-z_]+)\\t")
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(FactsParser.Tags.Order(StringComparer.Ordinal), emitted.Order(StringComparer.Ordinal));
     }
 
     [Fact]

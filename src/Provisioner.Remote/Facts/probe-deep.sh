@@ -1,0 +1,13 @@
+# check and discover only (ProbeScope.Deep), put in at the DEEP mark of probe.sh: the initramfs's
+# vfio entries, lspci's names, NICs.
+printf 'deep\tok\n'
+for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do
+  [ -f "$i" ] || continue
+  if command -v lsinitramfs >/dev/null; then lsinitramfs "$i"; elif command -v lsinitrd >/dev/null; then lsinitrd "$i"; else continue; fi |
+    grep -o -E '[^ ]*(/vfio[-_]pci\.ko(\.[a-z0-9]+)?|modprobe\.d/[^ /]+\.conf)$' | while IFS= read -r e; do printf 'initramfs_entry\t%s\t%s\n' "$i" "$e"; done
+  printf 'initramfs_listed\t%s\n' "$i"
+done
+grep -q -E 'vfio[-_]pci\.ko' "/lib/modules/$k/modules.builtin" && printf 'vfio_builtin\t1\n'
+command -v lspci >/dev/null && lspci -Dmm | while IFS= read -r l; do printf 'pciname\t%s\n' "$l"; done
+for n in /sys/class/net/*; do [ -r "$n/address" ] && { read -r a < "$n/address"; printf 'nic\t%s\t%s\n' "${n##*/}" "$a"; }; done
+LC_ALL=C ls -l /sys/class/net/ | while read -r _ _ _ _ _ _ _ _ name _ target; do [ -n "$target" ] && printf 'niclink\t%s\t%s\n' "$name" "$target"; done
