@@ -21,35 +21,8 @@ public sealed class VmApplyTests(Lab lab)
 
     private const string Secret = "s3cr3t-queue-pw";
 
-    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "", string queue = "redis://127.0.0.1:6379/0") => dir.File("vm.yaml", $$"""
-        version: 1
-        defaults:
-          ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
-          gpu_model:
-            functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }]
-          vm:
-            vcpus: 1
-            memory: {{memory}}
-            hugepages: false
-            domain_type: qemu
-            passthrough: false
-            numa: {{numa}}
-            os_disk: 64MiB
-            work_disk: 32MiB
-            network: { bridge: prvlab0 }
-            image: { url: "{{imageUrl}}", sha256: {{sha256}} }
-            users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
-            worker: { kind: queue, queue_url: "{{queue}}", queue_password: "${file:{{dir.Path}}/queue-password}" }
-        hosts:
-          - name: h15
-            address: {{Lab.Address("h15")}}
-            os: debian
-            cpu_vendor: intel
-            memory: 256GiB
-            gpus: [{ address: "65:00.0" }]
-        {{(libvirtUri.Length > 0 ? "    libvirt_uri: \"" + libvirtUri + "\"" : "")}}
-        {{(libvirtAuth.Length > 0 ? "    libvirt_auth: " + libvirtAuth : "")}}
-        """);
+    private static string Inventory(TempDirectory dir, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "", string queue = "redis://127.0.0.1:6379/0") =>
+        LabVmInventory.Write(dir, "h15", "debian", imageUrl, sha256, memory, numa, libvirtUri, libvirtAuth, queue);
 
     [Fact]
     public async Task Apply_WorkerVm_IsCreatedStartedAndASecondApplyChangesNothing()
@@ -158,27 +131,7 @@ public sealed class VmApplyTests(Lab lab)
         }
         finally
         {
-            using var libvirt = LibvirtConnection.Open("qemu:///system");
-            using var domain = libvirt.Find(Vm);
-            if (domain is not null)
-            {
-                if (domain.State == DomainState.Running)
-                {
-                    domain.Destroy();
-                }
-
-                domain.Undefine(nvram: true);
-            }
-
-            foreach (var path in new[] { $"/var/lib/libvirt/images/provision/{Vm}-os.raw", $"/var/lib/libvirt/images/provision/{Vm}-work.raw", $"/var/lib/libvirt/images/provision/base/{sha}.img" })
-            {
-                File.Delete(path);
-            }
-
-            if (Directory.Exists($"/var/lib/libvirt/provision/{Vm}"))
-            {
-                Directory.Delete($"/var/lib/libvirt/provision/{Vm}", recursive: true);
-            }
+            LabVms.Remove(Vm, sha);
         }
     }
 

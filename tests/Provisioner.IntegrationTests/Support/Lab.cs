@@ -20,7 +20,8 @@ public sealed class Lab : IDisposable
     // h12 applied by the non-root 'deploy' user through sudo; h13 (Rocky 9) and h14 (CentOS 7) the EL paths;
     // h15 has the machine's libvirtd socket (Os 'debian libvirt'); h16 hangs in its reboot while
     // h17 is applied beside it; h18 is brought up, then given each trap `check` must catch; h19
-    // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook.
+    // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook;
+    // h21 (Rocky 9, the machine's libvirtd socket) by replaying an EL9 runbook with its worker VM.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -43,6 +44,7 @@ public sealed class Lab : IDisposable
         ("h18", "a5000x4", "debian"),
         ("h19", "hugepages-short", "debian"),
         ("h20", "a5000x4", "debian"),
+        ("h21", "a5000x4", "rocky9 libvirt"),
     ];
 
     public Lab()
