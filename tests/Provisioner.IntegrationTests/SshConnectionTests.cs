@@ -45,7 +45,7 @@ public sealed class SshConnectionTests(Lab lab)
 
         Assert.Contains("HOST KEY CHANGED", error.Message, StringComparison.Ordinal);
         Assert.Contains("SHA256:", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ssh-keygen -R", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("ssh-keygen -R", error.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class SshConnectionTests(Lab lab)
         var error = await Assert.ThrowsAsync<RemoteException>(() => SshConnection.ConnectAsync(Target("h5", knownHosts), Timeout, CancellationToken.None));
 
         Assert.Contains("is not in", error.Message, StringComparison.Ordinal);
-        Assert.Contains("accept-new", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("accept-new", error.Fix, StringComparison.Ordinal);
         Assert.Equal("", File.ReadAllText(knownHosts));
     }
 

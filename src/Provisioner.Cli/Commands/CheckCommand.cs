@@ -17,7 +17,7 @@ internal static class CheckCommand
     public static Command Create(CliIo io)
     {
         var inventory = CommonOptions.Inventory();
-        var json = new Option<bool>("--json") { Description = "Print the results as JSON (format_version 1) on stdout." };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON (format_version 2) on stdout." };
         var strict = new Option<bool>("--strict") { Description = "Exit 1 on warnings too." };
         var limit = CommonOptions.Limit();
         var parallel = CommonOptions.Parallel("Hosts checked at once.");
@@ -85,7 +85,7 @@ internal static class CheckCommand
         }
         catch (RemoteException e)
         {
-            return (null, new HostFailure(session.Host.Name, e.Detail, e.Hint));
+            return (null, new HostFailure(session.Host.Name, e.Detail, e.Fix));
         }
     }
 }

@@ -66,7 +66,7 @@ internal static class DiscoverCommand
         }
         catch (RemoteException e)
         {
-            return (target, null, $"{e.Detail} ({e.Hint})");
+            return (target, null, $"{e.Detail} ({e.Fix})");
         }
     }
 

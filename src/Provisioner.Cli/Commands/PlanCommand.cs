@@ -11,7 +11,7 @@ internal static class PlanCommand
     {
         var inventory = CommonOptions.Inventory();
         var offline = new Option<bool>("--offline") { Description = "Plan without contacting hosts: every host is assumed empty." };
-        var json = new Option<bool>("--json") { Description = "Print the plan as JSON (format_version 1) on stdout." };
+        var json = new Option<bool>("--json") { Description = "Print the plan as JSON (format_version 2) on stdout." };
         var diff = new Option<bool>("--diff") { Description = "Show new files in full and changed files as unified diffs (sensitive ones stay hidden); list unchanged resources too." };
         var outFile = new Option<string?>("-out", "--out") { Description = "Also save the plan as JSON to this file." };
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing would change, 2 when something would, 1 on error." };

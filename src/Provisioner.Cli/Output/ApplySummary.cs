@@ -25,12 +25,12 @@ internal static class ApplySummary
             foreach (var finding in outcome.Verification)
             {
                 stdout.WriteLine($"  x {finding.Message}");
-                stdout.WriteLine($"      fix: {finding.Hint}");
+                stdout.WriteLine($"      fix: {finding.Fix}");
             }
 
-            if (outcome.Verification.Count == 0 && outcome.Hint is not null)
+            if (outcome.Verification.Count == 0 && outcome.Fix is not null)
             {
-                stdout.WriteLine($"      fix: {outcome.Hint}");
+                stdout.WriteLine($"      fix: {outcome.Fix}");
             }
         }
 

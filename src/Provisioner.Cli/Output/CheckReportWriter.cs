@@ -40,7 +40,7 @@ internal static class CheckReportWriter
         foreach (var failure in failures)
         {
             stdout.WriteLine($"{failure.Host}: not checked: {failure.Message}");
-            stdout.WriteLine($"      fix: {failure.Hint}");
+            stdout.WriteLine($"      fix: {failure.Fix}");
         }
 
         stdout.WriteLine($"Check: {reports.Count(r => !r.Failed && !r.Warned)} hosts pass, {reports.Count(r => !r.Failed && r.Warned)} with warnings, {reports.Count(r => r.Failed)} failing, {failures.Count} not reached.");
@@ -48,7 +48,7 @@ internal static class CheckReportWriter
 
     public static string ToJson(IReadOnlyList<HostCheckReport> reports, IReadOnlyList<HostFailure> failures) => JsonOutput.Serialize(new
     {
-        FormatVersion = 1,
+        FormatVersion = 2, // 2: unreached hosts say "fix" (was "hint")
         Hosts = reports.Select(r => new
         {
             r.Host,
@@ -56,7 +56,7 @@ internal static class CheckReportWriter
             Status = r.Results.Select(x => x.Status).DefaultIfEmpty(CheckStatus.Pass).Max(),
             Checks = r.Results.Select(x => new { x.Check.Id, x.Check.Title, x.Status, x.Details, x.Fix }),
         }),
-        Unreached = failures.Select(f => new { f.Host, f.Message, f.Hint }),
+        Unreached = failures.Select(f => new { f.Host, f.Message, f.Fix }),
     });
 
     private static string Status(CheckStatus status) => status switch

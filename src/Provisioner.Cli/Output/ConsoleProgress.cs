@@ -13,8 +13,8 @@ internal sealed class ConsoleProgress(TextWriter stderr, bool terminal) : IApply
 
     private readonly Lock _gate = new();
 
-    public void Passed(string host, ApplyStep step, string detail) =>
-        Line($"[blue]{Markup.Escape(host)}[/] {Describe(step)}: {Markup.Escape(detail)}");
+    public void Passed(string host, ApplyStep boundary, string detail) =>
+        Line($"[blue]{Markup.Escape(host)}[/] {Describe(boundary)}: {Markup.Escape(detail)}");
 
     public void Warning(string host, string message) =>
         Line($"[blue]{Markup.Escape(host)}[/] [yellow]warning[/]: {Markup.Escape(message)}");

@@ -32,7 +32,7 @@ internal static class FarmTables
         Consoles.For(stdout, terminal).Write(table);
     }
 
-    public static void WriteJob(JobStatus job, IReadOnlyList<Provisioner.Farm.Queue.TaskStatus> tasks, IReadOnlyList<FrameRecord> frames, bool allFrames, DateTimeOffset now, TextWriter stdout, bool terminal)
+    public static void WriteJob(JobStatus job, IReadOnlyList<Provisioner.Farm.Queue.TaskSummary> tasks, IReadOnlyList<FrameRecord> frames, bool allFrames, DateTimeOffset now, TextWriter stdout, bool terminal)
     {
         var console = Consoles.For(stdout, terminal);
         var progress = JobProgress.Of(job, frames, now);

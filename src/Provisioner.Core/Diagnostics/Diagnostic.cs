@@ -6,16 +6,16 @@ namespace Provisioner.Core.Diagnostics;
 /// One problem found in the user's input. Bad input is data, not an exception: every loader
 /// and validator returns these, all of them at once, and the CLI prints them.
 /// </summary>
-public sealed record Diagnostic(string Code, Severity Severity, SourceLocation? Location, string Message, string? Hint)
+public sealed record Diagnostic(string Code, Severity Severity, SourceLocation? Location, string Message, string? Fix)
 {
     public bool IsError => Severity == Severity.Error;
 
-    /// <summary>Compiler-style text: <c>file:line:col: error PRV002: message</c> then the hint.</summary>
+    /// <summary>Compiler-style text: <c>file:line:col: error PRV002: message</c> then the fix.</summary>
     public override string ToString()
     {
         var where = Location is null ? "" : Location + ": ";
         var severity = Severity.ToString().ToLower(CultureInfo.InvariantCulture);
         var text = $"{where}{severity} {Code}: {Message}";
-        return Hint is null ? text : text + "\n    hint: " + Hint;
+        return Fix is null ? text : text + "\n    fix: " + Fix;
     }
 }

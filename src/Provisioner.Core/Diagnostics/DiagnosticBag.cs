@@ -20,8 +20,8 @@ public sealed class DiagnosticBag
         }
     }
 
-    public void Add(DiagnosticDescriptor descriptor, SourceLocation? location, string message, string? hint = null) =>
-        _items.Add(descriptor.At(location, message, hint));
+    public void Add(DiagnosticDescriptor descriptor, SourceLocation? location, string message, string? fix = null) =>
+        _items.Add(descriptor.At(location, message, fix));
 
     public void AddRange(IEnumerable<Diagnostic> diagnostics)
     {

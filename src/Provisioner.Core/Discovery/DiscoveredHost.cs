@@ -54,6 +54,7 @@ public sealed record DiscoveredHost(
     }
 
     /// <summary>Even vCPU counts and whole GiB, so that each NUMA node holds its GPUs' VMs (a VM is pinned to its GPU's node).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "called once per discovered host: the interface keeps the callers free to pass any list")]
     private static (int Vcpus, long MemoryGib) Size(HostFacts facts, IReadOnlyList<DiscoveredGpu> gpus, int cpus, long memoryGib, long reserveGib)
     {
         var vcpus = Math.Max(2, (cpus - HostCpus) / gpus.Count);

@@ -3,7 +3,8 @@ namespace Provisioner.Core.Planning;
 /// <summary>What would change on every host. <see cref="FormatVersion"/> versions the JSON form.</summary>
 public sealed record Plan(int FormatVersion, string Inventory, bool Offline, IReadOnlyList<HostPlan> Hosts, IReadOnlyList<HostFailure> Failures)
 {
-    public const int CurrentFormatVersion = 1;
+    // 2: findings and failures say "fix" (was "hint"), one word for one concept across every output.
+    public const int CurrentFormatVersion = 2;
 
     public int Count(ChangeAction action) => Hosts.Sum(h => h.Changes.Count(c => c.Action == action));
 

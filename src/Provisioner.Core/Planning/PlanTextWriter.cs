@@ -52,7 +52,7 @@ public static class PlanTextWriter
             foreach (var finding in host.Findings)
             {
                 output.WriteLine($"  {(finding.Blocks ? "x BLOCKED" : "! warning")}: {finding.Message}");
-                output.WriteLine($"      fix: {finding.Hint}");
+                output.WriteLine($"      fix: {finding.Fix}");
             }
 
             if (!host.HasChanges && host.RebootReason is null && !host.Blocked)
@@ -65,7 +65,7 @@ public static class PlanTextWriter
         {
             output.WriteLine();
             output.WriteLine($"host {failure.Host}: NOT PLANNED: {failure.Message}");
-            output.WriteLine($"      fix: {failure.Hint}");
+            output.WriteLine($"      fix: {failure.Fix}");
         }
 
         output.WriteLine();

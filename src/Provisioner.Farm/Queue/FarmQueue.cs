@@ -13,6 +13,7 @@ namespace Provisioner.Farm.Queue;
 /// the task back. So a task is never lost, and a frame is recorded once however often it was
 /// rendered. See docs/farm.md for the keys and the life of a task.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "it is the farm's queue (in Redis), the word users and docs use")]
 public sealed class FarmQueue
 {
     private readonly IDatabase redis;

@@ -38,14 +38,14 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
             Time(fields, "started_ms"), Time(fields, "finished_ms"), Get(fields, "error"), Get(fields, "last_error"));
     }
 
-    public async Task<IReadOnlyList<TaskStatus>> TasksAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TaskSummary>> TasksAsync(string jobId, CancellationToken cancellationToken)
     {
         var ids = await queue.Run(() => redis.ListRangeAsync(FarmKeys.JobTasks(jobId)), cancellationToken).ConfigureAwait(false);
-        var tasks = new List<TaskStatus>();
+        var tasks = new List<TaskSummary>();
         foreach (var id in ids)
         {
             var fields = await FieldsAsync(FarmKeys.Task(id.ToString()), cancellationToken).ConfigureAwait(false);
-            tasks.Add(new TaskStatus(id.ToString(), Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error")));
+            tasks.Add(new TaskSummary(id.ToString(), Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error")));
         }
 
         return tasks;

@@ -50,7 +50,7 @@ public sealed record JobStatus(
     string LastError);
 
 /// <summary>One task of a job, for <c>farm status JOB</c>.</summary>
-public sealed record TaskStatus(string TaskId, string Frames, string State, int Attempts, string Worker, string LastError);
+public sealed record TaskSummary(string TaskId, string Frames, string State, int Attempts, string Worker, string LastError);
 
 /// <summary>A worker as it last reported itself.</summary>
 public sealed record WorkerStatus(

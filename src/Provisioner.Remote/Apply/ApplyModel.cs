@@ -39,7 +39,7 @@ public enum ApplyStep
 /// <summary>Sees each host's progress (the console shows it; tests use it to cut a host's connection at a boundary).</summary>
 public interface IApplyObserver
 {
-    void Passed(string host, ApplyStep step, string detail);
+    void Passed(string host, ApplyStep boundary, string detail);
 
     void Warning(string host, string message);
 }
@@ -66,9 +66,9 @@ public sealed record HostOutcome(
     int Changes,
     bool Rebooted,
     string? Error,
-    string? Hint,
+    string? Fix,
     IReadOnlyList<Finding> Verification,
     TimeSpan Elapsed)
 {
-    public static HostOutcome FromFailure(HostFailure failure) => new(failure.Host, HostStatus.Failed, 0, false, failure.Message, failure.Hint, [], TimeSpan.Zero);
+    public static HostOutcome FromFailure(HostFailure failure) => new(failure.Host, HostStatus.Failed, 0, false, failure.Message, failure.Fix, [], TimeSpan.Zero);
 }

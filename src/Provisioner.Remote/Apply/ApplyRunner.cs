@@ -41,8 +41,8 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
         var started = time.GetTimestamp();
         var plan = session.Plan;
         var hostLog = log.ForContext("Host", session.Host.Name).ForContext("Run", options.RunId);
-        HostOutcome Outcome(HostStatus status, bool rebooted, IReadOnlyList<Finding> verification, string? error = null, string? hint = null) =>
-            new(session.Host.Name, status, plan.Changes.Count(c => c.Action != ChangeAction.NoOp), rebooted, error, hint, verification, time.GetElapsedTime(started));
+        HostOutcome Outcome(HostStatus status, bool rebooted, IReadOnlyList<Finding> verification, string? error = null, string? fix = null) =>
+            new(session.Host.Name, status, plan.Changes.Count(c => c.Action != ChangeAction.NoOp), rebooted, error, fix, verification, time.GetElapsedTime(started));
 
         if (plan.Blocked)
         {
@@ -56,7 +56,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
             var findings = Verifier.Verify(session.Desired, session.Facts);
             hostLog.Information("No changes; verification {Result}", findings.Count == 0 ? "passed" : "failed");
             return findings.Count == 0 ? Outcome(HostStatus.Unchanged, false, [])
-                : Outcome(HostStatus.Failed, false, findings, "no changes planned, but the post-conditions do not hold", findings[0].Hint);
+                : Outcome(HostStatus.Failed, false, findings, "no changes planned, but the post-conditions do not hold", findings[0].Fix);
         }
 
         var run = new HostRun(session, hostLog);
@@ -93,7 +93,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
             Passed(run, ApplyStep.Unlocked, options.RunId);
             return run.Problems.Count == 0
                 ? Outcome(HostStatus.Applied, run.Rebooted, [])
-                : Outcome(HostStatus.Failed, run.Rebooted, run.Problems, run.ProblemSummary, run.Problems[0].Hint);
+                : Outcome(HostStatus.Failed, run.Rebooted, run.Problems, run.ProblemSummary, run.Problems[0].Fix);
         }
         catch (RemoteException e)
         {
@@ -104,7 +104,7 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
                 await TryReleaseAsync(session, hostLog).ConfigureAwait(false);
             }
 
-            return Outcome(HostStatus.Failed, run.Rebooted, [], e.Detail, e.Hint);
+            return Outcome(HostStatus.Failed, run.Rebooted, [], e.Detail, e.Fix);
         }
         finally
         {

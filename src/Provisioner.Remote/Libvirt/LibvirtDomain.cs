@@ -8,6 +8,7 @@ public sealed class LibvirtDomain : IDisposable
 {
     /// <summary>VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE as flags for <see cref="GetXml"/>.</summary>
     [Flags]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "libvirt's own name for these bits (virDomainXMLFlags)")]
     public enum XmlFlags : uint
     {
         None = 0,

@@ -37,7 +37,7 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
             }
             catch (RemoteException e)
             {
-                return (Session: (HostSession?)null, Failure: new HostFailure(host.Name, e.Detail, e.Hint));
+                return (Session: (HostSession?)null, Failure: new HostFailure(host.Name, e.Detail, e.Fix));
             }
             finally
             {

@@ -7,6 +7,7 @@ namespace Provisioner.Remote.Ssh;
 /// <see cref="Output"/> its stdout (reads block until data arrives and end when the command
 /// exits), <see cref="Completion"/> ends with it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "it is a byte stream pair over one SSH channel; it exposes Streams rather than being one")]
 public sealed class ExecStream : IDisposable
 {
     private readonly SshCommand _command;

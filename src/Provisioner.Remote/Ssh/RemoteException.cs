@@ -6,12 +6,12 @@ namespace Provisioner.Remote.Ssh;
 /// </summary>
 public sealed class RemoteException : Exception
 {
-    public RemoteException(string host, string message, string hint, Exception? inner = null)
+    public RemoteException(string host, string message, string fix, Exception? inner = null)
         : base($"{host}: {message}", inner)
     {
         Host = host;
         Detail = message;
-        Hint = hint;
+        Fix = fix;
     }
 
     public string Host { get; }
@@ -19,5 +19,5 @@ public sealed class RemoteException : Exception
     /// <summary>What went wrong, without the host name in front.</summary>
     public string Detail { get; }
 
-    public string Hint { get; }
+    public string Fix { get; }
 }

@@ -42,7 +42,7 @@ public sealed class SshConnection : IHostShell
             }
             catch (RemoteException e)
             {
-                throw new RemoteException(target.Name, e.Detail, e.Hint, e);
+                throw new RemoteException(target.Name, e.Detail, e.Fix, e);
             }
         }
 

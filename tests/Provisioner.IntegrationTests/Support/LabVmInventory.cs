@@ -9,7 +9,7 @@ namespace Provisioner.IntegrationTests.Support;
 /// </summary>
 public static class LabVmInventory
 {
-    public static string Write(TempDirectory dir, string host, string os, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "", string queue = "redis://127.0.0.1:6379/0") => dir.File("vm.yaml", $$"""
+    public static string Write(TempDirectory dir, string host, string os, string imageUrl, string sha256, string memory, string numa = "none", string libvirtUri = "", string libvirtAuth = "", string queue = "redis://127.0.0.1:6379/0", string firmware = "") => dir.File("vm.yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -22,6 +22,7 @@ public static class LabVmInventory
             domain_type: qemu
             passthrough: false
             numa: {{numa}}
+        {{(firmware.Length > 0 ? "    firmware: " + firmware : "")}}
             os_disk: 64MiB
             work_disk: 32MiB
             network: { bridge: prvlab0 }

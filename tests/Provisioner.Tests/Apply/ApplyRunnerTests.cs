@@ -88,7 +88,7 @@ public sealed class ApplyRunnerTests
 
         Assert.Equal(HostStatus.Failed, outcome.Status);
         Assert.Contains("'update-grub' failed (exit 1): /usr/sbin/grub-mkconfig: error: out of disk space", outcome.Error, StringComparison.Ordinal);
-        Assert.Contains("re-run apply", outcome.Hint, StringComparison.Ordinal);
+        Assert.Contains("re-run apply", outcome.Fix, StringComparison.Ordinal);
         Assert.Equal(0, host.Reboots);
         Assert.DoesNotContain(host.Scripts, s => s.Contains("printf 'hostname", StringComparison.Ordinal));
         Assert.Contains("rm -rf /var/lib/provision/lock", host.Scripts[^1], StringComparison.Ordinal);
@@ -201,11 +201,11 @@ public sealed class ApplyRunnerTests
 
         public IReadOnlyList<ApplyStep> Steps(string host) => [.. Events.Where(e => e.Host == host).Select(e => e.Step)];
 
-        public void Passed(string host, ApplyStep step, string detail)
+        public void Passed(string host, ApplyStep boundary, string detail)
         {
             lock (_events)
             {
-                _events.Add((host, step));
+                _events.Add((host, boundary));
             }
         }
 

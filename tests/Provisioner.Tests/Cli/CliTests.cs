@@ -59,7 +59,7 @@ public sealed class CliTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("", result.Stdout);
-        Assert.Contains($"{bad}:17:9: error PRV009: 'os' cannot be 'el10'\n    hint: did you mean 'el7'?", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{bad}:17:9: error PRV009: 'os' cannot be 'el10'\n    fix: did you mean 'el7'?", result.Stderr, StringComparison.Ordinal);
         Assert.EndsWith("6 error(s), 0 warning(s). Nothing was changed on any host.\n", result.Stderr, StringComparison.Ordinal);
     }
 
@@ -108,7 +108,7 @@ public sealed class CliTests
 
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Stdout);
-        Assert.Equal(1, json.RootElement.GetProperty("format_version").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("format_version").GetInt32());
         Assert.True(json.RootElement.GetProperty("offline").GetBoolean());
         Assert.Equal(6, json.RootElement.GetProperty("hosts").GetArrayLength());
         Assert.Contains("warning PRV038", result.Stderr, StringComparison.Ordinal);
@@ -167,7 +167,7 @@ public sealed class CliTests
     public async Task Apply_SavedPlanFileThatIsNotAPlan_Exits1NamingTheFile()
     {
         using var dir = new TempDirectory();
-        var notPlan = dir.File("plan.json", "{\"format_version\": 1, \"offline\": false}");
+        var notPlan = dir.File("plan.json", "{\"format_version\": 2, \"offline\": false}");
         var oldPlan = dir.File("old.json", "{\"format_version\": 0}");
 
         var missing = await CliRunner.RunAsync("apply", notPlan);
@@ -176,7 +176,7 @@ public sealed class CliTests
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("plan.json is not a saved plan", missing.Stderr, StringComparison.Ordinal);
         Assert.Contains("save one with 'provision plan INVENTORY -out", missing.Stderr, StringComparison.Ordinal);
-        Assert.Contains("format_version 0 is not 1", old.Stderr, StringComparison.Ordinal);
+        Assert.Contains("format_version 0 is not 2", old.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed partial class BadInventoryTests
         var result = InventoryLoader.LoadFile(Path.Combine(Repo.Fixtures, "bad", "42-many-problems.yaml"));
 
         Assert.True(result.Diagnostics.Count >= 6);
-        Assert.Contains(result.Diagnostics, d => d.Code == "PRV009" && d.Hint == "did you mean 'el7'?");
+        Assert.Contains(result.Diagnostics, d => d.Code == "PRV009" && d.Fix == "did you mean 'el7'?");
     }
 
     [Fact]

@@ -155,7 +155,7 @@ public sealed class HostPlannerTests
 
         Assert.True(finding.Blocks);
         Assert.Contains("IOMMU group 10 of GPU 0000:c1:00.0 also holds 0000:c2:00.0", finding.Message, StringComparison.Ordinal);
-        Assert.Contains("pcie_acs_override", finding.Hint, StringComparison.Ordinal);
+        Assert.Contains("pcie_acs_override", finding.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class HostPlannerTests
         var finding = Assert.Single(HostPlanner.PlanHost(oneFunction, facts).Findings);
 
         Assert.True(finding.Blocks);
-        Assert.StartsWith("add function 2 (id 10de:1aef)", finding.Hint, StringComparison.Ordinal);
+        Assert.StartsWith("add function 2 (id 10de:1aef)", finding.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class HostPlannerTests
     }
 
     [Fact]
-    public void Preflight_IommuOnInCmdlineButNoGroups_BlocksWithFirmwareHint()
+    public void Preflight_IommuOnInCmdlineButNoGroups_BlocksWithFirmwareFix()
     {
         var facts = Converged(Debian);
         facts = facts with { PciDevices = [.. facts.PciDevices.Select(d => d with { IommuGroup = null, Driver = "nouveau" })] };
@@ -201,7 +201,7 @@ public sealed class HostPlannerTests
         var finding = Assert.Single(HostPlanner.PlanHost(Debian, facts).Findings, f => f.Blocks);
 
         Assert.Contains("no IOMMU groups", finding.Message, StringComparison.Ordinal);
-        Assert.Contains("firmware", finding.Hint, StringComparison.Ordinal);
+        Assert.Contains("firmware", finding.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -210,6 +210,6 @@ public sealed class HostPlannerTests
         var finding = Assert.Single(HostPlanner.PlanHost(Debian, Converged(Debian, "rocky", "9.4")).Findings);
 
         Assert.True(finding.Blocks);
-        Assert.Equal("set os: el9 (or os: auto) for this host", finding.Hint);
+        Assert.Equal("set os: el9 (or os: auto) for this host", finding.Fix);
     }
 }

@@ -47,7 +47,7 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
         }
         catch (RemoteException e)
         {
-            io.Error.WriteLine($"error: {e.Message}; {e.Hint}");
+            io.Error.WriteLine($"error: {e.Message}; {e.Fix}");
         }
         catch (RedisConnectionException e)
         {

@@ -20,7 +20,7 @@ public static class DidYouMean
         return best is not null && bestDistance <= Math.Max(2, word.Length / 3) ? best : null;
     }
 
-    public static string Hint(string word, IEnumerable<string> candidates)
+    public static string Suggestion(string word, IEnumerable<string> candidates)
     {
         var list = candidates.ToList();
         var closest = Closest(word, list);

@@ -25,7 +25,7 @@ public static class DtoBinder
             if (!keys.TryGetValue(key.Value, out var property))
             {
                 diagnostics.Add(DiagnosticCodes.UnknownKey, key.Location,
-                    $"unknown key '{key.Value}' in {Describe(type)}", DidYouMean.Hint(key.Value, keys.Keys));
+                    $"unknown key '{key.Value}' in {Describe(type)}", DidYouMean.Suggestion(key.Value, keys.Keys));
                 continue;
             }
 

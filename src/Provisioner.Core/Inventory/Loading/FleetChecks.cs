@@ -36,7 +36,7 @@ public static class FleetChecks
         }
     }
 
-    private sealed class Unique<T>(DiagnosticBag diagnostics, DiagnosticDescriptor code, string what, string hint) where T : notnull
+    private sealed class Unique<T>(DiagnosticBag diagnostics, DiagnosticDescriptor code, string what, string fix) where T : notnull
     {
         private readonly Dictionary<T, SourceLocation?> _first = [];
 
@@ -44,7 +44,7 @@ public static class FleetChecks
         {
             if (_first.TryGetValue(value, out var first))
             {
-                diagnostics.Add(code, at, $"{what} '{value}' is already used" + (first is null ? "" : $" at line {first.Line}"), hint);
+                diagnostics.Add(code, at, $"{what} '{value}' is already used" + (first is null ? "" : $" at line {first.Line}"), fix);
                 return;
             }
 

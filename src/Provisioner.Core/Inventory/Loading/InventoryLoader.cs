@@ -107,7 +107,7 @@ public static class InventoryLoader
         if (host.Group is not null && !(inventory.Groups ?? []).TryGetValue(host.Group.Value, out group))
         {
             read.Report(DiagnosticCodes.UnknownGroup, host.Group, $"group '{host.Group.Value}' is not defined under 'groups'",
-                DidYouMean.Hint(host.Group.Value, (inventory.Groups ?? []).Keys.Order(StringComparer.Ordinal)));
+                DidYouMean.Suggestion(host.Group.Value, (inventory.Groups ?? []).Keys.Order(StringComparer.Ordinal)));
         }
 
         var settings = DtoOverlay.Merge(DtoOverlay.Merge(host, group), inventory.Defaults);

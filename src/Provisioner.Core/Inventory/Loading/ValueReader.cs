@@ -17,9 +17,10 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 {
     public DiagnosticBag Diagnostics { get; } = diagnostics;
 
-    public void Report(DiagnosticDescriptor descriptor, YamlScalar? at, string message, string? hint = null) =>
-        Diagnostics.Add(descriptor, at?.Location, message, hint);
+    public void Report(DiagnosticDescriptor descriptor, YamlScalar? at, string message, string? fix = null) =>
+        Diagnostics.Add(descriptor, at?.Location, message, fix);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "reads a whole number; the name matches its siblings (Bool, Size, Name), and no other .NET language calls it")]
     public int Int(YamlScalar? scalar, string key, int fallback, int min, int max)
     {
         if (scalar is null)
@@ -102,7 +103,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!allowed.Contains(scalar.Value, StringComparer.Ordinal))
         {
-            Report(DiagnosticCodes.InvalidEnum, scalar, $"'{key}' cannot be '{scalar.Value}'", DidYouMean.Hint(scalar.Value, allowed));
+            Report(DiagnosticCodes.InvalidEnum, scalar, $"'{key}' cannot be '{scalar.Value}'", DidYouMean.Suggestion(scalar.Value, allowed));
             return fallback;
         }
 
@@ -260,7 +261,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     }
 
     /// <summary>A text that must pass <paramref name="isValid"/> (it may reach a shell): absent → null; failing → a diagnostic at the scalar, then null.</summary>
-    private string? Valid(YamlScalar? scalar, Func<string, bool> isValid, string message, string hint)
+    private string? Valid(YamlScalar? scalar, Func<string, bool> isValid, string message, string fix)
     {
         if (scalar is null)
         {
@@ -269,7 +270,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!isValid(scalar.Value))
         {
-            Report(DiagnosticCodes.UnsafeName, scalar, message, hint);
+            Report(DiagnosticCodes.UnsafeName, scalar, message, fix);
             return null;
         }
 
@@ -279,7 +280,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     private delegate bool TryParser<T>(string text, out T? value);
 
     /// <summary>The shape every typed scalar shares: absent → null; unparsable → a diagnostic at the scalar, then null.</summary>
-    private T? Parse<T>(YamlScalar? scalar, TryParser<T> tryParse, DiagnosticDescriptor code, string message, string hint) where T : class
+    private T? Parse<T>(YamlScalar? scalar, TryParser<T> tryParse, DiagnosticDescriptor code, string message, string fix) where T : class
     {
         if (scalar is null)
         {
@@ -291,7 +292,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
             return value;
         }
 
-        Report(code, scalar, message, hint);
+        Report(code, scalar, message, fix);
         return null;
     }
 

@@ -82,6 +82,7 @@ public sealed class VmMapper(ValueReader read)
             Dns: read.Ips(network?.Dns, "vm.network.dns"));
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "the record property it fills is IReadOnlyList: immutable to its readers")]
     private IReadOnlyList<VmUser> MapUsers(List<VmUserDto>? users, Dto.Dto at)
     {
         if (users is null || users.Count == 0)

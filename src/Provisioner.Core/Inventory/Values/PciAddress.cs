@@ -29,6 +29,14 @@ public sealed partial record PciAddress(int Domain, int Bus, int Slot, int Funct
 
     public PciAddress WithFunction(int function) => this with { Function = function };
 
+    public static bool operator <(PciAddress left, PciAddress right) => left.CompareTo(right) < 0;
+
+    public static bool operator <=(PciAddress left, PciAddress right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >(PciAddress left, PciAddress right) => left.CompareTo(right) > 0;
+
+    public static bool operator >=(PciAddress left, PciAddress right) => left.CompareTo(right) >= 0;
+
     /// <summary>The same slot, function 0: the identity of a multi-function device.</summary>
     public PciAddress Slot0 => WithFunction(0);
 

@@ -45,4 +45,5 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
 }
 
 /// <summary>A pinned download; <see cref="Short"/> (first 12 hex digits) names its install directory so a new version lands beside the old one.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "templates read it as download.short: renaming it would break users' template overrides")]
 public sealed record DownloadView(string Url, string Sha256, string Short);
