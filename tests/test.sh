@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README): builds the solution, runs every test project, and ends
-# with the plain line "N passed, N failed" summed over all of them. Needs root for the lab
+# The project's test command (README): checks the formatting, builds the solution, runs every
+# test project, and ends with the plain line "N passed, N failed" summed over all of them. Needs root for the lab
 # (docs/lab.md).
 #
 # Without arguments it runs in two phases: the fast suite (every test but the RealKernel
@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.."
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 code=0
+# Formatting is part of the suite: the tree must be as 'dotnet format' leaves it.
+if ! dotnet format Provisioner.sln --verify-no-changes; then
+  echo "dotnet format --verify-no-changes: the files above are not formatted (run 'dotnet format')" >&2
+  code=1
+fi
 if [ "$#" -gt 0 ]; then
   dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" "$@" || code=$?
 else

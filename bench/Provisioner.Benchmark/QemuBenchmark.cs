@@ -26,7 +26,7 @@ internal static class QemuBenchmark
         File.WriteAllBytes(Path.Combine(www, "blank.img"), new byte[1 << 20]);
         var (sshPort, httpPort) = (Bench.FreePort(), Bench.FreePort());
         using var http = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", www, httpPort.ToString(CultureInfo.InvariantCulture)])
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
         var inventory = Path.Combine(work, "lab-qemu.yaml");
         File.WriteAllText(inventory, File.ReadAllText(Path.Combine(repo, "inventories", "lab-qemu.yaml"))
             .Replace("    port: 2222\n", $"    port: {sshPort}\n", StringComparison.Ordinal)

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Provisioner.Core.Diagnostics;
 using Scriban;
-using Scriban.Runtime;
 using Scriban.Parsing;
+using Scriban.Runtime;
 using Scriban.Syntax;
 
 namespace Provisioner.Core.Templates;

@@ -96,7 +96,13 @@ public sealed class FarmCliTests(FarmScene scene) : IClassFixture<FarmScene>
         await using var farm = await FarmHarness.StartAsync();
         var seedJob = JsonSerializer.Serialize(new
         {
-            id = "seed-1", src = scene.Path, frames = "1-4", samples = 8, device = "CPU", output = farm.Output, extra = new { shot = "sh010" },
+            id = "seed-1",
+            src = scene.Path,
+            frames = "1-4",
+            samples = 8,
+            device = "CPU",
+            output = farm.Output,
+            extra = new { shot = "sh010" },
         });
         await farm.Database.ListLeftPushAsync("queue:blender", seedJob);
         farm.StartWorker("w1");

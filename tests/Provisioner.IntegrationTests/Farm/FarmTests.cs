@@ -98,7 +98,13 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         await using var farm = await FarmHarness.StartAsync();
         var spec = new Provisioner.Farm.Jobs.JobSpec
         {
-            Id = "slow", Src = scene.Make("slow.blend", 640, 480, 100_000), Frames = "1-3", Output = farm.Output, Device = "CPU", MaxAttempts = 1, TaskTimeoutSeconds = 10,
+            Id = "slow",
+            Src = scene.Make("slow.blend", 640, 480, 100_000),
+            Frames = "1-3",
+            Output = farm.Output,
+            Device = "CPU",
+            MaxAttempts = 1,
+            TaskTimeoutSeconds = 10,
         };
         Assert.True(await farm.Queue.SubmitAsync(spec, Provisioner.Farm.Frames.FrameList.Parse("1-3").Chunk(3), CancellationToken.None));
         farm.StartWorker("w1");

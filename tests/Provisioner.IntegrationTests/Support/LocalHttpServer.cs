@@ -51,7 +51,7 @@ public sealed class LocalHttpServer : IDisposable
     {
         var port = LocalPort.Free();
         var process = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, port.ToString(CultureInfo.InvariantCulture)])
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
         var server = new LocalHttpServer(process, port);
         process.ErrorDataReceived += (_, e) => server.Record(e.Data);
         process.OutputDataReceived += (_, _) => { };

@@ -53,8 +53,10 @@ public sealed class JobTests
     {
         var env = new Dictionary<string, string>
         {
-            ["PROVISION_WORKER_NAME"] = "hk-gpu-01-gpu0", ["PROVISION_QUEUE_URL"] = "redis://10.20.0.5:6379/0",
-            ["PROVISION_RENDER_DEVICE"] = "OPTIX", ["PROVISION_LEASE_SECONDS"] = "45",
+            ["PROVISION_WORKER_NAME"] = "hk-gpu-01-gpu0",
+            ["PROVISION_QUEUE_URL"] = "redis://10.20.0.5:6379/0",
+            ["PROVISION_RENDER_DEVICE"] = "OPTIX",
+            ["PROVISION_LEASE_SECONDS"] = "45",
         };
 
         var config = WorkerConfig.FromEnvironment(env.GetValueOrDefault);

@@ -113,8 +113,12 @@ public static class InventoryLoader
         var settings = DtoOverlay.Merge(DtoOverlay.Merge(host, group), inventory.Defaults);
         var layered = new HostDto
         {
-            Location = host.Location, Name = host.Name, Address = host.Address, Group = host.Group,
-            Gpus = host.Gpus, GpusScalar = host.GpusScalar,
+            Location = host.Location,
+            Name = host.Name,
+            Address = host.Address,
+            Group = host.Group,
+            Gpus = host.Gpus,
+            GpusScalar = host.GpusScalar,
         };
         DtoOverlay.CopySettings(settings!, layered);
         return layered;
