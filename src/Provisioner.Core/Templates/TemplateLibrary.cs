@@ -84,6 +84,9 @@ public sealed class TemplateLibrary : IDisposable
         }
     }
 
+    /// <summary>Every template rendered (or tried) through this library so far, by name: each is parsed once, on first use.</summary>
+    public IReadOnlyCollection<string> Used => [.. _parsed.Keys];
+
     public void Dispose() => _contexts.Dispose();
 
     private TemplateContext NewContext()

@@ -12,7 +12,9 @@ public sealed class DiagnosticTests
         var codes = DiagnosticCodes.All.Select(d => d.Code).ToList();
 
         Assert.Equal(codes.Count, codes.Distinct().Count());
-        Assert.All(codes, c => Assert.Matches("^PRV0[0-9]{2}$", c));
+        Assert.All(codes, c => Assert.Matches("^PRV[0-9]{3}$", c));
+        // Sequential: PRV001 up to the newest, none skipped (a code is never reused, so none is ever freed).
+        Assert.Equal(Enumerable.Range(1, codes.Count).Select(n => $"PRV{n:D3}"), codes.Order(StringComparer.Ordinal));
     }
 
     [Fact]
