@@ -36,7 +36,7 @@ internal static class ApplyCommand
             var settings = new ApplySettings(parse.GetValue(target)!, parse.GetValue(yes), parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)),
                 Math.Max(1, parse.GetValue(maxUnavailable)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(rebootTimeout))),
                 parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose), !parse.GetValue(noVms),
-                LivePlan.Replacement(parse.GetValue(recreate), parse.GetValue(deleteDisks)));
+                VmReplacement.Parse(parse.GetValue(recreate), parse.GetValue(deleteDisks)));
             return await RunAsync(settings, io, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -122,13 +122,7 @@ internal static class ApplyCommand
         var kept = new List<HostSession>();
         foreach (var session in sessions)
         {
-            var was = saved.Hosts[session.Host.Name];
-            var now = session.Plan.Fingerprint!;
-            var reason = now.HostKey != was.Fingerprint.HostKey ? $"its host key is now {now.HostKey}, the plan was made with {was.Fingerprint.HostKey}"
-                : now.BootId != was.Fingerprint.BootId ? "it rebooted since the plan was saved"
-                : now.Facts != was.Fingerprint.Facts ? "its facts changed since the plan was saved (files, drivers, packages or services)"
-                : session.Plan.Digest != was.Digest ? "planning again gives another plan (the inventory or templates changed)"
-                : null;
+            var reason = saved.Refusal(session.Plan);
             if (reason is null)
             {
                 kept.Add(session);

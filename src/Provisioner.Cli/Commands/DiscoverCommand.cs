@@ -70,45 +70,8 @@ internal static class DiscoverCommand
         }
     }
 
-    /// <summary>[USER@]ADDRESS[:PORT], each part checked before it reaches an SSH library; an IPv6 address goes in brackets.</summary>
-    private static SshTarget? Parse(string text, string identity, string knownHosts)
-    {
-        var at = text.LastIndexOf('@');
-        var user = at > 0 ? text[..at] : "root";
-        var rest = text[(at + 1)..];
-        var port = 22;
-        if (rest.StartsWith('['))
-        {
-            var close = rest.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0 || (close + 1 < rest.Length && (rest[close + 1] != ':' || !int.TryParse(rest[(close + 2)..], NumberStyles.None, CultureInfo.InvariantCulture, out port))))
-            {
-                return null;
-            }
-
-            rest = rest[1..close];
-        }
-        else if (rest.Count(c => c == ':') == 1)
-        {
-            if (!int.TryParse(rest[(rest.IndexOf(':', StringComparison.Ordinal) + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port))
-            {
-                return null;
-            }
-
-            rest = rest[..rest.IndexOf(':', StringComparison.Ordinal)];
-        }
-
-        var safe = (string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':');
-        if (!safe(user) || !safe(rest) || port is < 1 or > 65535)
-        {
-            return null;
-        }
-
-        return new SshTarget(rest, rest, port, user, SshTarget.Expand(identity, LivePlan.Home), SshTarget.Expand(knownHosts, LivePlan.Home), HostKeyPolicy.Strict)
-        {
-            AgentSocket = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 } agent ? agent : null,
-            IdentityFileRequired = false,
-        };
-    }
+    private static SshTarget? Parse(string text, string identity, string knownHosts) =>
+        SshAddress.Parse(text)?.Target(identity, knownHosts, LivePlan.Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"));
 
     private static string? SafeHostName(string hostname)
     {

@@ -39,8 +39,7 @@ internal static class LivePlan
             return null;
         }
 
-        var vmNames = inventory.Hosts.SelectMany(h => h.Gpus.Select(g => g.Vm.Name)).ToHashSet(StringComparer.Ordinal);
-        if (replacement.Names.FirstOrDefault(n => !vmNames.Contains(n)) is { } unknown)
+        if (replacement.Unknown(inventory) is { } unknown)
         {
             io.Error.WriteLine($"error: --recreate {unknown}: no worker VM of that name in {path}");
             return null;
@@ -54,11 +53,6 @@ internal static class LivePlan
         });
         return await runner.OpenAsync(path, hosts, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>--recreate NAMES [--delete-disks] as a value.</summary>
-    public static VmReplacement Replacement(string? names, bool deleteDisks) => string.IsNullOrWhiteSpace(names)
-        ? VmReplacement.None
-        : new VmReplacement(names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal), deleteDisks);
 
     /// <summary>Expands '~/' in the inventory's SSH paths.</summary>
     public static string Home => Environment.GetEnvironmentVariable("HOME") ?? "/root";

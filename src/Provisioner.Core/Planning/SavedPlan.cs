@@ -9,6 +9,26 @@ namespace Provisioner.Core.Planning;
 /// </summary>
 public sealed record SavedPlan(string Inventory, IReadOnlyDictionary<string, SavedHostPlan> Hosts)
 {
+    /// <summary>
+    /// Why this saved plan must not be applied to <paramref name="now"/>'s host (planned again just
+    /// now), or null when it may: the same host key, boot, facts and the same plan. A host the
+    /// saved plan does not name is refused too.
+    /// </summary>
+    public string? Refusal(HostPlan now)
+    {
+        if (!Hosts.TryGetValue(now.Host, out var was))
+        {
+            return "the saved plan does not name this host";
+        }
+
+        var fingerprint = now.Fingerprint ?? throw new ArgumentException("a saved plan is checked against a live plan, with its fingerprint", nameof(now));
+        return fingerprint.HostKey != was.Fingerprint.HostKey ? $"its host key is now {fingerprint.HostKey}, the plan was made with {was.Fingerprint.HostKey}"
+            : fingerprint.BootId != was.Fingerprint.BootId ? "it rebooted since the plan was saved"
+            : fingerprint.Facts != was.Fingerprint.Facts ? "its facts changed since the plan was saved (files, drivers, packages or services)"
+            : now.Digest != was.Digest ? "planning again gives another plan (the inventory or templates changed)"
+            : null;
+    }
+
     /// <summary>Reads a saved plan; a file that is not one is a <see cref="FormatException"/> saying why.</summary>
     public static SavedPlan Parse(string json, string path)
     {

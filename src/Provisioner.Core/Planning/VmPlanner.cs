@@ -29,6 +29,18 @@ public sealed record VmWork(
 public sealed record VmReplacement(IReadOnlySet<string> Names, bool DeleteDisks)
 {
     public static VmReplacement None { get; } = new(new HashSet<string>(), false);
+
+    /// <summary>--recreate NAMES (comma-separated) [--delete-disks]; none given is <see cref="None"/>.</summary>
+    public static VmReplacement Parse(string? names, bool deleteDisks) => string.IsNullOrWhiteSpace(names)
+        ? None
+        : new VmReplacement(names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal), deleteDisks);
+
+    /// <summary>The first name that is no worker VM of <paramref name="inventory"/>, or null when every name is one.</summary>
+    public string? Unknown(Inventory.Model.Inventory inventory)
+    {
+        var vms = inventory.Hosts.SelectMany(h => h.Gpus.Select(g => g.Vm.Name)).ToHashSet(StringComparer.Ordinal);
+        return Names.Order(StringComparer.Ordinal).FirstOrDefault(n => !vms.Contains(n));
+    }
 }
 
 /// <summary>

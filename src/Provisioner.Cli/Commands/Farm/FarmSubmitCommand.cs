@@ -54,14 +54,14 @@ internal static class FarmSubmitCommand
                 return ExitCodes.Error;
             }
 
-            var jobId = parse.GetValue(id) ?? DefaultId(source.Value.Src, io.Time);
+            var jobId = parse.GetValue(id) ?? JobDefaults.Id(source.Value.Src, io.Time.GetUtcNow());
             var spec = new JobSpec
             {
                 Id = jobId,
                 Src = source.Value.Src,
                 Sha256 = source.Value.Sha256,
                 Frames = frameList.ToString(),
-                Output = parse.GetValue(output) ?? DefaultOutput(source.Value.Src, jobId) ?? "",
+                Output = parse.GetValue(output) ?? JobDefaults.Output(source.Value.Src, jobId) ?? "",
                 Samples = parse.GetValue(samples),
                 Device = parse.GetValue(device)?.ToUpperInvariant(),
                 Priority = parse.GetValue(priority),
@@ -142,17 +142,4 @@ internal static class FarmSubmitCommand
             : "no frame time measured for this scene yet";
         return (chosen, $"{measured}; {live} live worker(s)");
     }
-
-    private static string DefaultId(string src, TimeProvider time)
-    {
-        var name = Path.IsPathRooted(src) ? src : new Uri(src).AbsolutePath;
-        var stem = new string(Path.GetFileNameWithoutExtension(name)
-            .Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
-        var stamp = time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        return (stem.Length == 0 ? "job" : stem[..Math.Min(stem.Length, 40)]) + "-" + stamp;
-    }
-
-    /// <summary>Beside a scene on shared storage; none for a URL (the workers' output location must be said).</summary>
-    private static string? DefaultOutput(string src, string jobId) =>
-        Path.IsPathRooted(src) ? Path.Combine(Path.GetDirectoryName(src)!, jobId) : null;
 }
