@@ -4,7 +4,7 @@ using Provisioner.Core.Planning;
 using Provisioner.Core.Templates;
 using Provisioner.IntegrationTests.Support;
 using Provisioner.Remote.Apply;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 using Provisioner.Remote.Ssh;
 using Provisioner.Tests.Support;
 
@@ -218,7 +218,7 @@ public sealed class ApplyTests(Lab lab)
         var load = InventoryLoader.LoadFile(inventory);
         var host = load.Inventory!.Hosts.Single();
         using var templates = new TemplateLibrary(Repo.Templates);
-        var options = new LivePlanOptions(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), "/root", WithVms: false);
+        var options = new SessionOptions(1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), "/root", WithVms: false);
 
         foreach (var step in new[] { ApplyStep.Locked, ApplyStep.FilesWritten, ApplyStep.TriggersRan, ApplyStep.Rebooting, ApplyStep.Rebooted, ApplyStep.Verified })
         {
@@ -251,13 +251,13 @@ public sealed class ApplyTests(Lab lab)
         }
     }
 
-    private static async Task<HostSession> SessionAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, LivePlanOptions options)
+    private static async Task<HostSession> SessionAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, SessionOptions options)
     {
         using var session = await HostSession.OpenAsync(host, templates, options, CancellationToken.None);
         return session;
     }
 
-    private static async Task<HostOutcome> ApplyOnceAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, LivePlanOptions options, string run, ApplyStep? cutAt)
+    private static async Task<HostOutcome> ApplyOnceAsync(Core.Inventory.Model.Host host, TemplateLibrary templates, SessionOptions options, string run, ApplyStep? cutAt)
     {
         using var session = await HostSession.OpenAsync(host, templates, options, CancellationToken.None);
         var apply = new ApplyOptions(run, "test@lab", 1, 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Provisioner.Cli.Output;
 using Provisioner.Core.Planning;
 using Provisioner.Remote.Apply;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 
 namespace Provisioner.Cli.Commands;
 
@@ -60,7 +60,7 @@ internal static class ApplyCommand
             }
         }
 
-        var opened = await LivePlan.OpenAsync(inventory, settings.Limit, settings.Parallel, settings.WithVms, settings.Replacement, io, cancellationToken,
+        var opened = await HostSessions.OpenAsync(inventory, settings.Limit, settings.Parallel, settings.WithVms, settings.Replacement, io, cancellationToken,
             saved is null ? null : h => saved.Hosts.ContainsKey(h.Name)).ConfigureAwait(false);
         if (opened is null)
         {
@@ -90,7 +90,7 @@ internal static class ApplyCommand
             using var log = ApplyLog.Create(settings.LogFile, settings.Verbose);
             var progress = new ConsoleProgress(io.Error, io.ErrorIsTerminal);
             var options = new ApplyOptions(run, $"{Environment.UserName}@{Environment.MachineName}", settings.Parallel, settings.MaxUnavailable,
-                LivePlan.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), LivePlan.ConnectTimeout)
+                HostSessions.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), HostSessions.ConnectTimeout)
             {
                 Replacement = settings.Replacement,
             };

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Provisioner.Cli.Output;
 using Provisioner.Core.Planning;
 using Provisioner.Remote.Checks;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 using Provisioner.Remote.Ssh;
 
 namespace Provisioner.Cli.Commands;
@@ -29,7 +29,7 @@ internal static class CheckCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var withVms = !parse.GetValue(noVms);
-            var opened = await LivePlan.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), withVms,
+            var opened = await HostSessions.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), withVms,
                 VmReplacement.None, io, cancellationToken, deepFacts: true).ConfigureAwait(false);
             if (opened is null)
             {

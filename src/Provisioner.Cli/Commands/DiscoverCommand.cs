@@ -59,8 +59,8 @@ internal static class DiscoverCommand
     {
         try
         {
-            using var connection = await SshConnection.ConnectAsync(target, LivePlan.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            var facts = await FactProbe.ProbeAsync(connection, new ProbeScope([], [], []) { Deep = true }, target.User != "root", LivePlan.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            using var connection = await SshConnection.ConnectAsync(target, HostSessions.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var facts = await FactProbe.ProbeAsync(connection, new ProbeScope([], [], []) { Deep = true }, target.User != "root", HostSessions.CommandTimeout, cancellationToken).ConfigureAwait(false);
             var name = SafeHostName(facts.Hostname) ?? target.Address.Replace(':', '-');
             return (target, DiscoveredHost.From(facts, name, target.Address), null);
         }
@@ -71,7 +71,7 @@ internal static class DiscoverCommand
     }
 
     private static SshTarget? Parse(string text, string identity, string knownHosts) =>
-        SshAddress.Parse(text)?.Target(identity, knownHosts, LivePlan.Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"));
+        SshAddress.Parse(text)?.Target(identity, knownHosts, HostSessions.Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"));
 
     private static string? SafeHostName(string hostname)
     {

@@ -1,7 +1,7 @@
 using Provisioner.Core.Desired;
 using Provisioner.Core.Planning;
 using Provisioner.Remote.Facts;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 using Provisioner.Remote.Ssh;
 using Serilog;
 

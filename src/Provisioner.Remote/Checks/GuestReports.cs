@@ -1,6 +1,6 @@
 using Provisioner.Core.Checks;
 using Provisioner.Remote.Libvirt;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 
 namespace Provisioner.Remote.Checks;
 

@@ -1,5 +1,5 @@
 using Provisioner.Core.Checks;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 
 namespace Provisioner.Remote.Checks;
 

@@ -3,14 +3,14 @@ using Provisioner.Core.Planning;
 using Provisioner.Core.Templates;
 using Provisioner.Remote.Ssh;
 
-namespace Provisioner.Remote.Planning;
+namespace Provisioner.Remote.Sessions;
 
 /// <summary>
 /// Plans live hosts: per host ONE connection and ONE probe (<see cref="HostSession"/>), hosts in
-/// parallel (at most <see cref="LivePlanOptions.Parallel"/> at once). A host that cannot be
+/// parallel (at most <see cref="SessionOptions.Parallel"/> at once). A host that cannot be
 /// reached or probed is a <see cref="HostFailure"/>; the others are planned all the same.
 /// </summary>
-public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions options)
+public sealed class SessionOpener(TemplateLibrary templates, SessionOptions options)
 {
     /// <summary>Plans every host and closes each connection as soon as its host is planned.</summary>
     public async Task<Plan> PlanAsync(string inventoryPath, IReadOnlyList<Host> hosts, CancellationToken cancellationToken)
@@ -54,7 +54,7 @@ public sealed class LivePlanRunner(TemplateLibrary templates, LivePlanOptions op
 /// How live planning reaches hosts. <see cref="Home"/> expands '~/' in SSH paths; <see cref="AgentSocket"/> is $SSH_AUTH_SOCK;
 /// without <see cref="WithVms"/> the worker VMs are left out (a host-only bring-up: `--no-vms`).
 /// </summary>
-public sealed record LivePlanOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null, bool WithVms = true)
+public sealed record SessionOptions(int Parallel, TimeSpan ConnectTimeout, TimeSpan CommandTimeout, string Home, string? AgentSocket = null, bool WithVms = true)
 {
     /// <summary>VMs to replace on purpose (--recreate).</summary>
     public VmReplacement Replacement { get; init; } = VmReplacement.None;

@@ -7,7 +7,7 @@ using Provisioner.Remote.Facts;
 using Provisioner.Remote.Libvirt;
 using Provisioner.Remote.Ssh;
 
-namespace Provisioner.Remote.Planning;
+namespace Provisioner.Remote.Sessions;
 
 /// <summary>
 /// One host, planned live and still connected: its desired state for the OS it runs, the facts
@@ -61,7 +61,7 @@ public sealed class HostSession : IDisposable
         new(host, desired, shell, facts, plan);
 
     /// <summary>Connect, probe once, plan. Any failure is a <see cref="RemoteException"/> naming the host.</summary>
-    public static async Task<HostSession> OpenAsync(Host host, TemplateLibrary templates, LivePlanOptions options, CancellationToken cancellationToken)
+    public static async Task<HostSession> OpenAsync(Host host, TemplateLibrary templates, SessionOptions options, CancellationToken cancellationToken)
     {
         // Render for every OS family the host may run (one, unless os: auto), so one probe
         // reads every path any of them manages; then plan with the family the host runs.

@@ -1,7 +1,7 @@
 using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Pipeline;
 using Provisioner.Core.Planning;
-using Provisioner.Remote.Planning;
+using Provisioner.Remote.Sessions;
 
 namespace Provisioner.Cli.Commands;
 
@@ -9,7 +9,7 @@ namespace Provisioner.Cli.Commands;
 /// The live side of `plan` and `apply`: load, pick hosts (--limit), connect, read facts over SSH,
 /// plan. `plan` closes the connections; `apply` keeps them (<see cref="OpenAsync"/>).
 /// </summary>
-internal static class LivePlan
+internal static class HostSessions
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
@@ -46,7 +46,7 @@ internal static class LivePlan
         }
 
         using var templates = InventoryPipeline.TemplatesFor(inventory);
-        var runner = new LivePlanRunner(templates, new LivePlanOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms)
+        var runner = new SessionOpener(templates, new SessionOptions(parallel, ConnectTimeout, CommandTimeout, Home, Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"), withVms)
         {
             Replacement = replacement,
             DeepFacts = deepFacts,
