@@ -79,10 +79,21 @@ internal static class GpuChecks
         }
 
         var passedThrough = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
-        foreach (var gpu in input.Desired.Host.Gpus)
+        var gpus = input.Desired.Host.Gpus;
+        foreach (var gpu in gpus)
         {
             foreach (var group in Groups(gpu, facts))
             {
+                // A group goes to ONE VM whole: a second GPU of the same group given to another VM
+                // cannot start (its group is already held). Reported once, at the group's first GPU.
+                var sharing = gpus.Where(g => g.Vm.Name != gpu.Vm.Name && Groups(g, facts).Contains(group)).ToList();
+                if (sharing.Count > 0 && gpus.First(g => Groups(g, facts).Contains(group)) == gpu)
+                {
+                    var holders = string.Join(", ", new[] { gpu }.Concat(sharing).Select(g => $"GPU {g.Address} (VM {g.Vm.Name})"));
+                    yield return new(CheckStatus.Fail, $"IOMMU group {group} holds {holders}: a group goes to one VM whole, so the second VM could never start",
+                        "leave all but one of them out of the host's gpus, or move a card to a slot with its own group (each GPU gets its own VM, so no one VM can take the whole group)");
+                }
+
                 foreach (var member in facts.GroupMembers(group).Where(m => !passedThrough.Contains(m.Address) && !m.IsBridge))
                 {
                     var sameSlot = member.Address[..^1] == gpu.Address.ToString()[..^1];

@@ -121,8 +121,12 @@ public sealed record FileFacts(string Path, bool Exists, string? Sha256, string?
 
 public sealed record PciDeviceFacts(string Address, string VendorDevice, string Class, string? Driver, int? IommuGroup, int NumaNode)
 {
-    /// <summary>A PCI-to-PCI bridge (class 0604): it may share a GPU's IOMMU group and stays on the host.</summary>
-    public bool IsBridge => Class.StartsWith("0604", StringComparison.Ordinal);
+    /// <summary>
+    /// A bridge: a host bridge (class 0600, e.g. AMD's "PCIe Dummy Host Bridge") or a PCI-to-PCI
+    /// bridge (0604: root and switch ports). It may share a GPU's IOMMU group, is never bound to
+    /// vfio-pci and never passed through: only the group's endpoints go to the VM.
+    /// </summary>
+    public bool IsBridge => Class.StartsWith("0604", StringComparison.Ordinal) || Class.StartsWith("0600", StringComparison.Ordinal);
 }
 
 public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree)

@@ -19,6 +19,12 @@ public static class OsDetection
             return OsFamily.Debian;
         }
 
+        // Fedora is the EL clones' ID_LIKE ancestor, not an EL release itself (Fedora 39 is no el9).
+        if (facts.OsId == "fedora")
+        {
+            return null;
+        }
+
         if (ids.Any(id => id is "rhel" or "centos" or "fedora" or "rocky" or "almalinux" or "ol"))
         {
             return major switch { "7" => OsFamily.El7, "8" => OsFamily.El8, "9" => OsFamily.El9, _ => null };

@@ -39,10 +39,17 @@ public static class HostPlanner
         if (!facts.IsUnread)
         {
             findings.AddRange(Preflight.Check(desired, facts));
-            if (OsDetection.Family(facts) is { } running && desired.Host.Os != OsFamily.Auto && running != desired.Host.Os)
+            var running = OsDetection.Family(facts);
+            if (running is null)
+            {
+                var name = facts.OsRelease.GetValueOrDefault("PRETTY_NAME") is { Length: > 0 } pretty ? pretty : $"{facts.OsId} {facts.OsVersionId}".Trim();
+                findings.Add(new(true, $"the host runs {(name.Length > 0 ? name : "an OS without /etc/os-release")}, which Provisioner does not support",
+                    "supported: el7, el8, el9 (RHEL, CentOS, Rocky, Alma), debian, ubuntu; nothing is changed on this host"));
+            }
+            else if (desired.Host.Os != OsFamily.Auto && running != desired.Host.Os)
             {
                 findings.Add(new(true, $"the inventory says {Name(desired.Host.Os)} but the host runs {facts.OsId} {facts.OsVersionId}",
-                    $"set os: {Name(running)} (or os: auto) for this host"));
+                    $"set os: {Name(running.Value)} (or os: auto) for this host"));
             }
         }
         else if (desired.Host.GpusAuto)

@@ -1,0 +1,123 @@
+using Provisioner.Core.Checks;
+using Provisioner.Core.Desired;
+using Provisioner.Core.Facts;
+using Provisioner.Core.Planning;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Planning;
+
+/// <summary>
+/// Verdicts on real machines, from the IOMMU listings their owners published
+/// (../shared/realhw/dumps), and on small profiles of our own for each rule.
+/// </summary>
+public sealed class RealMachineTests
+{
+    private static HostDesiredState Desired(string gpus, string os = "debian")
+    {
+        using var dir = new TempDirectory();
+        var inventory = dir.File("real.yaml", $$"""
+            version: 1
+            defaults:
+              vm:
+                image: { url: "https://images.example.org/base.img", sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: none }
+                hugepages: false
+            hosts:
+              - name: real
+                address: 10.0.0.1
+                os: {{os}}
+                cpu_vendor: intel
+                memory: 64GiB
+                gpus: {{gpus}}
+            """);
+        return Rendered.Hosts(inventory).Single();
+    }
+
+    private const string Rtx2080Ti = """{ name: RTX 2080 Ti, functions: [{ function: 0, id: "10de:1e04" }, { function: 1, id: "10de:10f7" }, { function: 2, id: "10de:1ad6" }, { function: 3, id: "10de:1ad7" }] }""";
+    private const string Rtx2060 = """{ name: RTX 2060, functions: [{ function: 0, id: "10de:1f08" }, { function: 1, id: "10de:10f9" }, { function: 2, id: "10de:1ada" }, { function: 3, id: "10de:1adb" }] }""";
+
+    /// <summary>Facts of a machine whose IOMMU is on, with these devices, its GPUs still on their host drivers.</summary>
+    private static HostFacts Booted(IReadOnlyList<PciDeviceFacts> devices) =>
+        HostFacts.Unread("real") with
+        {
+            IsUnread = false,
+            OsRelease = new Dictionary<string, string> { ["ID"] = "debian", ["VERSION_ID"] = "12" },
+            Cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on",
+            PciDevices = devices,
+            NumaNodes = [new NumaNodeFacts(0, 64L << 20, 0, 0, 0, 0) { Cpus = "0-11" }],
+            FirmwareIommu = "DMAR",
+        };
+
+    private static IReadOnlyList<CheckOutcome> GroupIsolation(HostDesiredState desired, HostFacts facts) =>
+        [.. GpuChecks.EvaluateGroupIsolation(new CheckInput(desired, facts, CheckMode.Preflight)).Where(o => o.Status == CheckStatus.Fail)];
+
+    [Fact]
+    public void Z370_TwoCardsInOneGroupGivenToTwoVms_IsBlockedNamingTheGroupAndTheFix()
+    {
+        var devices = PublishedListing.Devices("08");
+        Assert.Equal(10, devices.Count(d => d.IommuGroup == 1)); // two root ports and eight GPU functions
+        var desired = Desired($$"""[{ address: "01:00.0", model: {{Rtx2080Ti}} }, { address: "02:00.0", model: {{Rtx2060}} }]""");
+
+        var plan = HostPlanner.PlanHost(desired, Booted(devices));
+
+        Assert.True(plan.Blocked);
+        var finding = Assert.Single(plan.Findings, f => f.Message.StartsWith("IOMMU group 1 holds", StringComparison.Ordinal));
+        Assert.Equal("IOMMU group 1 holds GPU 0000:01:00.0 (VM real-gpu0), GPU 0000:02:00.0 (VM real-gpu1): a group goes to one VM whole, so the second VM could never start", finding.Message);
+        Assert.Contains("leave all but one of them out", finding.Fix, StringComparison.Ordinal);
+        // The root ports 00:01.0 and 00:01.1 share the group: bridges are never a problem.
+        Assert.DoesNotContain(plan.Findings, f => f.Message.Contains("0000:00:01.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Z370_OnlyThe2080Ti_TheOtherCardInItsGroupIsNamed()
+    {
+        var desired = Desired($$"""[{ address: "01:00.0", model: {{Rtx2080Ti}} }]""");
+
+        var failures = GroupIsolation(desired, Booted(PublishedListing.Devices("08")));
+
+        Assert.Equal(4, failures.Count); // the 2060's four functions, not the two root ports
+        Assert.All(failures, f => Assert.Contains("also holds 0000:02:00.", f.Detail, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void B550M_TheIsolated2070Super_PassesAndTheDummyHostBridgesDoNotMatter()
+    {
+        var devices = PublishedListing.Devices("11");
+        var gpu = devices.Single(d => d.VendorDevice == "10de:1e84");
+        var desired = Desired($$"""[{ address: "{{gpu.Address[5..]}}", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9" }] } }]""");
+
+        Assert.Empty(GroupIsolation(desired, Booted(devices)));
+    }
+
+    [Fact]
+    public void HostBridgeInTheGpusGroup_NeverBlocksAndIsNeverBound()
+    {
+        // AMD's "PCIe Dummy Host Bridge" (class 0600) beside a GPU in one group, as some boards group them.
+        var devices = new[]
+        {
+            new PciDeviceFacts("0000:00:01.0", "1022:1482", "060000", null, 5, 0),
+            new PciDeviceFacts("0000:00:01.1", "1022:1483", "060400", "pcieport", 5, 0),
+            new PciDeviceFacts("0000:01:00.0", "10de:2231", "030000", "vfio-pci", 5, 0),
+            new PciDeviceFacts("0000:01:00.1", "10de:1aef", "040300", "vfio-pci", 5, 0),
+        };
+        var desired = Desired("""[{ address: "01:00.0", model: { name: RTX A5000, functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }] } }]""");
+        var facts = Booted(devices);
+
+        Assert.Empty(GroupIsolation(desired, facts));
+        Assert.DoesNotContain(GpuChecks.EvaluateVfioBound(new CheckInput(desired, facts, CheckMode.Verify)), o => o.Status == CheckStatus.Fail);
+    }
+
+    [Fact]
+    public void Fedora_IsRefusedInPreflight_NeverTakenForEl9()
+    {
+        var desired = Desired("""[{ address: "0a:00.0", model: { name: GTX 1080, functions: [{ function: 0, id: "10de:1b80" }, { function: 1, id: "10de:10f0" }] } }]""", os: "el9");
+        var facts = Booted([]) with { OsRelease = new Dictionary<string, string> { ["ID"] = "fedora", ["VERSION_ID"] = "29", ["PRETTY_NAME"] = "Fedora 29 (Workstation Edition)" } };
+
+        var plan = HostPlanner.PlanHost(desired, facts);
+
+        Assert.Null(OsDetection.Family(facts));
+        Assert.True(plan.Blocked);
+        Assert.Contains(plan.Findings, f => f.Blocks && f.Message == "the host runs Fedora 29 (Workstation Edition), which Provisioner does not support");
+    }
+}
