@@ -7,11 +7,30 @@ namespace Provisioner.Core.Desired;
 /// </summary>
 public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string> Remove)
 {
-    /// <summary>The arguments to add that <paramref name="cmdline"/> lacks, and those to remove it has.</summary>
+    /// <summary>
+    /// Keys whose value is ours once we set them: any other value of one of these on a command line
+    /// (a left-over hugepages=8, intel_iommu=off) is removed, because the kernel keeps the first
+    /// hugepages= and the last IOMMU switch, whichever we did not write.
+    /// </summary>
+    public static IReadOnlySet<string> OwnedKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "hugepages", "hugepagesz", "default_hugepagesz", "intel_iommu", "amd_iommu", "iommu", "vfio-pci.ids", "vfio_pci.ids",
+    };
+
+    /// <summary>The owned keys this host sets (<see cref="OwnedKeys"/> among <see cref="Add"/>'s keys), in order.</summary>
+    public IReadOnlyList<string> SetKeys => [.. Add.Select(Key).Where(OwnedKeys.Contains).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The arguments to add that <paramref name="cmdline"/> lacks, and those to remove it has: the
+    /// unwanted ones (<see cref="Remove"/>), and every other value of a key we set.
+    /// </summary>
     public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unwanted) Diff(string cmdline)
     {
         var present = cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var setKeys = SetKeys;
         return ([.. Add.Where(a => !present.Contains(a, StringComparer.Ordinal))],
-                [.. Remove.Where(r => present.Contains(r, StringComparer.Ordinal))]);
+                [.. present.Where(p => Remove.Contains(p, StringComparer.Ordinal) || (setKeys.Contains(Key(p)) && !Add.Contains(p, StringComparer.Ordinal))).Distinct(StringComparer.Ordinal)]);
     }
+
+    private static string Key(string arg) => arg.Split('=', 2)[0];
 }

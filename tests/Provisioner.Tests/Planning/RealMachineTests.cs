@@ -109,6 +109,18 @@ public sealed class RealMachineTests
     }
 
     [Fact]
+    public void KernelArgs_AnotherValueOfAKeyWeSet_IsPlannedForRemoval()
+    {
+        var args = new Core.Desired.KernelArgs(["intel_iommu=on", "default_hugepagesz=1G", "hugepagesz=1G", "hugepages=96"], ["intel_iommu=off", "iommu=off"]);
+
+        // Dump 06's boot line, with an Intel IOMMU switch of our own kind added.
+        var (missing, unwanted) = args.Diff("BOOT_IMAGE=/vmlinuz ro amd_iommu=off iommu=pt isolcpus=0-3 default_hugepagesz=1G hugepagesz=1G hugepages=8 intel_iommu=off");
+
+        Assert.Equal(["intel_iommu=on", "hugepages=96"], missing);
+        Assert.Equal(["hugepages=8", "intel_iommu=off"], unwanted);
+    }
+
+    [Fact]
     public void Fedora_IsRefusedInPreflight_NeverTakenForEl9()
     {
         var desired = Desired("""[{ address: "0a:00.0", model: { name: GTX 1080, functions: [{ function: 0, id: "10de:1b80" }, { function: 1, id: "10de:10f0" }] } }]""", os: "el9");

@@ -152,6 +152,45 @@ public sealed class ValidatorTests
         Assert.Equal("splash", linuxDefault);
     }
 
+    private static readonly string[] Ours = ["intel_iommu=on", "default_hugepagesz=1G", "hugepagesz=1G", "hugepages=8"];
+    private static readonly string[] TheOwners = ["isolcpus=0-3", "nohz_full=0-3", "pci=realloc=off", "audit=0"];
+
+    /// <summary>
+    /// Dump 06's real /etc/default/grub keeps its arguments in GRUB_CMDLINE_LINUX_DEFAULT, as most
+    /// hand-configured hosts do, with 1 GiB hugepages already on it: after the drop-in each of
+    /// ours is on the command line once (not once per line), and the owner's other arguments stay.
+    /// </summary>
+    [Fact]
+    public void GrubDropIn_ArgumentsAlreadyInTheDefaultLine_AreNotDoubled()
+    {
+        using var dir = new TempDirectory();
+        var dropIn = Named("ubu-intel-01/files/etc/default/grub.d/90-provision.cfg").Single();
+        var file = dir.File("90-provision.cfg", dropIn.Content);
+        var published = File.ReadLines(PublishedListing.Dump("06")).Single(l => l.StartsWith("GRUB_CMDLINE_LINUX_DEFAULT=", StringComparison.Ordinal));
+        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"\"\n" + published + "\n");
+
+        var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; . {file}; printf '%s %s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
+
+        Assert.Equal(0, result.ExitCode);
+        var words = result.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(words.Distinct().Count(), words.Length);
+        Assert.All(Ours, a => Assert.Single(words, a));
+        Assert.All(TheOwners, a => Assert.Contains(a, words));
+    }
+
+    /// <summary>A left-over value of a key we set (hugepages=4, intel_iommu=off) goes from both lines: the kernel keeps the first hugepages=.</summary>
+    [Fact]
+    public void GrubDropIn_OtherValuesOfOurKeys_AreRemovedFromBothLines()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("90-provision.cfg", Named("ubu-intel-01/files/etc/default/grub.d/90-provision.cfg").Single().Content);
+        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"hugepages=4 quiet\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"intel_iommu=off splash hugepagesz=2M\"\n");
+
+        var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; printf '%s|%s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
+
+        Assert.Equal("quiet intel_iommu=on default_hugepagesz=1G hugepagesz=1G hugepages=8|splash", result.Stdout);
+    }
+
     [Fact]
     public void YamlDocuments_AreWellFormed()
     {

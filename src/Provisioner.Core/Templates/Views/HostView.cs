@@ -10,6 +10,7 @@ public sealed record HostView(
     string CpuVendor,
     IReadOnlyList<string> KernelArgs,
     IReadOnlyList<string> KernelArgsRemove,
+    IReadOnlyList<string> KernelArgsOwnedKeys,
     IReadOnlyList<string> VfioIds,
     IReadOnlyList<string> Softdeps,
     IReadOnlyList<string> Modules,

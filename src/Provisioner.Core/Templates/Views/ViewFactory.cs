@@ -15,6 +15,7 @@ public static class ViewFactory
         CpuVendor: host.CpuVendor.ToString().ToLowerInvariant(),
         KernelArgs: args.Add,
         KernelArgsRemove: args.Remove,
+        KernelArgsOwnedKeys: args.SetKeys,
         VfioIds: vfio.Ids,
         Softdeps: HostDrivers.Softdeps(host),
         Modules: modules,
