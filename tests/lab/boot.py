@@ -112,7 +112,7 @@ def build_sysfs(root, profile, iommu, drivers):
             os.makedirs(os.path.join(sys_root, "bus/pci/drivers", driver), exist_ok=True)
             link(os.path.join(base, "driver"), f"../../../bus/pci/drivers/{driver}")
             link(os.path.join(sys_root, "bus/pci/drivers", driver, bdf), f"../../../../devices/pci0000:00/{bdf}")
-        if iommu:
+        if iommu and "group" in device:  # some devices are in no group (AMD's IOMMU itself, for one)
             group = str(device["group"])
             link(os.path.join(base, "iommu_group"), f"../../../kernel/iommu_groups/{group}")
             link(os.path.join(sys_root, "kernel/iommu_groups", group, "devices", bdf), f"../../../../devices/pci0000:00/{bdf}")
@@ -190,7 +190,7 @@ def build_dev_vfio(root, profile, iommu, drivers):
     vfio = os.path.join(root, "dev/vfio")
     os.makedirs(vfio, exist_ok=True)
     os.mknod(os.path.join(vfio, "vfio"), 0o20666, os.makedev(10, 196))
-    for group in sorted({d["group"] for d in profile["devices"] if drivers[d["bdf"]] == "vfio-pci"}):
+    for group in sorted({d["group"] for d in profile["devices"] if drivers[d["bdf"]] == "vfio-pci" and "group" in d}):
         os.mknod(os.path.join(vfio, str(group)), 0o20600, os.makedev(245, group))
 
 

@@ -43,6 +43,28 @@ mkdir -p "$state"
 rm -f "$state/reboot-requested"
 cat /proc/sys/kernel/random/uuid > "$state/boot_id"
 mount --bind "$state/boot_id" "$root/proc/sys/kernel/random/boot_id"
+# A twin's first boot: the owner's GRUB lines (a profile's "grub") are on its disk, and GRUB was
+# generated from them, as on the machine the dump came from. Later boots read what apply left.
+profile="$(dirname "$0")/profiles/$(cat "$dir/profile").json"
+[ -f "$dir/profile.json" ] && profile="$dir/profile.json"  # a profile given by path (a twin)
+if [ ! -f "$state/seeded" ]; then
+  /usr/bin/python3 - "$profile" "$root" <<'SEED'
+import json, os, sys
+profile, root = json.load(open(sys.argv[1])), sys.argv[2]
+grub = profile.get("grub")
+if grub:
+    path = os.path.join(root, "etc/default/grub")
+    lines = [l for l in open(path).read().splitlines() if not l.startswith(tuple(k + "=" for k in grub))] if os.path.exists(path) else []
+    lines += [f'{key}="{value}"' for key, value in grub.items()]
+    open(path, "w").write("\n".join(lines) + "\n")
+    args = " ".join(["root=/dev/vda1", "ro", grub.get("GRUB_CMDLINE_LINUX", ""), grub.get("GRUB_CMDLINE_LINUX_DEFAULT", "")]).split()
+    for cfg in ("boot/grub/grub.cfg", "boot/grub2/grub.cfg"):
+        if os.path.isdir(os.path.join(root, os.path.dirname(cfg))) or cfg == "boot/grub/grub.cfg":
+            os.makedirs(os.path.join(root, os.path.dirname(cfg)), exist_ok=True)
+            open(os.path.join(root, cfg), "w").write("menuentry 'Linux' {\n  linux /boot/vmlinuz %s\n}\n" % " ".join(args))
+SEED
+  : > "$state/seeded"
+fi
 cmdline="BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro"
 for cfg in "$root/boot/grub/grub.cfg" "$root/boot/grub2/grub.cfg"; do
   if [ -f "$cfg" ]; then
@@ -87,7 +109,7 @@ for link in "$root"/etc/systemd/system/*.wants/*.service; do [ -L "$link" ] && :
 
 # The hardware: a fake sysfs from the host's profile, devices bound as this boot's kernel would.
 mount -t tmpfs -o mode=755 tmpfs "$root/sys"
-/usr/bin/python3 "$(dirname "$0")/boot.py" "$root" "$(dirname "$0")/profiles/$(cat "$dir/profile").json" "$cmdline"
+/usr/bin/python3 "$(dirname "$0")/boot.py" "$root" "$profile" "$cmdline"
 mount -o remount,ro "$root/sys"
 # The CPU (vendor, virtualization flag) and interrupt remapping as this host's kernel shows them.
 mount --bind "$state/cpuinfo" "$root/proc/cpuinfo"

@@ -2,7 +2,8 @@
 # The test lab: many real sshd hosts on one machine (see ../../docs/lab.md).
 #   lab.sh base            build the shared Debian rootfs once (debootstrap, ~70 s)
 #   lab.sh up N [PROFILE] [OS] [libvirt]  start hosts h1..hN on 127.0.2.1..N:22 (idempotent);
-#                          a new host gets hardware PROFILE (profiles/*.json, default a5000x4),
+#                          a new host gets hardware PROFILE (profiles/*.json, default a5000x4,
+#                          or the path of a profile file, e.g. a twin from twin.sh),
 #                          OS flavour debian (default), rocky9 or centos7 (EL tools as stubs),
 #                          and with 'libvirt' the machine's libvirtd socket (libvirtd.sh start)
 #   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
@@ -82,13 +83,21 @@ keys_for() {
 cmd_up() {
   local count=${1:?usage: lab.sh up N [PROFILE] [OS] [libvirt]} profile=${2:-a5000x4} os=${3:-debian} libvirt=${4:-}
   case "$os" in debian|rocky9|centos7) ;; *) echo "lab: OS flavour $os is not one of debian, rocky9, centos7" >&2; exit 1 ;; esac
-  [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles" >&2; exit 1; }
+  # PROFILE is a name from profiles/, or the path of a profile file (a twin made by twin.sh).
+  local profile_file=
+  case "$profile" in
+    */*|*.json) [ -f "$profile" ] || { echo "lab: no profile file $profile" >&2; exit 1; }; profile_file=$(realpath "$profile"); profile=$(basename "$profile" .json) ;;
+    *) [ -f "$HERE/profiles/$profile.json" ] || { echo "lab: no profile $profile in $HERE/profiles (or give a profile file's path)" >&2; exit 1; } ;;
+  esac
   [ -f "$BASE/.lab-base-ready-v$BASE_VERSION" ] || { echo "lab: no current base rootfs: run 'lab.sh base' first" >&2; exit 1; }
   for n in $(seq 1 "$count"); do
     local host="h$n" dir="$LAB_ROOT/hosts/h$n"
     keys_for "$host"
     mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
-    [ -f "$dir/profile" ] || echo "$profile" > "$dir/profile"
+    if [ ! -f "$dir/profile" ]; then
+      echo "$profile" > "$dir/profile"
+      [ -n "$profile_file" ] && cp "$profile_file" "$dir/profile.json"
+    fi
     if [ ! -f "$dir/os" ]; then
       echo "$os" > "$dir/os"
       [ "$libvirt" = libvirt ] && touch "$dir/libvirt"

@@ -21,7 +21,9 @@ public sealed class Lab : IDisposable
     // h15 has the machine's libvirtd socket (Os 'debian libvirt'); h16 hangs in its reboot while
     // h17 is applied beside it; h18 is brought up, then given each trap `check` must catch; h19
     // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook;
-    // h21 (Rocky 9, the machine's libvirtd socket) by replaying an EL9 runbook with its worker VM.
+    // h21 (Rocky 9, the machine's libvirtd socket) by replaying an EL9 runbook with its worker VM;
+    // h22 and h23 are lab twins of real machines (twin:NN: ../shared/realhw dump NN through tests/lab/twin.sh):
+    // the Z370 whose two cards share a group, and the Sapphire Rapids server with three isolated A5000s.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -45,6 +47,8 @@ public sealed class Lab : IDisposable
         ("h19", "hugepages-short", "debian"),
         ("h20", "a5000x4", "debian"),
         ("h21", "a5000x4", "rocky9 libvirt"),
+        ("h22", "twin:08", "debian"),
+        ("h23", "twin:01", "debian"),
     ];
 
     public Lab()
@@ -55,11 +59,28 @@ public sealed class Lab : IDisposable
         Assert.True(baseBuild.ExitCode == 0, "lab.sh base failed: " + baseBuild);
         for (var i = 0; i < Hosts.Length; i++)
         {
-            Run(["up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Hosts[i].Profile, .. Hosts[i].Os.Split(' ')]);
+            Run(["up", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), ProfileArgument(Hosts[i].Profile), .. Hosts[i].Os.Split(' ')]);
         }
     }
 
     public static string Address(string host) => "127.0.2." + host[1..];
+
+    /// <summary>A profile name, or for 'twin:NN' the twin of dump NN, made now by tests/lab/twin.sh into the lab's root.</summary>
+    private static string ProfileArgument(string profile)
+    {
+        if (!profile.StartsWith("twin:", StringComparison.Ordinal))
+        {
+            return profile;
+        }
+
+        var dump = Directory.GetFiles(Path.Combine(Repo.Root, "..", "shared", "realhw", "dumps"), profile[5..] + "-*.txt").Single();
+        var twin = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), dump);
+        Assert.True(twin.ExitCode == 0, "twin.sh failed: " + twin);
+        var path = Path.Combine(Root, "twins", "twin-" + profile[5..] + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, twin.Stdout);
+        return path;
+    }
 
     public static string KnownHosts => Path.Combine(Root, "known_hosts");
 

@@ -55,7 +55,7 @@ public sealed class RealMachineTests
     [Fact]
     public void Z370_TwoCardsInOneGroupGivenToTwoVms_IsBlockedNamingTheGroupAndTheFix()
     {
-        var devices = PublishedListing.Devices("08");
+        var devices = Twin.Devices("08");
         Assert.Equal(10, devices.Count(d => d.IommuGroup == 1)); // two root ports and eight GPU functions
         var desired = Desired($$"""[{ address: "01:00.0", model: {{Rtx2080Ti}} }, { address: "02:00.0", model: {{Rtx2060}} }]""");
 
@@ -74,7 +74,7 @@ public sealed class RealMachineTests
     {
         var desired = Desired($$"""[{ address: "01:00.0", model: {{Rtx2080Ti}} }]""");
 
-        var failures = GroupIsolation(desired, Booted(PublishedListing.Devices("08")));
+        var failures = GroupIsolation(desired, Booted(Twin.Devices("08")));
 
         Assert.Equal(4, failures.Count); // the 2060's four functions, not the two root ports
         Assert.All(failures, f => Assert.Contains("also holds 0000:02:00.", f.Detail, StringComparison.Ordinal));
@@ -83,7 +83,7 @@ public sealed class RealMachineTests
     [Fact]
     public void B550M_TheIsolated2070Super_PassesAndTheDummyHostBridgesDoNotMatter()
     {
-        var devices = PublishedListing.Devices("11");
+        var devices = Twin.Devices("11");
         var gpu = devices.Single(d => d.VendorDevice == "10de:1e84");
         var desired = Desired($$"""[{ address: "{{gpu.Address[5..]}}", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9" }] } }]""");
 

@@ -166,8 +166,8 @@ public sealed class ValidatorTests
         using var dir = new TempDirectory();
         var dropIn = Named("ubu-intel-01/files/etc/default/grub.d/90-provision.cfg").Single();
         var file = dir.File("90-provision.cfg", dropIn.Content);
-        var published = File.ReadLines(PublishedListing.Dump("06")).Single(l => l.StartsWith("GRUB_CMDLINE_LINUX_DEFAULT=", StringComparison.Ordinal));
-        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"\"\n" + published + "\n");
+        var published = Twin.Profile("06").GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX_DEFAULT").GetString();
+        var defaults = dir.File("grub", $"GRUB_CMDLINE_LINUX=\"\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"{published}\"\n");
 
         var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; . {file}; printf '%s %s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
 

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Provisioner.Tests.Support;
+
+namespace Provisioner.Tests.Planning;
+
+/// <summary>
+/// tests/lab/twin.sh on every published machine of ../shared/realhw: what each dump shows comes
+/// out in the profile (the lab boots it; the planner tests read it as facts), and what it does
+/// not show is named as assumed.
+/// </summary>
+public sealed class TwinConverterTests
+{
+    private static JsonElement Device(JsonElement profile, string bdf) =>
+        profile.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("bdf").GetString() == bdf);
+
+    private static int? Group(JsonElement device) => device.TryGetProperty("group", out var g) ? g.GetInt32() : null;
+
+    private static string[] GroupMembers(JsonElement profile, int group) =>
+        [.. profile.GetProperty("devices").EnumerateArray().Where(d => Group(d) == group).Select(d => d.GetProperty("id").GetString()!)];
+
+    [Theory]
+    [InlineData("01", 39)]
+    [InlineData("02", 11)]
+    [InlineData("06", 4)]
+    [InlineData("07", 67)]
+    [InlineData("08", 32)]
+    [InlineData("10", 65)]
+    [InlineData("11", 38)]
+    [InlineData("14", 11)]
+    public void EveryPublishedMachine_BecomesAProfileWithItsDevicesAndWhatWasAssumed(string dump, int devices)
+    {
+        var profile = Twin.Profile(dump);
+
+        Assert.Equal(devices, profile.GetProperty("devices").GetArrayLength());
+        Assert.Contains(profile.GetProperty("assumed").EnumerateArray(), a => a.GetString()!.StartsWith("iommu_in_firmware", StringComparison.Ordinal));
+        Assert.All(profile.GetProperty("devices").EnumerateArray(), d => Assert.Matches("^[0-9a-f]{4}:[0-9a-f]{4}$", d.GetProperty("id").GetString()!));
+    }
+
+    [Fact]
+    public void Z370_TheSharedGroupTheAcsOverrideGroupsAndTheRealDrivers()
+    {
+        var profile = Twin.Profile("08");
+
+        Assert.Equal(["8086:1901", "8086:1905", "10de:1e04", "10de:10f7", "10de:1ad6", "10de:1ad7", "10de:1f08", "10de:10f9", "10de:1ada", "10de:1adb"], GroupMembers(profile, 1));
+        Assert.Equal(16, profile.GetProperty("groups_after_acs_override").GetProperty("0000:02:00.0").GetInt32());
+        // lspci -vn of the 2060: xhci_hcd built in (no module line), nvidia-gpu from i2c_nvidia_gpu.
+        var usb = Device(profile, "0000:02:00.2");
+        Assert.Equal("xhci_hcd", usb.GetProperty("host_driver").GetString());
+        Assert.Equal(JsonValueKind.Null, usb.GetProperty("module").ValueKind);
+        Assert.Equal("i2c_nvidia_gpu", Device(profile, "0000:02:00.3").GetProperty("module").GetString());
+        Assert.Equal("nvidia", Device(profile, "0000:02:00.0").GetProperty("host_driver").GetString());
+        Assert.Contains("intel_iommu=on", profile.GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX_DEFAULT").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wrx90_NoIdsInTheDump_IdsFromPciIdsBarsAndTheHostsNvidiaDriver()
+    {
+        var profile = Twin.Profile("06");
+
+        var gpu = Device(profile, "0000:c1:00.0");
+        Assert.Equal("10de:26b1", gpu.GetProperty("id").GetString());
+        Assert.Equal("nvidia", gpu.GetProperty("host_driver").GetString());
+        Assert.Equal("nvidia", gpu.GetProperty("module").GetString());
+        Assert.Contains(gpu.GetProperty("bars_mib").EnumerateArray(), b => b.GetInt32() == 64 * 1024);
+        Assert.Equal("amd", profile.GetProperty("cpu_vendor").GetString());
+        Assert.Contains("hugepages=8", profile.GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX_DEFAULT").GetString(), StringComparison.Ordinal);
+        Assert.Contains(profile.GetProperty("assumed").EnumerateArray(), a => a.GetString()!.StartsWith("group: one IOMMU group per slot", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void X399_TreeFormChipsetGroupAndFedorasGrubLine()
+    {
+        var profile = Twin.Profile("07");
+
+        Assert.Equal(14, Group(Device(profile, "0000:08:00.0")));
+        Assert.Equal(34, Group(Device(profile, "0000:43:00.0")));
+        Assert.Contains("1022:43ba", GroupMembers(profile, 13)); // the X399 chipset's USB, with SATA and the NICs
+        Assert.Contains("pci=nomsi", profile.GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void X670E_SystemdBootCmdlineAndTheOwnersVfioConf()
+    {
+        var profile = Twin.Profile("10");
+
+        Assert.Equal("systemd-boot", profile.GetProperty("boot_loader").GetString());
+        Assert.Contains("pcie_acs_override=downstream,multifunction", profile.GetProperty("cmdline").GetString(), StringComparison.Ordinal);
+        Assert.Contains(profile.GetProperty("modprobe").EnumerateArray(), l => l.GetString() == "softdep xhci_hdc pre: vfio-pci");
+    }
+
+    [Fact]
+    public void B550M_TheExcerptFromAnotherSlotIsLeftOut()
+    {
+        var profile = Twin.Profile("11");
+
+        Assert.Equal(["10de:1e84", "10de:10f8", "10de:1ad8", "10de:1ad9"], GroupMembers(profile, 14));
+        Assert.Contains(profile.GetProperty("ignored").EnumerateArray(), i => i.GetString() == "0000:26:00.0");
+    }
+
+    [Fact]
+    public void NoDevice_ExitsNonZeroSayingWhatItLookedFor()
+    {
+        using var dir = new TempDirectory();
+        var prose = dir.File("post.md", "My GPU passthrough works great!\n```\n$ uname -a\nLinux box 6.1.0\n```\n");
+
+        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), prose);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains("no PCI device found in " + prose, run.Stderr, StringComparison.Ordinal);
+    }
+}

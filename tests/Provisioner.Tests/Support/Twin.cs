@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Provisioner.Core.Facts;
+
+namespace Provisioner.Tests.Support;
+
+/// <summary>
+/// A real machine as the lab twins it: its owner's published dump (../shared/realhw/dumps) through
+/// the converter (tests/lab/twin.sh), and the facts the probe would read from it with its IOMMU
+/// on, as it was when the owner listed its groups.
+/// </summary>
+public static class Twin
+{
+    public static string Dump(string prefix) =>
+        Directory.GetFiles(Path.Combine(Repo.Root, "..", "shared", "realhw", "dumps"), prefix + "-*.txt").Single();
+
+    /// <summary>The profile twin.sh writes for that dump (JSON).</summary>
+    public static JsonElement Profile(string prefix)
+    {
+        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Dump(prefix));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var document = JsonDocument.Parse(run.Stdout);
+        return document.RootElement.Clone();
+    }
+
+    public static IReadOnlyList<PciDeviceFacts> Devices(string prefix) =>
+        [.. Profile(prefix).GetProperty("devices").EnumerateArray().Select(d => new PciDeviceFacts(
+            d.GetProperty("bdf").GetString()!,
+            d.GetProperty("id").GetString()!,
+            d.GetProperty("class").GetString()!,
+            d.GetProperty("host_driver").GetString(),
+            d.TryGetProperty("group", out var group) ? group.GetInt32() : null,
+            d.GetProperty("numa").GetInt32()))];
+}
