@@ -17,6 +17,7 @@ public static class CheckCatalog
         new(FirmwareChecks.IommuActive, FirmwareChecks.EvaluateIommuActive),
         new(FirmwareChecks.InterruptRemapping, FirmwareChecks.EvaluateInterruptRemapping),
         new(GpuChecks.GroupIsolation, GpuChecks.EvaluateGroupIsolation),
+        new(GpuChecks.HostCardKept, GpuChecks.EvaluateHostCardKept),
         new(FirmwareChecks.KernelCmdline, FirmwareChecks.EvaluateKernelCmdline),
         new(GpuChecks.VfioBound, GpuChecks.EvaluateVfioBound),
         new(GpuChecks.DevVfio, GpuChecks.EvaluateDevVfio),

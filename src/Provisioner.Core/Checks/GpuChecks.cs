@@ -165,8 +165,18 @@ internal static class GpuChecks
             yield break;
         }
 
+        // A driver that drives only a card the host keeps (07, 11: a GT 710 or GTX 1060 for the
+        // host's own display) is that card's, not a trap: only one holding a passed-through function is.
+        var passed = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        var hostCards = KeptByHost(input).ToList();
         foreach (var module in HostGpuModules.Where(input.Facts.LoadedModules.Contains))
         {
+            var onPassed = input.Facts.PciDevices.Any(d => passed.Contains(d.Address) && d.Driver == module);
+            if (!onPassed && hostCards.Any(d => d.Driver == module))
+            {
+                continue;
+            }
+
             yield return new(CheckStatus.Fail, $"{module} is loaded on the host",
                 module == "nouveau" ? "blacklist it (blacklist_nouveau: true), rebuild the initramfs and reboot" : "remove the NVIDIA driver packages from the host (the VMs carry it), rebuild the initramfs and reboot");
         }
@@ -185,6 +195,43 @@ internal static class GpuChecks
         }
 
         yield return CheckOutcome.Pass("no host GPU driver loaded or bound");
+    }
+
+    public static readonly CheckDefinition HostCardKept = new("host-card-kept", "A card the host keeps keeps its driver", CheckStatus.Warn,
+        "give the host a card of another model than the passed-through ones, or pass this one through too; where it must stay on the host, leave nouveau loadable (blacklist_nouveau: false: the softdeps still load vfio-pci first for the GPUs)",
+        "vfio-pci's `ids=` binds every device of those vendor:device ids, wherever it sits, and `blacklist nouveau` takes nouveau from every NVIDIA card: a display card meant for the host (its console, a desktop) is taken with the guests' ones. Binding by address (driver_override) keeps an identical card on the host; Provisioner does not write it yet.")
+    { Preflight = true };
+
+    /// <summary>Display devices the inventory does not pass through (the host's own cards, integrated GPUs included).</summary>
+    internal static IEnumerable<PciDeviceFacts> KeptByHost(CheckInput input)
+    {
+        var passed = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        return input.Facts.PciDevices.Where(d => d.Class.StartsWith("03", StringComparison.Ordinal) && !passed.Contains(d.Address));
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateHostCardKept(CheckInput input)
+    {
+        if (input.Desired.Host.Gpus.Count == 0)
+        {
+            yield break;
+        }
+
+        var ids = input.Desired.Vfio.Ids.ToHashSet(StringComparer.Ordinal);
+        foreach (var card in KeptByHost(input))
+        {
+            if (ids.Contains(card.VendorDevice))
+            {
+                yield return new(CheckStatus.Warn, $"{card.Address} ({card.VendorDevice}) stays on the host, but vfio-pci claims that id for the VMs: it would be taken too",
+                    "pass it through too, or give the host a card of another model (binding by address, driver_override, is not written by Provisioner yet)");
+            }
+            else if (card.VendorDevice.StartsWith("10de:", StringComparison.Ordinal) && input.Desired.Host.BlacklistNouveau && card.Driver is null or "nouveau")
+            {
+                yield return new(CheckStatus.Warn, $"{card.Address} ({card.VendorDevice}) stays on the host, but blacklist_nouveau takes nouveau from it: it would have no driver",
+                    "set blacklist_nouveau: false for this host (the softdeps still load vfio-pci before nouveau for the GPUs), or run the NVIDIA driver on the host card");
+            }
+        }
+
+        yield return CheckOutcome.Pass("every card the host keeps keeps its driver");
     }
 
     public static IEnumerable<CheckOutcome> EvaluateInitramfsVfio(CheckInput input)

@@ -9,6 +9,7 @@ public static class LabInventory
 
     private static readonly Dictionary<string, string> GpusByProfile = new(StringComparer.Ordinal)
     {
+        ["a5000x1"] = "[{ address: \"65:00.0\" }]",
         ["a5000x4"] = "[{ address: \"65:00.0\" }, { address: \"66:00.0\" }, { address: \"b1:00.0\" }, { address: \"b2:00.0\" }]",
         ["hugepages-short"] = "[{ address: \"65:00.0\" }, { address: \"66:00.0\" }, { address: \"b1:00.0\" }, { address: \"b2:00.0\" }]",
         ["epyc-8gpu"] = "[" + string.Join(", ", new[] { "01", "21", "41", "61", "81", "a1", "c1", "e1" }.Select(b => $"{{ address: \"{b}:00.0\" }}")) + "]",

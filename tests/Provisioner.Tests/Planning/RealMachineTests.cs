@@ -108,6 +108,59 @@ public sealed class RealMachineTests
         Assert.DoesNotContain(GpuChecks.EvaluateVfioBound(new CheckInput(desired, facts, CheckMode.Verify)), o => o.Status == CheckStatus.Fail);
     }
 
+    private static IReadOnlyList<CheckOutcome> Outcomes(Func<CheckInput, IEnumerable<CheckOutcome>> check, HostDesiredState desired, HostFacts facts, CheckStatus status) =>
+        [.. check(new CheckInput(desired, facts, CheckMode.All)).Where(o => o.Status == status)];
+
+    [Fact]
+    public void B550M_TheHostsGt710_IsNamedBeforeBlacklistNouveauTakesItsDriver_AndItsNouveauIsNoFailure()
+    {
+        var devices = Twin.Devices("11");
+        var desired = Desired("""[{ address: "2b:00.0", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9" }] } }]""");
+
+        var warning = Assert.Single(Outcomes(GpuChecks.EvaluateHostCardKept, desired, Booted(devices), CheckStatus.Warn));
+        Assert.Equal("0000:04:00.0 (10de:128b) stays on the host, but blacklist_nouveau takes nouveau from it: it would have no driver", warning.Detail);
+        Assert.StartsWith("set blacklist_nouveau: false", warning.Fix, StringComparison.Ordinal);
+
+        // After the bring-up: the guest card on vfio-pci, nouveau loaded for the GT 710 only.
+        var after = Booted([.. devices.Select(d => d.Address.StartsWith("0000:2b:00.", StringComparison.Ordinal) ? d with { Driver = "vfio-pci" } : d)]) with { LoadedModules = ["nouveau", "vfio_pci"] };
+        Assert.Empty(Outcomes(GpuChecks.EvaluateHostGpuDrivers, desired, after, CheckStatus.Fail));
+    }
+
+    [Fact]
+    public void X399_TheHostsGtx1060_IsNamed()
+    {
+        var desired = Desired("""[{ address: "08:00.0", model: { name: GTX 1080, functions: [{ function: 0, id: "10de:1b80" }, { function: 1, id: "10de:10f0" }] } }]""");
+
+        var warning = Assert.Single(Outcomes(GpuChecks.EvaluateHostCardKept, desired, Booted(Twin.Devices("07")), CheckStatus.Warn));
+
+        Assert.StartsWith("0000:43:00.0 (10de:1c03) stays on the host", warning.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CometLake_TheIntegratedGpuStaysOnTheHostWithoutAWord()
+    {
+        var desired = Desired("""[{ address: "01:00.0", model: { name: GTX 1660 SUPER, functions: [{ function: 0, id: "10de:21c4" }, { function: 1, id: "10de:1aeb" }, { function: 2, id: "10de:1aec" }, { function: 3, id: "10de:1aed" }] } }]""");
+
+        Assert.Empty(Outcomes(GpuChecks.EvaluateHostCardKept, desired, Booted(Twin.Devices("14")), CheckStatus.Warn));
+    }
+
+    [Fact]
+    public void IdenticalCardKeptByTheHost_IsNamedAsTakenByTheIds()
+    {
+        var devices = new[]
+        {
+            new PciDeviceFacts("0000:01:00.0", "10de:2231", "030000", "nouveau", 10, 0),
+            new PciDeviceFacts("0000:01:00.1", "10de:1aef", "040300", "snd_hda_intel", 10, 0),
+            new PciDeviceFacts("0000:02:00.0", "10de:2231", "030000", "nvidia", 11, 0),
+            new PciDeviceFacts("0000:02:00.1", "10de:1aef", "040300", "snd_hda_intel", 11, 0),
+        };
+        var desired = Desired("""[{ address: "01:00.0", model: { name: RTX A5000, functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }] } }]""");
+
+        var warning = Assert.Single(Outcomes(GpuChecks.EvaluateHostCardKept, desired, Booted(devices), CheckStatus.Warn));
+
+        Assert.Equal("0000:02:00.0 (10de:2231) stays on the host, but vfio-pci claims that id for the VMs: it would be taken too", warning.Detail);
+    }
+
     [Fact]
     public void KernelArgs_AnotherValueOfAKeyWeSet_IsPlannedForRemoval()
     {
