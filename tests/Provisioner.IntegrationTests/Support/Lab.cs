@@ -73,7 +73,7 @@ public sealed class Lab : IDisposable
             return profile;
         }
 
-        var dump = Directory.GetFiles(Path.Combine(Repo.Root, "..", "shared", "realhw", "dumps"), profile[5..] + "-*.txt").Single();
+        var dump = Repo.RealHardwareDump(profile[5..]);
         var twin = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), dump);
         Assert.True(twin.ExitCode == 0, "twin.sh failed: " + twin);
         var path = Path.Combine(Root, "twins", "twin-" + profile[5..] + ".json");

@@ -11,6 +11,23 @@ public static class Repo
 
     public static string Templates => Path("templates");
 
+    /// <summary>
+    /// ../shared/realhw/dumps: what owners of real GPU machines published, laid beside the
+    /// repository's clone (the project's shared folder; CI lays it there too).
+    /// </summary>
+    public static string RealHardwareDumps
+    {
+        get
+        {
+            var dumps = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, "..", "shared", "realhw", "dumps"));
+            return Directory.Exists(dumps) ? dumps
+                : throw new DirectoryNotFoundException($"{dumps} is missing: the real machines' dumps are the project's shared/realhw, laid beside the repository's clone");
+        }
+    }
+
+    /// <summary>The dump whose file name starts with <paramref name="prefix"/> ("08").</summary>
+    public static string RealHardwareDump(string prefix) => Directory.GetFiles(RealHardwareDumps, prefix + "-*.txt").Single();
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -10,13 +10,10 @@ namespace Provisioner.Tests.Support;
 /// </summary>
 public static class Twin
 {
-    public static string Dump(string prefix) =>
-        Directory.GetFiles(Path.Combine(Repo.Root, "..", "shared", "realhw", "dumps"), prefix + "-*.txt").Single();
-
     /// <summary>The profile twin.sh writes for that dump (JSON).</summary>
     public static JsonElement Profile(string prefix)
     {
-        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Dump(prefix));
+        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Repo.RealHardwareDump(prefix));
         Assert.True(run.ExitCode == 0, run.ToString());
         using var document = JsonDocument.Parse(run.Stdout);
         return document.RootElement.Clone();
