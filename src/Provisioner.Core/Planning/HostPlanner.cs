@@ -70,6 +70,7 @@ public static class HostPlanner
         var fileChanges = desired.Files.Select(f => (File: f, Change: FileComparison.Compare(f, facts.Files.GetValueOrDefault(f.Path)))).ToList();
         changes.AddRange(fileChanges.Select(x => x.Change));
         var changedFiles = fileChanges.Where(x => x.Change.Action != ChangeAction.NoOp).Select(x => x.File).ToList();
+        findings.AddRange(changedFiles.SelectMany(f => ReplacedFileWarnings.For(f, facts.Files.GetValueOrDefault(f.Path))));
         if (changedFiles.Count > 0)
         {
             steps.Add(new WriteFiles(changedFiles, $"{changedFiles.Count} file(s) missing or different"));

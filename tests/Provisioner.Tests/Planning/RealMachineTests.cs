@@ -161,6 +161,28 @@ public sealed class RealMachineTests
         Assert.Equal("0000:02:00.0 (10de:2231) stays on the host, but vfio-pci claims that id for the VMs: it would be taken too", warning.Detail);
     }
 
+    /// <summary>Dump 10's owner wrote /etc/modprobe.d/vfio.conf by hand, binding an extra USB card (1912:0014) with the 2070 SUPER.</summary>
+    [Fact]
+    public void X670E_TheOwnersVfioConf_IsReplacedWithAWarningForTheIdItDrops()
+    {
+        var owners = string.Join('\n', Twin.Profile("10").GetProperty("modprobe").EnumerateArray().Select(l => l.GetString())) + "\n";
+        var desired = Desired("""[{ address: "05:00.0", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9" }] } }]""");
+        var facts = Booted(Twin.Devices("10")) with
+        {
+            OsRelease = new Dictionary<string, string> { ["ID"] = "debian", ["VERSION_ID"] = "12" },
+            Files = new Dictionary<string, FileFacts> { ["/etc/modprobe.d/vfio.conf"] = new("/etc/modprobe.d/vfio.conf", true, "sha-of-the-owners", "0644", "root", "root", owners, 1_700_000_000) },
+        };
+
+        var plan = HostPlanner.PlanHost(desired, facts);
+
+        var change = Assert.Single(plan.Changes, c => c.Id == "/etc/modprobe.d/vfio.conf");
+        Assert.Equal(ChangeAction.Update, change.Action);
+        Assert.Contains("-softdep xhci_hdc pre: vfio-pci", change.Content, StringComparison.Ordinal); // the diff shows the owner's lines going
+        var warning = Assert.Single(plan.Findings, f => f.Message.StartsWith("replacing /etc/modprobe.d/vfio.conf", StringComparison.Ordinal));
+        Assert.False(warning.Blocks);
+        Assert.Contains("drops the vfio-pci id(s) 1912:0014", warning.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void KernelArgs_AnotherValueOfAKeyWeSet_IsPlannedForRemoval()
     {
