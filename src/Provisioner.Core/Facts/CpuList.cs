@@ -10,4 +10,21 @@ public static class CpuList
         var dash = part.IndexOf('-', StringComparison.Ordinal);
         return dash < 0 ? 1 : int.Parse(part[(dash + 1)..], CultureInfo.InvariantCulture) - int.Parse(part[..dash], CultureInfo.InvariantCulture) + 1;
     });
+
+    /// <summary>Every CPU of a kernel cpulist ("0-3,8,10-11"); words that are no CPU numbers (isolcpus' flags: domain, managed_irq, nohz) are skipped.</summary>
+    public static IEnumerable<int> Expand(string list)
+    {
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var dash = part.IndexOf('-', StringComparison.Ordinal);
+            var (from, to) = dash < 0 ? (part, part) : (part[..dash], part[(dash + 1)..]);
+            if (int.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out var first) && int.TryParse(to, NumberStyles.None, CultureInfo.InvariantCulture, out var last) && last >= first && last - first < 65536)
+            {
+                for (var cpu = first; cpu <= last; cpu++)
+                {
+                    yield return cpu;
+                }
+            }
+        }
+    }
 }

@@ -183,6 +183,43 @@ public sealed class RealMachineTests
         Assert.Contains("drops the vfio-pci id(s) 1912:0014", warning.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Dump 07's /etc/default/grub has pci=nomsi (and the Fedora host boots with it).</summary>
+    [Fact]
+    public void X399_PciNomsiOnTheCommandLine_IsAWarningInPreflight()
+    {
+        var grub = Twin.Profile("07").GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX").GetString();
+        var desired = Desired("""[{ address: "08:00.0", model: { name: GTX 1080, functions: [{ function: 0, id: "10de:1b80" }, { function: 1, id: "10de:10f0" }] } }]""");
+        var facts = Booted(Twin.Devices("07")) with { Cmdline = "BOOT_IMAGE=/vmlinuz-4.20 root=/dev/mapper/fedora-root ro " + grub };
+
+        var warning = Assert.Single(Outcomes(CmdlineChecks.EvaluateHazards, desired, facts, CheckStatus.Warn));
+
+        Assert.StartsWith("pci=nomsi is on the command line", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains(HostPlanner.PlanHost(desired, facts).Findings, f => !f.Blocks && f.Message == warning.Detail);
+    }
+
+    [Fact]
+    public void IsolatedCpusUnderAPinnedVm_AreNamed()
+    {
+        var devices = new[]
+        {
+            new PciDeviceFacts("0000:01:00.0", "10de:2231", "030000", "vfio-pci", 10, 0),
+            new PciDeviceFacts("0000:01:00.1", "10de:1aef", "040300", "vfio-pci", 10, 0),
+            new PciDeviceFacts("0000:81:00.0", "10de:2231", "030000", "vfio-pci", 20, 1),
+            new PciDeviceFacts("0000:81:00.1", "10de:1aef", "040300", "vfio-pci", 20, 1),
+        };
+        var a5000 = """{ name: RTX A5000, functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }] }""";
+        var desired = Desired($$"""[{ address: "01:00.0", model: {{a5000}} }, { address: "81:00.0", model: {{a5000}} }]""");
+        var facts = Booted(devices) with
+        {
+            Cmdline = "BOOT_IMAGE=/vmlinuz ro intel_iommu=on isolcpus=domain,managed_irq,0-3",
+            NumaNodes = [new NumaNodeFacts(0, 32L << 20, 0, 0, 0, 0) { Cpus = "0-7" }, new NumaNodeFacts(1, 32L << 20, 0, 0, 0, 0) { Cpus = "8-15" }],
+        };
+
+        var warning = Assert.Single(Outcomes(CmdlineChecks.EvaluateHazards, desired, facts, CheckStatus.Warn));
+
+        Assert.Equal("real-gpu0 would be pinned to the CPUs of NUMA node 0 (0-7), and isolcpus isolates 4 of them", warning.Detail);
+    }
+
     [Fact]
     public void KernelArgs_AnotherValueOfAKeyWeSet_IsPlannedForRemoval()
     {
