@@ -32,6 +32,7 @@ public sealed record DiscoveredHost(
     {
         var gpus = facts.PciDevices
             .Where(d => d.Class.StartsWith("03", StringComparison.Ordinal) && d.Address.EndsWith(".0", StringComparison.Ordinal) && (d.VendorDevice.StartsWith(Nvidia, StringComparison.Ordinal) || d.VendorDevice.StartsWith(Amd, StringComparison.Ordinal)))
+            .Where(d => !Integrated(facts, d))
             .OrderBy(d => d.Address, StringComparer.Ordinal)
             .Select(d => Gpu(facts, d))
             .ToList();
@@ -46,11 +47,31 @@ public sealed record DiscoveredHost(
     private static DiscoveredGpu Gpu(HostFacts facts, PciDeviceFacts device)
     {
         var slot = device.Address[..^1];
-        var name = facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? names.Device : device.VendorDevice;
+        var vendor = device.VendorDevice[..4];
+        // pci.ids without the card says "Device 2231": then the vendor and the id name it.
+        var name = facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names && !names.Device.StartsWith("Device ", StringComparison.Ordinal)
+            ? names.Device
+            : (vendor == Nvidia ? "NVIDIA " : "AMD ") + device.VendorDevice;
         var groupMates = device.IommuGroup is { } group ? facts.GroupMembers(group).Where(m => m.Address != device.Address && !m.IsBridge).ToList() : [];
-        // Without an IOMMU the group is unknown: the other functions of the slot go along all the same.
-        var companions = facts.PciDevices.Where(d => d.Address != device.Address && d.Address.StartsWith(slot, StringComparison.Ordinal)).OrderBy(d => d.Address, StringComparer.Ordinal).ToList();
-        return new DiscoveredGpu(device, name, companions, [.. groupMates.Where(m => !m.Address.StartsWith(slot, StringComparison.Ordinal))]);
+        // The card's own functions go along: the GPU vendor's display, HD audio, USB and UCSI
+        // functions of the slot (never a platform's PSP or USB controller that shares a bus).
+        var companions = facts.PciDevices.Where(d => d.Address != device.Address && d.Address.StartsWith(slot, StringComparison.Ordinal)
+                && d.VendorDevice.StartsWith(vendor, StringComparison.Ordinal) && CompanionClasses.Any(c => d.Class.StartsWith(c, StringComparison.Ordinal)))
+            .OrderBy(d => d.Address, StringComparer.Ordinal).ToList();
+        var taken = companions.Select(c => c.Address).ToHashSet(StringComparer.Ordinal);
+        return new DiscoveredGpu(device, name, companions, [.. groupMates.Where(m => !taken.Contains(m.Address))]);
+    }
+
+    private static readonly string[] CompanionClasses = ["03", "0403", "0c03", "0c80"];
+
+    /// <summary>
+    /// An APU's GPU: on a bus that also holds the CPU vendor's own functions (AMD's PSP, USB and
+    /// audio controllers beside the iGPU). It drives the host's display and is never passed through.
+    /// </summary>
+    private static bool Integrated(HostFacts facts, PciDeviceFacts device)
+    {
+        var bus = device.Address[..^4];
+        return facts.PciDevices.Any(d => d.Address.StartsWith(bus, StringComparison.Ordinal) && d.VendorDevice.StartsWith("1022:", StringComparison.Ordinal) && !d.IsBridge);
     }
 
     /// <summary>Even vCPU counts and whole GiB, so that each NUMA node holds its GPUs' VMs (a VM is pinned to its GPU's node).</summary>

@@ -40,7 +40,10 @@ public static partial class DiscoverySnippet
             return;
         }
 
-        var models = host.Gpus.GroupBy(g => g.Device.VendorDevice).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        // The model comes from the cards that can be passed through: alone in their group with
+        // their own functions. A card stuck in a chipset group belongs to the host.
+        var isolated = host.Gpus.Where(g => g.Strangers.Count == 0).ToList();
+        var models = (isolated.Count > 0 ? isolated : host.Gpus).GroupBy(g => g.Device.VendorDevice).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         var model = models[0].First();
         text.Append("    gpu_model:\n");
         text.Append(i, $"      name: \"{ModelName(host, model)}\"\n");
@@ -97,6 +100,6 @@ public static partial class DiscoverySnippet
     [GeneratedRegex(" {2,}", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();
 
-    [GeneratedRegex(@"[^A-Za-z0-9 ._/+-]+", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[^A-Za-z0-9 ._/+:-]+", RegexOptions.CultureInvariant)]
     private static partial Regex Unsafe();
 }

@@ -1,5 +1,6 @@
 using Provisioner.Core.Checks;
 using Provisioner.Core.Desired;
+using Provisioner.Core.Discovery;
 using Provisioner.Core.Facts;
 using Provisioner.Core.Planning;
 using Provisioner.Tests.Support;
@@ -218,6 +219,41 @@ public sealed class RealMachineTests
         var warning = Assert.Single(Outcomes(CmdlineChecks.EvaluateHazards, desired, facts, CheckStatus.Warn));
 
         Assert.Equal("real-gpu0 would be pinned to the CPUs of NUMA node 0 (0-7), and isolcpus isolates 4 of them", warning.Detail);
+    }
+
+    /// <summary>Dump 11: a GT 710 for the host stuck in the chipset group, the 2070 SUPER alone in its own: the model is the isolated card.</summary>
+    [Fact]
+    public void B550M_Discover_TakesTheModelFromTheIsolatedCardWithItsFourFunctions()
+    {
+        var host = DiscoveredHost.From(Booted(Twin.Devices("11")) with { Cpu = new CpuFacts("AuthenticAMD", "Ryzen", 12, "svm") }, "b550m", "10.0.0.5");
+
+        var yaml = DiscoverySnippet.Yaml([host]);
+
+        Assert.Contains("name: \"NVIDIA 10de:1e84\"", yaml, StringComparison.Ordinal);
+        Assert.Equal(["0000:2b:00.1", "0000:2b:00.2", "0000:2b:00.3"], host.Gpus.Single(g => g.Device.Address == "0000:2b:00.0").Companions.Select(c => c.Address));
+        // The GT 710's slot mates are its audio only; the chipset's USB, SATA and NIC in its group are strangers.
+        var gt710 = host.Gpus.Single(g => g.Device.Address == "0000:04:00.0");
+        Assert.Equal(["0000:04:00.1"], gt710.Companions.Select(c => c.Address));
+        Assert.Contains(gt710.Strangers, s => s.VendorDevice == "10ec:8125");
+    }
+
+    [Fact]
+    public void ApuGraphics_IsNeverADiscoveredGpu()
+    {
+        var devices = new[]
+        {
+            new PciDeviceFacts("0000:0e:00.0", "1002:164e", "030000", "amdgpu", 30, 0),
+            new PciDeviceFacts("0000:0e:00.1", "1002:1640", "040300", "snd_hda_intel", 31, 0),
+            new PciDeviceFacts("0000:0e:00.2", "1022:1649", "108000", "ccp", 32, 0),
+            new PciDeviceFacts("0000:0e:00.3", "1022:15b6", "0c0330", "xhci_hcd", 33, 0),
+            new PciDeviceFacts("0000:03:00.0", "1002:747e", "030000", "amdgpu", 17, 0),
+            new PciDeviceFacts("0000:03:00.1", "1002:ab30", "040300", "snd_hda_intel", 18, 0),
+        };
+
+        var host = DiscoveredHost.From(Booted(devices), "apu", "10.0.0.6");
+
+        Assert.Equal(["0000:03:00.0"], host.Gpus.Select(g => g.Device.Address));
+        Assert.Equal("AMD 1002:747e", host.Gpus[0].Name);
     }
 
     [Fact]
