@@ -87,7 +87,9 @@ public sealed class ApplyTests(Lab lab)
             + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off\n"
             + $"grubby --update-kernel=ALL --args={args}\n"
             + "dracut -f --regenerate-all\n", Markers("h13"));
-        Assert.Equal("yum install qemu-kvm libvirt OVMF genisoimage qemu-img pciutils\ngrub2-mkconfig /boot/grub2/grub.cfg\ndracut -f\n", Markers("h14"));
+        // The Virt SIG's repository first, then qemu-kvm-ev from it; the initramfs of the kernel that boots next.
+        Assert.Equal("yum install centos-release-qemu-ev\nyum install qemu-kvm-ev libvirt OVMF genisoimage qemu-img pciutils\ngrub2-mkconfig /boot/grub2/grub.cfg\n"
+            + $"dracut -f --kver {Lab.Ssh("h14", "uname -r").Stdout.Trim()}\n", Markers("h14"));
         Assert.Equal($"GRUB_CMDLINE_LINUX=\"{args}\"\n", Lab.Ssh("h14", "grep ^GRUB_CMDLINE_LINUX= /etc/default/grub").Stdout);
         foreach (var host in new[] { "h13", "h14" })
         {

@@ -17,7 +17,9 @@ public sealed record OsProfile(
 
     public static OsProfile For(OsFamily os) => os switch
     {
-        OsFamily.El7 => new(os, ["qemu-kvm", "libvirt", "OVMF", "genisoimage", "qemu-img", "pciutils"], "dracut", "grub-default", "ifcfg"),
+        // CentOS 7's own qemu-kvm (1.5.3) cannot run a q35 domain with secure-boot OVMF: the Virt
+        // SIG's qemu-kvm-ev can, as the field runs it (its repository comes with centos-release-qemu-ev).
+        OsFamily.El7 => new(os, ["centos-release-qemu-ev", "qemu-kvm-ev", "libvirt", "OVMF", "genisoimage", "qemu-img", "pciutils"], "dracut", "grub-default", "ifcfg"),
         OsFamily.El8 => new(os, ["qemu-kvm", "libvirt", "edk2-ovmf", "genisoimage", "qemu-img", "pciutils"], "dracut", "grubby", "ifcfg"),
         OsFamily.El9 => new(os, ["qemu-kvm", "libvirt", "edk2-ovmf", "xorriso", "qemu-img", "pciutils"], "dracut", "grubby", "keyfile"),
         OsFamily.Debian => new(os, ["qemu-system-x86", "libvirt-daemon-system", "ovmf", "genisoimage", "qemu-utils", "pciutils", "bridge-utils", "ifenslave"], "initramfs-tools", "grub-dropin", "ifupdown"),

@@ -14,10 +14,11 @@ public static class TriggerCommands
     {
         Trigger.ApplyKernelArgs => "bash " + paths.KernelArgsScript,
         Trigger.RegenerateGrub => "update-grub",
-        // EL7's dracut (033) has no --regenerate-all: rebuild the running kernel's image there.
+        // EL7's dracut (033) has no --regenerate-all: rebuild the image of the kernel that boots
+        // NEXT (grubby's default), not only the running one: after a kernel update they differ.
         Trigger.RebuildInitramfs => os switch
         {
-            OsFamily.El7 => "dracut -f",
+            OsFamily.El7 => "dracut -f --kver \"$(grubby --default-kernel | sed 's|^/boot/vmlinuz-||')\"",
             OsFamily.El8 or OsFamily.El9 => "dracut -f --regenerate-all",
             _ => "update-initramfs -u -k all",
         },

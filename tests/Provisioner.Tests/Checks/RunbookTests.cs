@@ -20,7 +20,7 @@ public sealed class RunbookTests
         }
 
         Assert.Contains("## 6. Reboot (reboot point)", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("dracut -f\n", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("dracut -f --kver \"$(grubby --default-kernel | sed 's|^/boot/vmlinuz-||')\"\n", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("virsh autostart hk-gpu-01-gpu3\n", result.Stdout, StringComparison.Ordinal);
     }
 
