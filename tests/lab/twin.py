@@ -296,18 +296,11 @@ def main(paths):
         "devices": devices,
         "assumed": assumed,
     }
-    if cmdline:
-        profile["cmdline"] = cmdline
-    if grub:
-        profile["grub"] = grub
-    if modprobe:
-        profile["modprobe"] = modprobe
-    if later_groups:
-        profile["groups_after_acs_override"] = later_groups
-    if boot_loader:
-        profile["boot_loader"] = boot_loader
-    if ignored:
-        profile["ignored"] = ignored
+    # What the dump showed beyond the devices, only where it showed it.
+    for key, value in (("cmdline", cmdline), ("grub", grub), ("modprobe", modprobe),
+                       ("groups_after_acs_override", later_groups), ("boot_loader", boot_loader), ("ignored", ignored)):
+        if value:
+            profile[key] = value
     json.dump(profile, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
     return 0
