@@ -90,10 +90,7 @@ internal static class ApplyCommand
             using var log = ApplyLog.Create(settings.LogFile, settings.Verbose);
             var progress = new ConsoleProgress(io.Error, io.ErrorIsTerminal);
             var options = new ApplyOptions(run, $"{Environment.UserName}@{Environment.MachineName}", settings.Parallel, settings.MaxUnavailable,
-                HostSessions.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), HostSessions.ConnectTimeout)
-            {
-                Replacement = settings.Replacement,
-            };
+                HostSessions.CommandTimeout, TimeSpan.FromMinutes(30), settings.RebootTimeout, TimeSpan.FromSeconds(1), HostSessions.ConnectTimeout);
             var outcomes = await new ApplyRunner(options, io.Time, progress, log).ExecuteAsync(sessions, cancellationToken).ConfigureAwait(false);
             var all = outcomes.Concat(failures.Select(HostOutcome.FromFailure)).OrderBy(o => o.Host, StringComparer.Ordinal).ToList();
             ApplySummary.Write(all, run, io.Out, io.OutIsTerminal);

@@ -78,7 +78,7 @@ internal static class GpuChecks
             yield break;
         }
 
-        var passedThrough = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        var passedThrough = PassedThrough(input);
         var gpus = input.Desired.Host.Gpus;
         foreach (var gpu in gpus)
         {
@@ -167,7 +167,7 @@ internal static class GpuChecks
 
         // A driver that drives only a card the host keeps (07, 11: a GT 710 or GTX 1060 for the
         // host's own display) is that card's, not a trap: only one holding a passed-through function is.
-        var passed = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        var passed = PassedThrough(input);
         var hostCards = KeptByHost(input).ToList();
         foreach (var module in HostGpuModules.Where(input.Facts.LoadedModules.Contains))
         {
@@ -205,7 +205,7 @@ internal static class GpuChecks
     /// <summary>Display devices the inventory does not pass through (the host's own cards, integrated GPUs included).</summary>
     internal static IEnumerable<PciDeviceFacts> KeptByHost(CheckInput input)
     {
-        var passed = input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
+        var passed = PassedThrough(input);
         return input.Facts.PciDevices.Where(d => d.Class.StartsWith("03", StringComparison.Ordinal) && !passed.Contains(d.Address));
     }
 
@@ -278,6 +278,10 @@ internal static class GpuChecks
 
         yield return CheckOutcome.Pass(string.Join(", ", facts.Initramfs.Select(i => i.Path)) + " holds vfio-pci and its config");
     }
+
+    /// <summary>The addresses of every function the inventory passes through, on this host.</summary>
+    private static HashSet<string> PassedThrough(CheckInput input) =>
+        input.Desired.Host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address.ToString()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The IOMMU groups a GPU's functions are in (one, normally).</summary>
     internal static IEnumerable<int> Groups(Inventory.Model.Gpu gpu, HostFacts facts) =>

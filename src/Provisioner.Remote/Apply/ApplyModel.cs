@@ -16,9 +16,6 @@ public sealed record ApplyOptions(
 {
     /// <summary>How long a restarting worker VM may take to shut down before it is stopped hard.</summary>
     public TimeSpan VmShutdownTimeout { get; init; } = TimeSpan.FromSeconds(120);
-
-    /// <summary>VMs to replace on purpose (--recreate [--delete-disks]).</summary>
-    public VmReplacement Replacement { get; init; } = VmReplacement.None;
 }
 
 /// <summary>The boundaries of one host's apply, in order; each is reported to the <see cref="IApplyObserver"/> once passed.</summary>

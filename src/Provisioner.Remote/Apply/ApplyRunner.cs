@@ -87,7 +87,6 @@ public sealed class ApplyRunner(ApplyOptions options, TimeProvider time, IApplyO
                 await RunStepAsync(run, steps[i], rebootGate, cancellationToken).ConfigureAwait(false);
             }
 
-            run.ReleaseRebootSlot(rebootGate);
             await HostLock.ReleaseAsync(session.Connection, options.RunId, session.Sudo, options.CommandTimeout, cancellationToken).ConfigureAwait(false);
             run.Locked = false;
             Passed(run, ApplyStep.Unlocked, options.RunId);

@@ -88,26 +88,21 @@ public sealed class FakeHost
             return Ok(ProbeOutput.Of(FactsNow with { BootId = $"boot-{_boot}" }));
         }
 
-        var markers = script.Split('\n').Where(l => l.StartsWith("f=", StringComparison.Ordinal) || l.StartsWith("printf 'ran", StringComparison.Ordinal)).ToList();
-        if (markers.Count > 0)
+        // A file batch says "written PATH" per file, a trigger batch "ran TRIGGER" per trigger; anything else prints nothing.
+        var output = new StringBuilder();
+        foreach (var line in script.Split('\n'))
         {
-            var output = new StringBuilder();
-            foreach (var line in script.Split('\n'))
+            if (line.StartsWith("f=", StringComparison.Ordinal))
             {
-                if (line.StartsWith("f=", StringComparison.Ordinal))
-                {
-                    output.Append("written\t").Append(FilePath(line)).Append('\n');
-                }
-                else if (line.StartsWith("printf 'ran\\t%s\\n' ", StringComparison.Ordinal))
-                {
-                    output.Append("ran\t").Append(line["printf 'ran\\t%s\\n' ".Length..]).Append('\n');
-                }
+                output.Append("written\t").Append(FilePath(line)).Append('\n');
             }
-
-            return Ok(output.ToString());
+            else if (line.StartsWith("printf 'ran\\t%s\\n' ", StringComparison.Ordinal))
+            {
+                output.Append("ran\t").Append(line["printf 'ran\\t%s\\n' ".Length..]).Append('\n');
+            }
         }
 
-        return Ok("");
+        return Ok(output.ToString());
     }
 
     /// <summary>The path of a file batch's "f=PATH; d=..." line (quoted or not, as ShellQuote left it).</summary>

@@ -10,12 +10,18 @@ namespace Provisioner.Tests.Support;
 /// </summary>
 public static class Twin
 {
+    /// <summary>The profile twin.sh writes for that dump, as text (what `lab.sh up N FILE` boots).</summary>
+    public static string ProfileText(string prefix)
+    {
+        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Repo.RealHardwareDump(prefix));
+        Assert.True(run.ExitCode == 0, "twin.sh failed: " + run);
+        return run.Stdout;
+    }
+
     /// <summary>The profile twin.sh writes for that dump (JSON).</summary>
     public static JsonElement Profile(string prefix)
     {
-        var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Repo.RealHardwareDump(prefix));
-        Assert.True(run.ExitCode == 0, run.ToString());
-        using var document = JsonDocument.Parse(run.Stdout);
+        using var document = JsonDocument.Parse(ProfileText(prefix));
         return document.RootElement.Clone();
     }
 
