@@ -2,17 +2,32 @@
 """Boot emulation of one lab host: what the kernel would show after this boot.
 
 Run by host-init.sh (outside the host's chroot) with the host's root, its hardware profile and
-the /proc/cmdline of this boot. It builds a fake sysfs (PCI devices, IOMMU groups, NUMA nodes)
-and /dev/vfio, then decides each device's driver the way the kernel would:
+the /proc/cmdline of this boot. It builds a fake sysfs (PCI devices, IOMMU groups, NUMA nodes,
+drivers and their modules) and /dev/vfio, then decides each device's driver the way the kernel
+would, from what the initramfs built last holds and from the command line:
 
-  vfio-pci  only if the IOMMU is on (firmware AND cmdline) AND the initramfs built last held a
-            vfio-pci 'ids=' option naming the device AND vfio-pci loads before the device's own
-            driver (vfio early in the initramfs, or a 'softdep DRIVER pre: vfio-pci');
-  none      if the device's own driver is blacklisted in that initramfs;
-  otherwise the device's own driver (nouveau, snd_hda_intel, ...).
+  vfio-pci  only if the IOMMU is on (firmware AND cmdline), and either
+            - vfio-pci claims the device's id and loads before the device's own driver. Its ids
+              come from 'vfio-pci.ids=' on the cmdline and, for a loadable vfio-pci only, from
+              the initramfs's 'options vfio-pci ids='. A built-in vfio-pci (profile
+              'vfio_builtin') registers while the kernel boots, before every module and before
+              the built-in drivers linked after drivers/vfio (USB's xhci_hcd, HD audio), not
+              before a built-in display driver. A loadable vfio-pci comes before a module when
+              it is early in the initramfs or a 'softdep MODULE pre: vfio-pci' names that
+              module, and never before a built-in driver (it bound while the kernel booted);
+            - or the initramfs's early rebind script (driver_override + unbind + drivers_probe)
+              names the device's address: that moves it from any driver, built-in ones too;
+  none      if the device's own driver is a loadable module blacklisted in that initramfs (a
+            blacklist cannot stop a built-in driver);
+  otherwise the device's own driver (nouveau, snd_hda_intel, xhci_hcd, ...).
+
+A device's driver ('host_driver', as sysfs names it) comes from its module ('module', what
+modprobe.d names: nvidia-gpu is i2c_nvidia_gpu); 'builtin': true marks it built into the kernel.
+Profiles written before those fields have a loadable module of the driver's own name.
 
 So the classic failures reproduce: initramfs not rebuilt after the vfio config changed, the
-audio function left out of ids=, IOMMU off in the cmdline or in firmware.
+audio function left out of ids=, IOMMU off in the cmdline or in firmware, a softdep written for
+a driver name or a built-in driver, options ids= that a built-in vfio-pci never reads.
 """
 import glob
 import json
@@ -27,19 +42,34 @@ def main(root, profile_path, cmdline):
     manifest = newest_initramfs(root)
     iommu = iommu_on(profile, args)
     config = "\n".join(manifest["files"].values())
+    vfio_builtin = profile.get("vfio_builtin", False)
     vfio_ids = set()
-    for match in re.finditer(r"^\s*options\s+vfio[-_]pci\s+.*?ids=([0-9a-fA-F:,]+)", config, re.M):
-        vfio_ids.update(i.lower() for i in match.group(1).split(","))
-    blacklisted = set(re.findall(r"^\s*blacklist\s+(\S+)", config, re.M))
-    softdeps = set(re.findall(r"^\s*softdep\s+(\S+)\s+pre:.*\bvfio[-_]pci\b", config, re.M))
+    for arg in args:
+        if arg.startswith(("vfio-pci.ids=", "vfio_pci.ids=")):
+            vfio_ids = {i.lower() for i in arg.split("=", 1)[1].split(",") if i}  # the last one counts
+    if not vfio_builtin:  # modprobe.d is read only when the module loads
+        for match in re.finditer(r"^\s*options\s+vfio[-_]pci\s+.*?ids=([0-9a-fA-F:,]+)", config, re.M):
+            vfio_ids.update(i.lower() for i in match.group(1).split(","))
+    blacklisted = {m.replace("-", "_") for m in re.findall(r"^\s*blacklist\s+(\S+)", config, re.M)}
+    softdeps = {m.replace("-", "_") for m in re.findall(r"^\s*softdep\s+(\S+)\s+pre:.*\bvfio[-_]pci\b", config, re.M)}
     vfio_early = manifest.get("vfio_early", False) or "rd.driver.pre=vfio-pci" in args or "rd.driver.pre=vfio_pci" in args
+    rebind = set()
+    for text in manifest["files"].values():
+        if "driver_override" in text:  # the early rebind: its 'for ... in ADDRESSES; do' list
+            for match in re.finditer(r"^\s*for\s+\w+\s+in\s+([^;]*);\s*do", text, re.M):
+                rebind.update(a.lower() for a in match.group(1).split())
 
     drivers = {}
     for device in profile["devices"]:
         own = device["host_driver"]
-        if iommu and device["id"] in vfio_ids and (vfio_early or own in softdeps):
+        module, builtin = device_module(device)
+        if builtin:
+            before_own = vfio_builtin and not device["class"].startswith("03")
+        else:
+            before_own = vfio_builtin or vfio_early or module in softdeps or own is None
+        if iommu and ((device["id"] in vfio_ids and before_own) or device["bdf"] in rebind):
             drivers[device["bdf"]] = "vfio-pci"
-        elif own in blacklisted:
+        elif not builtin and module in blacklisted:
             drivers[device["bdf"]] = None
         else:
             drivers[device["bdf"]] = own
@@ -48,12 +78,33 @@ def main(root, profile_path, cmdline):
     build_dev_vfio(root, profile, iommu, drivers)
     build_hugepages(root, profile, args)
     build_proc(root, profile, iommu)
-    # Loaded modules appear as /sys/module/NAME, as on a real kernel (this lab's kernel has no /proc/modules).
-    modules = {d.replace("-", "_") for d in drivers.values() if d}
-    if "vfio_pci" in modules:
-        modules |= {"vfio", "vfio_iommu_type1"}
-    for module in sorted(modules):
+    # Modules appear as /sys/module/NAME, as on a real kernel (this lab's kernel has no
+    # /proc/modules): a loaded one with its 'initstate', a built-in one without. Each bound
+    # driver's /sys/bus/pci/drivers/DRIVER/module links to its module.
+    modules = {}
+    for device in profile["devices"]:
+        if drivers[device["bdf"]] == device["host_driver"] and device["host_driver"]:
+            module, builtin = device_module(device)
+            if module:
+                modules[module] = builtin
+                link(os.path.join(root, "sys/bus/pci/drivers", device["host_driver"], "module"), f"../../../../module/{module}")
+    if "vfio-pci" in drivers.values():
+        modules.update({"vfio": vfio_builtin, "vfio_iommu_type1": vfio_builtin, "vfio_pci": vfio_builtin})
+        link(os.path.join(root, "sys/bus/pci/drivers/vfio-pci/module"), "../../../../module/vfio_pci")
+    for module, builtin in sorted(modules.items()):
         os.makedirs(os.path.join(root, "sys/module", module), exist_ok=True)
+        if not builtin:
+            write(os.path.join(root, "sys/module", module, "initstate"), "live\n")
+    if vfio_builtin:
+        write(os.path.join(root, "lib/modules", os.uname().release, "modules.builtin"), "kernel/drivers/vfio/pci/vfio-pci.ko\n")
+
+
+def device_module(device):
+    """(module, built in) of a device's own driver: what modprobe.d names it, and whether it is in the kernel."""
+    own = device["host_driver"]
+    if "module" in device:
+        return device["module"], bool(device.get("builtin", False))
+    return (own.replace("-", "_") if own else None), False
 
 
 def newest_initramfs(root):

@@ -45,18 +45,19 @@ GROUP_TREE = re.compile(r"^[│├└─\s]*(\d+)$")
 TREE_PREFIX = re.compile(r"^[│├└─\s]+")
 PROMPT = re.compile(r"^(?:[$#]\s+)")
 
-# What a kernel binds to a function of this vendor and class when nothing says otherwise:
-# (driver as sysfs names it, module that provides it; None: built in on common distribution kernels).
+# What a kernel binds to a function of this vendor and class when nothing says otherwise, as
+# common distribution kernels (Debian's, Ubuntu's) have it: (driver as sysfs names it, the module
+# that provides it, built into the kernel?).
 DEFAULT_DRIVERS = [
-    (("10de", "03"), ("nouveau", "nouveau")),
-    (("1002", "03"), ("amdgpu", "amdgpu")),
-    (("8086", "03"), ("i915", "i915")),
-    (("*", "0403"), ("snd_hda_intel", "snd_hda_intel")),
-    (("*", "0c03"), ("xhci_hcd", None)),
-    (("10de", "0c80"), ("nvidia-gpu", "i2c_nvidia_gpu")),
-    (("*", "0604"), ("pcieport", None)),
-    (("*", "0106"), ("ahci", None)),
-    (("*", "0108"), ("nvme", "nvme")),
+    (("10de", "03"), ("nouveau", "nouveau", False)),
+    (("1002", "03"), ("amdgpu", "amdgpu", False)),
+    (("8086", "03"), ("i915", "i915", False)),
+    (("*", "0403"), ("snd_hda_intel", "snd_hda_intel", False)),
+    (("*", "0c03"), ("xhci_hcd", "xhci_pci", True)),
+    (("10de", "0c80"), ("nvidia-gpu", "i2c_nvidia_gpu", False)),
+    (("*", "0604"), ("pcieport", None, True)),
+    (("*", "0106"), ("ahci", "ahci", False)),
+    (("*", "0108"), ("nvme", "nvme", False)),
 ]
 
 
@@ -116,7 +117,7 @@ def default_driver(vendor, klass):
     for (v, c), driver in DEFAULT_DRIVERS:
         if (v == "*" or v == vendor) and klass.startswith(c):
             return driver
-    return (None, None)
+    return (None, None, False)
 
 
 def clean(line):
@@ -177,8 +178,11 @@ def parse(paths):
                     continue
                 match = re.match(r"^Kernel driver in use:\s*(\S+)", text)
                 if match and last:
+                    if last["host_driver"] != match.group(1):
+                        last["module"] = match.group(1).replace("-", "_")  # until a 'Kernel modules:' line says
                     last["host_driver"] = match.group(1)
                     last["assumed"].discard("host_driver")
+                    last["driver_shown"] = True
                     continue
                 match = re.match(r"^Kernel modules:\s*(.+)$", text)
                 if match and last:
@@ -186,7 +190,9 @@ def parse(paths):
                     candidates = [m.strip() for m in match.group(1).split(",") if m.strip()]
                     own = (last["host_driver"] or "").replace("-", "_")
                     last["module"] = own if own in candidates else candidates[0] if len(candidates) == 1 else last["module"]
+                    last["builtin"] = False
                     last["assumed"].discard("module")
+                    last["modules_shown"] = True
                     continue
                 flat = GROUP_FLAT.match(text)
                 this_group = group
@@ -221,14 +227,21 @@ def parse(paths):
                         device["name"] = name
                     last = device
                     continue
-                driver, module = default_driver(vendor_device[:4], klass)
+                driver, module, builtin = default_driver(vendor_device[:4], klass)
                 device = {"bdf": address, "id": vendor_device, "class": klass, "group": this_group,
-                          "numa": 0, "host_driver": driver, "module": module, "name": name,
+                          "numa": 0, "host_driver": driver, "module": module, "builtin": builtin, "name": name,
                           "assumed": {"host_driver", "module", "numa"} | ({"id"} if from_names else set())}
                 devices[address] = device
                 order.append(address)
                 last = device
     listed = [devices[a] for a in order]
+    for device in listed:
+        # lspci -k / -v print 'Kernel modules:' for a driver that is a loadable module: a driver
+        # in use with no such line is built into the kernel (08's xhci_hcd, every pcieport).
+        if device.pop("driver_shown", False) and not device.pop("modules_shown", False):
+            device["builtin"] = True
+            device["assumed"].discard("module")
+        device.pop("modules_shown", None)
     grouped = any(d["group"] is not None for d in listed)
     # Where the dump has a group listing, a device seen only outside it (an excerpt from another
     # boot or slot, a chunk cut short) is not part of this machine's map.
@@ -272,7 +285,8 @@ def main(paths):
     for device in devices:
         for field in sorted(device.pop("assumed")):
             if field == "host_driver":
-                assumed.append(f"{device['bdf']} host_driver: {device['host_driver']} (default for class {device['class'][:4]})")
+                how = "built in" if device["builtin"] else f"module {device['module']}"
+                assumed.append(f"{device['bdf']} host_driver: {device['host_driver']}, {how} (default for class {device['class'][:4]})")
             elif field == "id":
                 assumed.append(f"{device['bdf']} id: {device['id']} (the dump names it only; pci.ids gave the id)")
         if device["group"] is None:

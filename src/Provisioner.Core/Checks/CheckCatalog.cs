@@ -18,6 +18,7 @@ public static class CheckCatalog
         new(FirmwareChecks.InterruptRemapping, FirmwareChecks.EvaluateInterruptRemapping),
         new(GpuChecks.GroupIsolation, GpuChecks.EvaluateGroupIsolation),
         new(GpuChecks.HostCardKept, GpuChecks.EvaluateHostCardKept),
+        new(GpuChecks.HostDriverModule, GpuChecks.EvaluateHostDriverModule),
         new(CmdlineChecks.Hazards, CmdlineChecks.EvaluateHazards),
         new(FirmwareChecks.KernelCmdline, FirmwareChecks.EvaluateKernelCmdline),
         new(GpuChecks.VfioBound, GpuChecks.EvaluateVfioBound),

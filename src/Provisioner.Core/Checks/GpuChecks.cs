@@ -128,7 +128,8 @@ internal static class GpuChecks
                     count++;
                     if (member.Driver != "vfio-pci")
                     {
-                        yield return new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) in the group of GPU {gpu.Address} is on {member.Driver ?? "no driver"}, not vfio-pci");
+                        yield return new(CheckStatus.Fail, $"{member.Address} ({member.VendorDevice}) in the group of GPU {gpu.Address} is on {member.Driver ?? "no driver"}, not vfio-pci",
+                            member.Driver is { } driver && facts.DriverInfo(driver) is { BuiltIn: true } info ? BuiltInFix(info) : null);
                     }
                 }
             }
@@ -187,19 +188,52 @@ internal static class GpuChecks
         {
             if (input.Facts.Device(function.Address.ToString()) is { Driver: { } driver } && driver != "vfio-pci" && !HostGpuModules.Contains(driver))
             {
+                var info = input.Facts.DriverInfo(driver);
                 yield return new(CheckStatus.Fail, $"{function.Address} is held by the host driver {driver}",
-                    HostDrivers.Softdeps(input.Desired.Host).Contains(driver)
-                        ? $"the softdep for {driver} is in the desired config: apply (it writes /etc/modprobe.d/vfio.conf and rebuilds the initramfs) and reboot"
-                        : $"add 'host_driver: {driver}' to function {function.Address.Function} of its gpu_model (vfio-pci then loads before {driver}), apply and reboot");
+                    info is { BuiltIn: true } ? BuiltInFix(info)
+                    : $"apply (it writes the early rebind by address into the initramfs, which gives the function to vfio-pci before {driver} can load) and reboot");
             }
         }
 
         yield return CheckOutcome.Pass("no host GPU driver loaded or bound");
     }
 
+    public static readonly CheckDefinition HostDriverModule = new("host-driver-module", "Each host_driver names a loadable module", CheckStatus.Warn,
+        "write the module's name as host_driver (the fix names it), or drop host_driver for a driver built into the kernel",
+        "modprobe.d's `softdep` and `blacklist` take module names, and only loadable modules obey them. A driver's module is at `/sys/bus/pci/drivers/DRIVER/module` (driver nvidia-gpu is module i2c_nvidia_gpu, xhci_hcd is xhci_pci); it is built in when `/sys/module/MODULE/initstate` is missing. A function held by a built-in driver is moved by the early rebind by address that Provisioner puts into the initramfs, not by a softdep.")
+    { Preflight = true };
+
+    /// <summary>The fix for a function a built-in driver holds: the early rebind, which apply writes and the initramfs carries.</summary>
+    private static string BuiltInFix(PciDriverFacts driver) =>
+        $"{driver.Driver} is built into the kernel (module {driver.Module}): no softdep or blacklist acts on it. The early rebind by address in the initramfs moves the function: apply (it writes the script and rebuilds the initramfs) and reboot";
+
+    public static IEnumerable<CheckOutcome> EvaluateHostDriverModule(CheckInput input)
+    {
+        foreach (var function in input.Desired.Host.Gpus.SelectMany(g => g.Functions))
+        {
+            if (function.HostDriver is not { } named || input.Facts.DriverInfo(named) is not { } driver)
+            {
+                continue;
+            }
+
+            if (driver.BuiltIn)
+            {
+                yield return new(CheckStatus.Warn, $"host_driver {named} of {function.Address} is built into the kernel: its softdep never acts",
+                    $"drop host_driver from function {function.Address.Function}: the early rebind by address moves what {named} holds");
+            }
+            else if (driver.Module != named.Replace('-', '_'))
+            {
+                yield return new(CheckStatus.Warn, $"host_driver {named} of {function.Address} is a driver's name, not a module's: modprobe.d never matches it",
+                    $"write host_driver: {driver.Module} (its module) for function {function.Address.Function}");
+            }
+        }
+
+        yield return CheckOutcome.Pass("every host_driver is a loadable module");
+    }
+
     public static readonly CheckDefinition HostCardKept = new("host-card-kept", "A card the host keeps keeps its driver", CheckStatus.Warn,
-        "give the host a card of another model than the passed-through ones, or pass this one through too; where it must stay on the host, leave nouveau loadable (blacklist_nouveau: false: the softdeps still load vfio-pci first for the GPUs)",
-        "vfio-pci's `ids=` binds every device of those vendor:device ids, wherever it sits, and `blacklist nouveau` takes nouveau from every NVIDIA card: a display card meant for the host (its console, a desktop) is taken with the guests' ones. Binding by address (driver_override) keeps an identical card on the host; Provisioner does not write it yet.")
+        "bind by address (vfio_binding: address), give the host a card of another model than the passed-through ones, or pass this one through too; where it must stay on the host, leave nouveau loadable (blacklist_nouveau: false: the softdeps still load vfio-pci first for the GPUs)",
+        "vfio-pci's `ids=` binds every device of those vendor:device ids, wherever it sits, and `blacklist nouveau` takes nouveau from every NVIDIA card: a display card meant for the host (its console, a desktop) is taken with the guests' ones. `vfio_binding: address` binds by address only (driver_override in the initramfs, no ids): an identical card then stays on the host.")
     { Preflight = true };
 
     /// <summary>Display devices the inventory does not pass through (the host's own cards, integrated GPUs included).</summary>
@@ -222,7 +256,7 @@ internal static class GpuChecks
             if (ids.Contains(card.VendorDevice))
             {
                 yield return new(CheckStatus.Warn, $"{card.Address} ({card.VendorDevice}) stays on the host, but vfio-pci claims that id for the VMs: it would be taken too",
-                    "pass it through too, or give the host a card of another model (binding by address, driver_override, is not written by Provisioner yet)");
+                    "set vfio_binding: address for this host (vfio-pci then takes the listed addresses only), pass it through too, or give the host a card of another model");
             }
             else if (card.VendorDevice.StartsWith("10de:", StringComparison.Ordinal) && input.Desired.Host.BlacklistNouveau && card.Driver is null or "nouveau")
             {
@@ -263,6 +297,12 @@ internal static class GpuChecks
             if (!facts.Deep.VfioPciBuiltin && !entries.Any(e => e.Contains("/vfio-pci.ko", StringComparison.Ordinal) || e.Contains("/vfio_pci.ko", StringComparison.Ordinal)))
             {
                 yield return new(CheckStatus.Fail, $"{image.Path} holds no vfio-pci module", rebuild);
+            }
+
+            if (input.Desired.Files.Any(f => f.Path.EndsWith("/provision-vfio-bind", StringComparison.Ordinal) || f.Path.EndsWith("/provision-vfio-bind.sh", StringComparison.Ordinal))
+                && !entries.Any(e => e.EndsWith("provision-vfio-bind", StringComparison.Ordinal) || e.EndsWith("provision-vfio-bind.sh", StringComparison.Ordinal)))
+            {
+                yield return new(CheckStatus.Fail, $"{image.Path} lacks the early vfio-pci rebind (provision-vfio-bind)", rebuild);
             }
 
             foreach (var config in configs.Where(c => !entries.Contains(c.Path.TrimStart('/'))))

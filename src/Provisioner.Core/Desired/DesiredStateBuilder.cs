@@ -61,17 +61,18 @@ public static class DesiredStateBuilder
         // Firmware paths the inventory left to us follow the OS rendered for (os: auto renders each).
         host = host with { Gpus = [.. host.Gpus.Select(g => g.Vm.Firmware.FromDefaults ? g with { Vm = g.Vm with { Firmware = Firmware.DefaultFor(os) } } : g)] };
         var profile = OsProfile.For(os);
-        var args = KernelArgsFor(host, profile);
+        // By address only: no ids anywhere, so an identical card the host keeps is never claimed.
         var vfio = new VfioBinding(
-            [.. host.Gpus.SelectMany(g => g.Functions).Select(f => f.Id?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
+            host.BindByAddressOnly ? [] : [.. host.Gpus.SelectMany(g => g.Functions).Select(f => f.Id?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
             [.. host.Gpus.SelectMany(g => g.Functions).Select(f => f.Address).Order()]);
+        var args = KernelArgsFor(host, profile, vfio);
         var view = ViewFactory.Host(host, os, args, vfio, VfioModules);
         var files = HostFiles.Render(scope, host, profile, view, paths);
         var vms = host.Gpus.Select(gpu => BuildVm(scope, host, view, gpu, paths)).ToList();
         return new HostDesiredState(host, os, profile.Packages, ["libvirtd"], VfioModules, args, vfio, host.Hugepages, files, vms);
     }
 
-    public static KernelArgs KernelArgsFor(Host host, OsProfile os)
+    public static KernelArgs KernelArgsFor(Host host, OsProfile os, VfioBinding vfio)
     {
         var iommu = host.CpuVendor == CpuVendor.Intel ? "intel_iommu" : "amd_iommu";
         var add = new List<string> { iommu + "=on" };
@@ -83,6 +84,13 @@ public static class DesiredStateBuilder
         if (host.Iommu.AcsOverride)
         {
             add.Add("pcie_acs_override=downstream,multifunction");
+        }
+
+        // The ids on the command line as well as in modprobe.d: a vfio-pci built into the kernel
+        // (Ubuntu's, for one) reads only the command line, and a modular one reads both.
+        if (vfio.Ids.Count > 0)
+        {
+            add.Add("vfio-pci.ids=" + string.Join(',', vfio.Ids));
         }
 
         if (os.IsEl)

@@ -25,15 +25,30 @@ internal static class HostFiles
         }
 
         Add("/etc/modules-load.d/vfio.conf", "host/modules-load-vfio.conf.sbn", "load the vfio modules at boot");
+        // The early rebind by address: the one mechanism that also moves a function held by a
+        // driver built into the kernel (softdeps and blacklists act on modules only).
+        var bind = view.VfioFunctions.Count > 0;
+        const string bindPurpose = "give the GPUs' functions to vfio-pci by address in the initramfs (also those a built-in driver holds)";
         if (os.IsEl)
         {
             Add("/etc/dracut.conf.d/vfio.conf", "host/dracut-vfio.conf.sbn", "put vfio and its config into the initramfs", triggers: Initramfs);
+            if (bind)
+            {
+                Add(HostPaths.DracutModule + "/module-setup.sh", "host/dracut-vfio-module-setup.sh.sbn", "the dracut module of the early vfio-pci rebind", "0755", Initramfs);
+                Add(HostPaths.DracutModule + "/provision-vfio-bind.sh", "host/dracut-vfio-bind.sh.sbn", bindPurpose, "0755", Initramfs);
+            }
+
             var script = os.KernelArgsMethod == "grubby" ? "host/kernel-args-grubby.sh.sbn" : "host/kernel-args-grub-default.sh.sbn";
             Add(paths.KernelArgsScript, script, "set the kernel arguments (" + os.KernelArgsMethod + ")", "0755", [Trigger.ApplyKernelArgs]);
         }
         else
         {
             Add("/etc/initramfs-tools/hooks/provision-vfio", "host/initramfs-tools-vfio.sh.sbn", "put vfio and its config into the initramfs", "0755", Initramfs);
+            if (bind)
+            {
+                Add(HostPaths.InitramfsBindScript, "host/initramfs-tools-vfio-bind.sh.sbn", bindPurpose, "0755", Initramfs);
+            }
+
             Add("/etc/default/grub.d/90-provision.cfg", "host/grub-cmdline.cfg.sbn", "set the kernel arguments (GRUB drop-in)", triggers: [Trigger.RegenerateGrub]);
         }
 

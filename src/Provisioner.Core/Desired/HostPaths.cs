@@ -18,6 +18,12 @@ public sealed record HostPaths
 
     public string KernelArgsScript => StateDirectory + "/bin/kernel-args.sh";
 
+    /// <summary>initramfs-tools runs every script in init-top early in the initramfs, before udev loads modules.</summary>
+    public const string InitramfsBindScript = "/etc/initramfs-tools/scripts/init-top/provision-vfio-bind";
+
+    /// <summary>dracut takes every module in modules.d whose check() says yes (90: after the stock ones).</summary>
+    public const string DracutModule = "/usr/lib/dracut/modules.d/90provision-vfio";
+
     public string BaseImage(string sha256) => ImageDirectory + "/base/" + sha256 + ".img";
 
     public string OsDisk(string vm) => ImageDirectory + "/" + vm + "-os.raw";

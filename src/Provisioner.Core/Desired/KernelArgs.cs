@@ -14,11 +14,17 @@ public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string>
     /// </summary>
     public static IReadOnlySet<string> OwnedKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hugepages", "hugepagesz", "default_hugepagesz", "intel_iommu", "amd_iommu", "iommu", "vfio-pci.ids", "vfio_pci.ids",
+        "hugepages", "hugepagesz", "default-hugepagesz", "intel-iommu", "amd-iommu", "iommu", "vfio-pci.ids",
     };
 
-    /// <summary>The owned keys this host sets (<see cref="OwnedKeys"/> among <see cref="Add"/>'s keys), in order.</summary>
-    public IReadOnlyList<string> SetKeys => [.. Add.Select(Key).Where(OwnedKeys.Contains).Distinct(StringComparer.Ordinal)];
+    /// <summary>
+    /// The owned keys this host sets (<see cref="OwnedKeys"/> among <see cref="Add"/>'s keys), in
+    /// order, each in every spelling the kernel takes for it: it reads '-' and '_' in a parameter
+    /// name alike, so vfio_pci.ids= is the same key as vfio-pci.ids=.
+    /// </summary>
+    public IReadOnlyList<string> SetKeys =>
+        [.. Add.Select(a => a.Split('=', 2)[0]).Where(k => OwnedKeys.Contains(Key(k)))
+            .SelectMany(k => new[] { k, k.Replace('-', '_'), k.Replace('_', '-') }).Distinct(StringComparer.Ordinal)];
 
     /// <summary>
     /// The arguments to add that <paramref name="cmdline"/> lacks, and those to remove it has: the
@@ -27,10 +33,11 @@ public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string>
     public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unwanted) Diff(string cmdline)
     {
         var present = cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var setKeys = SetKeys;
+        var setKeys = SetKeys.Select(Key).ToHashSet(StringComparer.Ordinal);
         return ([.. Add.Where(a => !present.Contains(a, StringComparer.Ordinal))],
                 [.. present.Where(p => Remove.Contains(p, StringComparer.Ordinal) || (setKeys.Contains(Key(p)) && !Add.Contains(p, StringComparer.Ordinal))).Distinct(StringComparer.Ordinal)]);
     }
 
-    private static string Key(string arg) => arg.Split('=', 2)[0];
+    // The key as the kernel compares it ('-' and '_' alike).
+    private static string Key(string arg) => arg.Split('=', 2)[0].Replace('_', '-');
 }

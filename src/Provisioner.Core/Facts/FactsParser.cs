@@ -16,7 +16,7 @@ public static class FactsParser
     /// </summary>
     public static IReadOnlySet<string> Tags { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "node", "module", "boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "pciname", "nic", "niclink", "end",
+        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "pcidriver", "node", "module", "boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "pciname", "nic", "niclink", "end",
     };
 
     public static HostFacts Parse(string output)
@@ -43,6 +43,7 @@ public static class FactsParser
         var deep = false;
         var initramfsEntries = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var vfioBuiltin = false;
+        var drivers = new Dictionary<string, PciDriverFacts>(StringComparer.Ordinal);
         var pciNames = new Dictionary<string, PciNameFacts>(StringComparer.Ordinal);
         var nics = new List<NicFacts>();
         var nicLinks = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -93,6 +94,9 @@ public static class FactsParser
                             : pci[index] with { IommuGroup = int.Parse(Field(f, 3), CultureInfo.InvariantCulture) };
                     }
 
+                    break;
+                case "pcidriver":
+                    drivers[Field(f, 1)] = new PciDriverFacts(Field(f, 1), Field(f, 2), Field(f, 3) == "1");
                     break;
                 case "node":
                     nodes.Add(new NumaNodeFacts(int.Parse(Field(f, 1), CultureInfo.InvariantCulture), Long(Field(f, 2)), Long(Field(f, 3)), Long(Field(f, 4)), Long(Field(f, 5)), Long(Field(f, 6)))
@@ -154,6 +158,7 @@ public static class FactsParser
             InterruptRemapping = remapping,
             Listeners = listeners,
             Bars = bars.ToDictionary(b => b.Key, b => (IReadOnlyList<long>)b.Value, StringComparer.Ordinal),
+            PciDrivers = drivers,
             Deep = deep
                 ? new DeepFacts(initramfsEntries.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value, StringComparer.Ordinal), vfioBuiltin, pciNames,
                     [.. nics.Select(n => n with { PciAddress = PciOfNetLink(nicLinks.GetValueOrDefault(n.Name)) })])

@@ -74,7 +74,26 @@ public sealed record HostFacts(
 
     /// <summary>What the deep probe (check, discover) read; null for plan/apply's quick probe.</summary>
     public DeepFacts? Deep { get; init; }
+
+    /// <summary>The PCI drivers that have a module link (/sys/bus/pci/drivers/D/module), by driver name.</summary>
+    public IReadOnlyDictionary<string, PciDriverFacts> PciDrivers { get; init; } = new Dictionary<string, PciDriverFacts>();
+
+    /// <summary>
+    /// A driver as the kernel has it: its module and whether it is built in. Where module links
+    /// were read, a driver bound to a device but with none is built in, its module unknown (its
+    /// own name stands in). Null when that is not known.
+    /// </summary>
+    public PciDriverFacts? DriverInfo(string driver) =>
+        PciDrivers.TryGetValue(driver, out var known) ? known
+        : PciDrivers.Count > 0 && PciDevices.Any(d => d.Driver == driver) ? new PciDriverFacts(driver, driver.Replace('-', '_'), true) : null;
 }
+
+/// <summary>
+/// A PCI driver (as sysfs and lspci's "Kernel driver in use" name it), the module that provides
+/// it (what modprobe.d's softdep and blacklist take: driver nvidia-gpu is module i2c_nvidia_gpu,
+/// xhci_hcd is xhci_pci), and whether that module is built into the kernel.
+/// </summary>
+public sealed record PciDriverFacts(string Driver, string Module, bool BuiltIn);
 
 /// <summary>CPU vendor ("GenuineIntel"/"AuthenticAMD"), model name, logical CPUs, and the virtualization flag (vmx/svm) or null when the firmware has it off.</summary>
 public sealed record CpuFacts(string Vendor, string Model, int Count, string? VirtualizationFlag)

@@ -1,10 +1,10 @@
 # check and discover only (ProbeScope.Deep), put in at the DEEP mark of probe.sh: the initramfs's
-# vfio entries, lspci's names, NICs.
+# vfio entries (and the early rebind script), lspci's names, NICs.
 printf 'deep\tok\n'
 for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do
   [ -f "$i" ] || continue
   if command -v lsinitramfs >/dev/null; then lsinitramfs "$i"; elif command -v lsinitrd >/dev/null; then lsinitrd "$i"; else continue; fi |
-    grep -o -E '[^ ]*(/vfio[-_]pci\.ko(\.[a-z0-9]+)?|modprobe\.d/[^ /]+\.conf)$' | while IFS= read -r e; do printf 'initramfs_entry\t%s\t%s\n' "$i" "$e"; done
+    grep -o -E '[^ ]*(/vfio[-_]pci\.ko(\.[a-z0-9]+)?|modprobe\.d/[^ /]+\.conf|provision-vfio-bind(\.sh)?)$' | while IFS= read -r e; do printf 'initramfs_entry\t%s\t%s\n' "$i" "$e"; done
   printf 'initramfs_listed\t%s\n' "$i"
 done
 grep -q -E 'vfio[-_]pci\.ko' "/lib/modules/$k/modules.builtin" && printf 'vfio_builtin\t1\n'

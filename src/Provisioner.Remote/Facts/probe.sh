@@ -29,6 +29,14 @@ done
 # Drivers and IOMMU groups are symlinks: one ls for all of them.
 LC_ALL=C ls -l /sys/bus/pci/devices/*/driver /sys/bus/pci/devices/*/iommu_group 2>/dev/null |
   while read -r _ _ _ _ _ _ _ _ path _ target; do d=${path%/*}; printf 'pcilink\t%s\t%s\t%s\n' "${d##*/}" "${path##*/}" "${target##*/}"; done
+# Each PCI driver's module (modprobe.d takes module names: driver nvidia-gpu is module
+# i2c_nvidia_gpu); a module with no initstate is built into the kernel, where no softdep or
+# blacklist can act. A driver with no module link at all is built in too (the parser knows).
+LC_ALL=C ls -l /sys/bus/pci/drivers/*/module 2>/dev/null |
+  while read -r _ _ _ _ _ _ _ _ path _ target; do
+    d=${path%/module}; m=${target##*/}; b=1; [ -e "/sys/module/$m/initstate" ] && b=0
+    printf 'pcidriver\t%s\t%s\t%s\n' "${d##*/}" "$m" "$b"
+  done
 for nd in /sys/devices/system/node/node[0-9]*; do
   [ -d "$nd" ] || continue
   mem=0

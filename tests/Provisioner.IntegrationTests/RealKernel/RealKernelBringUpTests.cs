@@ -8,7 +8,8 @@ namespace Provisioner.IntegrationTests.RealKernel;
 /// QEMU (tests/qemu-host) exactly as it would a GPU server, and the kernel itself reports the result.
 /// GRUB, update-initramfs, the kernel's IOMMU, vfio-pci and libvirt's hostdev handling are the real
 /// code paths. Stand-in GPUs: the edu device (1234:11e8, no host driver: bound from bare) and an
-/// e1000e (8086:10d3) that its host driver holds until the softdep makes vfio-pci come first. The
+/// e1000e (8086:10d3) that its host driver holds until the early rebind in the initramfs
+/// (driver_override + unbind + drivers_probe, no softdep) gives it to vfio-pci by address. The
 /// image boots with intel_iommu=off, so IOMMU groups appearing proves our kernel arguments did it.
 /// Slow (software emulation, ~5 min plus the image build once): its own category, run by tests/test.sh
 /// after the fast suite.
@@ -78,7 +79,9 @@ public sealed class RealKernelBringUpTests
         var check = await CliRunner.RunAsync("check", inventory, "--strict");
         Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
         Assert.Contains("  pass     vfio-bound              2 functions on vfio-pci", check.Stdout, StringComparison.Ordinal);
-        Assert.Contains("  pass     kernel-cmdline          intel_iommu=on iommu=pt: each exactly once", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  pass     kernel-cmdline          intel_iommu=on iommu=pt vfio-pci.ids=1234:11e8,8086:10d3: each exactly once", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("scripts/init-top/provision-vfio-bind", host.Read("lsinitramfs /boot/initrd.img-$(uname -r)"), StringComparison.Ordinal);
+        Assert.Equal("vfio-pci", host.Read($"cat /sys/bus/pci/devices/{Nic}/driver_override").Trim());
 
         var second = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);

@@ -32,7 +32,7 @@ public sealed class CheckCatalogTests
             Bars = devices.Where(d => d.Class == "030000").ToDictionary(d => d.Address, _ => (IReadOnlyList<long>)[16L << 20, 256L << 20, 32L << 20]),
             Domains = domains,
             ExistingPaths = Host.Vms.SelectMany(VmFiles.FirmwarePaths).ToHashSet(StringComparer.Ordinal),
-            Deep = new DeepFacts(new Dictionary<string, IReadOnlyList<string>> { ["/boot/initramfs-3.10.0.img"] = ["usr/lib/modules/3.10.0/kernel/drivers/vfio/pci/vfio-pci.ko.xz", "etc/modprobe.d/vfio.conf", "etc/modprobe.d/blacklist-nouveau.conf"] },
+            Deep = new DeepFacts(new Dictionary<string, IReadOnlyList<string>> { ["/boot/initramfs-3.10.0.img"] = ["usr/lib/modules/3.10.0/kernel/drivers/vfio/pci/vfio-pci.ko.xz", "etc/modprobe.d/vfio.conf", "etc/modprobe.d/blacklist-nouveau.conf", "usr/lib/dracut/hooks/pre-udev/00-provision-vfio-bind.sh"] },
                 false, new Dictionary<string, PciNameFacts>(), []),
         };
     }
@@ -117,13 +117,18 @@ public sealed class CheckCatalogTests
     }
 
     [Theory]
-    [InlineData("0000:66:00.0", "amdgpu", "add 'host_driver: amdgpu' to function 0 of its gpu_model (vfio-pci then loads before amdgpu), apply and reboot")]
-    [InlineData("0000:65:00.1", "snd_hda_intel", "the softdep for snd_hda_intel is in the desired config: apply (it writes /etc/modprobe.d/vfio.conf and rebuilds the initramfs) and reboot")]
-    public void Run_GpuFunctionHeldByAHostDriverBeforeTheIommu_FailsWithTheSoftdepFix(string address, string driver, string fix)
+    [InlineData("0000:66:00.0", "amdgpu", "amdgpu", false, "apply (it writes the early rebind by address into the initramfs, which gives the function to vfio-pci before amdgpu can load) and reboot")]
+    [InlineData("0000:65:00.1", "xhci_hcd", "xhci_pci", true, "xhci_hcd is built into the kernel (module xhci_pci): no softdep or blacklist acts on it. The early rebind by address in the initramfs moves the function: apply (it writes the script and rebuilds the initramfs) and reboot")]
+    public void Run_GpuFunctionHeldByAHostDriverBeforeTheIommu_FailsWithTheRebindFix(string address, string driver, string module, bool builtIn, string fix)
     {
-        // Before the reboot (no IOMMU groups yet): the function's driver is what tells.
+        // Before the reboot (no IOMMU groups yet): the function's driver is what tells, and the
+        // probe's module facts say whether a softdep could ever act on it.
         var facts = Healthy();
-        facts = facts with { PciDevices = [.. facts.PciDevices.Select(d => (d.Address == address ? d with { Driver = driver } : d) with { IommuGroup = null })] };
+        facts = facts with
+        {
+            PciDevices = [.. facts.PciDevices.Select(d => (d.Address == address ? d with { Driver = driver } : d) with { IommuGroup = null })],
+            PciDrivers = new Dictionary<string, PciDriverFacts> { [driver] = new(driver, module, builtIn) },
+        };
 
         var result = Run(facts)["host-gpu-drivers"];
 

@@ -34,7 +34,7 @@ public sealed class HostPlannerTests
 
         Assert.All(plan.Changes.Where(c => c.Type == "file"), c => Assert.Equal(ChangeAction.Create, c.Action));
         var args = Assert.Single(plan.Changes, c => c.Type == "kernel-args");
-        Assert.Equal("+amd_iommu=on +iommu=pt", args.Id);
+        Assert.Equal("+amd_iommu=on +iommu=pt +vfio-pci.ids=" + string.Join(',', Debian.Vfio.Ids), args.Id);
         Assert.Contains("rebuild initramfs (update-initramfs -u -k all)", plan.Triggers);
         Assert.Contains("regenerate GRUB config (update-grub)", plan.Triggers);
         Assert.Contains("new kernel arguments", plan.RebootReason, StringComparison.Ordinal);

@@ -46,7 +46,9 @@ public sealed class TwinConverterTests
         // lspci -vn of the 2060: xhci_hcd built in (no module line), nvidia-gpu from i2c_nvidia_gpu.
         var usb = Device(profile, "0000:02:00.2");
         Assert.Equal("xhci_hcd", usb.GetProperty("host_driver").GetString());
-        Assert.Equal(JsonValueKind.Null, usb.GetProperty("module").ValueKind);
+        Assert.Equal("xhci_pci", usb.GetProperty("module").GetString());
+        Assert.True(usb.GetProperty("builtin").GetBoolean());
+        Assert.False(Device(profile, "0000:02:00.3").GetProperty("builtin").GetBoolean());
         Assert.Equal("i2c_nvidia_gpu", Device(profile, "0000:02:00.3").GetProperty("module").GetString());
         Assert.Equal("nvidia", Device(profile, "0000:02:00.0").GetProperty("host_driver").GetString());
         Assert.Contains("intel_iommu=on", profile.GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX_DEFAULT").GetString(), StringComparison.Ordinal);

@@ -33,4 +33,13 @@ public static class Twin
             d.GetProperty("host_driver").GetString(),
             d.TryGetProperty("group", out var group) ? group.GetInt32() : null,
             d.GetProperty("numa").GetInt32()))];
+
+    /// <summary>The drivers the twin's kernel has, as the probe reads them (driver, module, built in); a driver without a module in the profile has no module link.</summary>
+    public static IReadOnlyDictionary<string, PciDriverFacts> Drivers(string prefix) =>
+        Profile(prefix).GetProperty("devices").EnumerateArray()
+            .Where(d => d.GetProperty("host_driver").GetString() is not null && d.TryGetProperty("module", out var m) && m.ValueKind == JsonValueKind.String)
+            .Select(d => new PciDriverFacts(d.GetProperty("host_driver").GetString()!, d.GetProperty("module").GetString()!,
+                d.TryGetProperty("builtin", out var b) && b.GetBoolean()))
+            .DistinctBy(d => d.Driver)
+            .ToDictionary(d => d.Driver, StringComparer.Ordinal);
 }

@@ -178,17 +178,18 @@ public sealed class ValidatorTests
         Assert.All(TheOwners, a => Assert.Contains(a, words));
     }
 
-    /// <summary>A left-over value of a key we set (hugepages=4, intel_iommu=off) goes from both lines: the kernel keeps the first hugepages=.</summary>
+    /// <summary>A left-over value of a key we set (hugepages=4, intel_iommu=off, another vfio_pci.ids=) goes from both lines: the kernel keeps the first hugepages=.</summary>
     [Fact]
     public void GrubDropIn_OtherValuesOfOurKeys_AreRemovedFromBothLines()
     {
         using var dir = new TempDirectory();
         var file = dir.File("90-provision.cfg", Named("ubu-intel-01/files/etc/default/grub.d/90-provision.cfg").Single().Content);
-        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"hugepages=4 quiet\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"intel_iommu=off splash hugepagesz=2M\"\n");
+        var defaults = dir.File("grub", "GRUB_CMDLINE_LINUX=\"hugepages=4 quiet\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"intel_iommu=off splash hugepagesz=2M vfio_pci.ids=10de:1234\"\n");
 
         var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; printf '%s|%s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
 
-        Assert.Equal("quiet intel_iommu=on default_hugepagesz=1G hugepagesz=1G hugepages=8|splash", result.Stdout);
+        // vfio_pci.ids= is vfio-pci.ids= to the kernel ('-' and '_' alike): the owner's spelling goes too.
+        Assert.Equal("quiet intel_iommu=on vfio-pci.ids=10de:1aef,10de:2231 default_hugepagesz=1G hugepagesz=1G hugepages=8|splash", result.Stdout);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ public class HostSettingsDto : Dto
     [ScalarType("boolean"), Doc("Blacklist the nouveau driver on the host (default true).")]
     public YamlScalar? BlacklistNouveau { get; set; }
 
+    [OneOf("ids", "address"), Doc("How vfio-pci takes the GPUs: 'ids' (default) claims every device of their vendor:device ids (modprobe.d and vfio-pci.ids= on the command line) and also moves them by address early in the initramfs; 'address' only moves the listed addresses (driver_override in the initramfs), so an identical card the host keeps stays with its own driver.")]
+    public YamlScalar? VfioBinding { get; set; }
+
     [Doc("What every GPU slot of the host looks like: its PCI functions and their vendor:device ids.")]
     public GpuModelDto? GpuModel { get; set; }
 

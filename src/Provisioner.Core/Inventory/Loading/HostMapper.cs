@@ -61,6 +61,7 @@ public sealed class HostMapper(ValueReader read)
         return new Host(name, dto.Address.Value, dto.Group?.Value, MapSsh(dto.Ssh), os, cpu, memory, reserve, iommu, hugepages,
             read.Bool(dto.BlacklistNouveau, "blacklist_nouveau", true), network, dto.GpusScalar is not null, gpus)
         {
+            BindByAddressOnly = read.Choice(dto.VfioBinding, "vfio_binding", Allowed.For<HostSettingsDto>(nameof(HostSettingsDto.VfioBinding)), "ids") == "address",
             LibvirtUri = read.Url(dto.LibvirtUri, "libvirt_uri", "qemu", "qemu+tls", "qemu+ssh", "qemu+libssh", "qemu+libssh2", "qemu+tcp", "qemu+unix"),
             LibvirtAuth = dto.LibvirtAuth is { Username: not null, Password: not null } auth
                 && read.Name(auth.Username, "libvirt_auth.username") is { } user && read.Secret(auth.Password, "libvirt_auth.password") is { } password

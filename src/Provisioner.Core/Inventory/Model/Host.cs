@@ -26,6 +26,9 @@ public sealed record Host(
     /// <summary>Credentials for a libvirt daemon that asks (SASL); the password stays a reference until used.</summary>
     public LibvirtAuth? LibvirtAuth { get; init; }
 
+    /// <summary>True for 'vfio_binding: address': vfio-pci takes the GPUs by address only, never by id (an identical host card stays with the host).</summary>
+    public bool BindByAddressOnly { get; init; }
+
     /// <summary>The OS family templates are rendered for: 'auto' is resolved from facts, offline it means el9.</summary>
     public OsFamily EffectiveOs => Os == OsFamily.Auto ? OsFamily.El9 : Os;
 }

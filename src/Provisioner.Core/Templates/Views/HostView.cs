@@ -12,6 +12,7 @@ public sealed record HostView(
     IReadOnlyList<string> KernelArgsRemove,
     IReadOnlyList<string> KernelArgsOwnedKeys,
     IReadOnlyList<string> VfioIds,
+    IReadOnlyList<string> VfioFunctions,
     IReadOnlyList<string> Softdeps,
     IReadOnlyList<string> Modules,
     bool BlacklistNouveau,

@@ -17,6 +17,7 @@ public static class ViewFactory
         KernelArgsRemove: args.Remove,
         KernelArgsOwnedKeys: args.SetKeys,
         VfioIds: vfio.Ids,
+        VfioFunctions: [.. vfio.Functions.Select(f => f.ToString())],
         Softdeps: HostDrivers.Softdeps(host),
         Modules: modules,
         BlacklistNouveau: host.BlacklistNouveau,

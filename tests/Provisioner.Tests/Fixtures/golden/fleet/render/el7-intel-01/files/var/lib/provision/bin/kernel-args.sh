@@ -9,6 +9,7 @@ line="${line// intel_iommu=off / }"
 line="${line// iommu=off / }"
 case "$line" in *" intel_iommu=on "*) ;; *) line="${line}intel_iommu=on " ;; esac
 case "$line" in *" iommu=pt "*) ;; *) line="${line}iommu=pt " ;; esac
+case "$line" in *" vfio-pci.ids=10de:1aef,10de:2231 "*) ;; *) line="${line}vfio-pci.ids=10de:1aef,10de:2231 " ;; esac
 case "$line" in *" rd.driver.pre=vfio-pci "*) ;; *) line="${line}rd.driver.pre=vfio-pci " ;; esac
 case "$line" in *" rd.driver.blacklist=nouveau "*) ;; *) line="${line}rd.driver.blacklist=nouveau " ;; esac
 case "$line" in *" default_hugepagesz=1G "*) ;; *) line="${line}default_hugepagesz=1G " ;; esac
