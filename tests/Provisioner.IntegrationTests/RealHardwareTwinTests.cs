@@ -12,7 +12,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
 {
     private readonly Lab _lab = lab;
 
-    private static string Inventory(TempDirectory dir, string host, string cpu, string gpus) => dir.File(host + ".yaml", $$"""
+    private static string Inventory(TempDirectory dir, string host, string cpu, string gpus, string extra = "") => dir.File(host + ".yaml", $$"""
         version: 1
         defaults:
           ssh: { user: root, identity_file: {{Lab.Root}}/keys/admin_ed25519, known_hosts: {{Lab.KnownHosts}} }
@@ -28,6 +28,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
             cpu_vendor: {{cpu}}
             memory: 256GiB
             gpus: {{gpus}}
+        {{extra}}
         """);
 
     /// <summary>Dump 08: the RTX 2080 Ti and the RTX 2060 share IOMMU group 1 with both root ports; the owner's GRUB_CMDLINE_LINUX_DEFAULT already has intel_iommu=on.</summary>
@@ -69,5 +70,136 @@ public sealed class RealHardwareTwinTests(Lab lab)
         var second = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--detailed-exitcode");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+    }
+
+    private static string Gpu(string address, string name, params string[] ids) =>
+        $"{{ address: \"{address}\", model: {{ name: {name}, functions: [{string.Join(", ", ids.Select((id, f) => $"{{ function: {f}, id: \"{id}\" }}"))}] }} }}";
+
+    private static string[] Drivers(string host, string slot) =>
+        Lab.Ssh(host, $"for f in /sys/bus/pci/devices/{slot}.*; do basename \"$(readlink $f/driver)\"; done").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Dump 11: the RTX 2070 SUPER's four functions alone in group 14, its USB function on the
+    /// built-in xhci_hcd that no softdep or blacklist can move (the author's own note), and a
+    /// GT 710 the host keeps on nouveau. The early rebind by address takes all four; the GT 710
+    /// keeps its driver; a second apply changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task B550MTwin_TheBuiltInXhciFunctionGoesToVfioPci_TheHostsGt710KeepsNouveau()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h24", "amd", $"[{Gpu("2b:00.0", "RTX 2070 SUPER", "10de:1e84", "10de:10f8", "10de:1ad8", "10de:1ad9")}]",
+            "    blacklist_nouveau: false");
+        Assert.Equal("xhci_hcd", Drivers("h24", "0000:2b:00")[2]);
+
+        var first = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--yes", "--reboot-timeout", "60");
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h24", "0000:2b:00"));
+        Assert.Equal("nouveau", Drivers("h24", "0000:04:00")[0]);
+        var cmdline = Lab.Ssh("h24", "cat /proc/cmdline").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(cmdline.Distinct().Count(), cmdline.Length);
+        var second = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--detailed-exitcode");
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An Ubuntu-like kernel (profile turing-vfio-builtin): vfio-pci built in reads only
+    /// vfio-pci.ids= from the command line, never modprobe.d. A host_driver written as the
+    /// driver's name (nvidia-gpu, whose module is i2c_nvidia_gpu) is named in pre-flight.
+    /// </summary>
+    [Fact]
+    public async Task VfioBuiltIn_TheIdsOnTheCommandLineBindEveryFunction_ADriverNameAsHostDriverIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var named = Inventory(dir, "h25", "intel", """[{ address: "01:00.0", model: { name: RTX 2080 Ti, functions: [{ function: 0, id: "10de:1e07" }, { function: 1, id: "10de:10f7" }, { function: 2, id: "10de:1ad6" }, { function: 3, id: "10de:1ad7", host_driver: nvidia-gpu }] } }]""");
+        var plan = await CliRunner.RunAsync("plan", named, "--no-vms");
+        Assert.Contains("host_driver nvidia-gpu of 0000:01:00.3 is a driver's name, not a module's: modprobe.d never matches it", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("write host_driver: i2c_nvidia_gpu (its module) for function 3", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("vfio-pci.ko", Lab.Ssh("h25", "cat /lib/modules/$(uname -r)/modules.builtin").Stdout, StringComparison.Ordinal);
+
+        var inventory = Inventory(dir, "h25", "intel", $"[{Gpu("01:00.0", "RTX 2080 Ti", "10de:1e07", "10de:10f7", "10de:1ad6", "10de:1ad7")}]");
+        var apply = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--yes", "--reboot-timeout", "60");
+
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h25", "0000:01:00"));
+        Assert.Contains(" vfio-pci.ids=10de:10f7,10de:1ad6,10de:1ad7,10de:1e07", Lab.Ssh("h25", "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Dump 02: a Turing 2080 Ti with only its VGA and audio functions listed: blocked, naming the USB and UCSI functions of its group.</summary>
+    [Fact]
+    public async Task Plx9797Twin_OnlyTwoOfFourTuringFunctions_IsBlockedNamingTheOthers()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h26", "intel", $"[{Gpu("1b:00.0", "RTX 2080 Ti", "10de:1e04", "10de:10f7")}]");
+
+        var plan = await CliRunner.RunAsync("plan", inventory, "--no-vms");
+
+        Assert.True(plan.ExitCode == 1, plan.Stdout + plan.Stderr);
+        Assert.Contains("0000:1b:00.2 (10de:1ad6) shares IOMMU group 30 with GPU 0000:1b:00.0 but is not passed through with it", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("add function 3 (id 10de:1ad7) to gpu_model.functions", plan.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Dump 06: amd_iommu=off and a left-over hugepages=8 in GRUB_CMDLINE_LINUX_DEFAULT, the NVIDIA
+    /// driver on the host, 64 GiB BARs: the plan removes both stale arguments, check names the rest.
+    /// </summary>
+    [Fact]
+    public async Task Wrx90Twin_StaleIommuOffAndHugepagesAreRemoved_TheHostsNvidiaDriverAndTheLargeBarAreNamed()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h27", "amd", $"[{Gpu("c1:00.0", "RTX 6000 Ada", "10de:26b1")}, {Gpu("c2:00.0", "RTX 6000 Ada", "10de:26b1")}]");
+
+        var plan = await CliRunner.RunAsync("plan", inventory, "--no-vms");
+        var check = await CliRunner.RunAsync("check", inventory);
+
+        Assert.True(plan.ExitCode == 0, plan.Stdout + plan.Stderr);
+        Assert.Matches(@"~ kernel-args \+amd_iommu=on \+vfio-pci.ids=10de:26b1 \+hugepages=\d+ -amd_iommu=off -hugepages=8\n", plan.Stdout);
+        Assert.Contains("FAIL     host-gpu-drivers        nvidia is loaded on the host", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("GPU 0000:c1:00.0 has 64 GiB of BARs", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("the running kernel still has amd_iommu=off", check.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Dumps 07 (Fedora, pci=nomsi, a GTX 1060 for the host) and 10 (Arch booting with systemd-boot): refused in pre-flight, never taken for el9; nothing runs.</summary>
+    [Theory]
+    [InlineData("h28", "08:00.0", "GTX 1080", "10de:1b80,10de:10f0", "the host runs Fedora Linux 38 (Workstation Edition), which Provisioner does not support")]
+    [InlineData("h29", "05:00.0", "RTX 2070 SUPER", "10de:1e84,10de:10f8,10de:1ad8,10de:1ad9", "the host boots with systemd-boot (/boot/loader/loader.conf) and has no GRUB config")]
+    public async Task UnsupportedTwins_AreRefusedInPreflight(string host, string address, string name, string ids, string refusal)
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, host, "amd", $"[{Gpu(address, name, ids.Split(','))}]", "    os: auto");
+
+        var plan = await CliRunner.RunAsync("plan", inventory, "--no-vms");
+        var apply = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--yes");
+
+        Assert.True(plan.ExitCode == 1, plan.Stdout + plan.Stderr);
+        Assert.Contains("x BLOCKED: " + refusal, plan.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("(el9)", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 applied, 0 unchanged, 1 blocked, 0 failed.", apply.Stdout, StringComparison.Ordinal);
+        Assert.Equal("", Lab.Ssh(host, "cat /var/lib/lab/markers.log").Stdout);
+        if (host == "h28")
+        {
+            Assert.Contains("warning: pci=nomsi is on the command line", plan.Stdout, StringComparison.Ordinal);
+            Assert.Contains("warning: 0000:43:00.0 (10de:1c03) stays on the host, but blacklist_nouveau takes nouveau from it", plan.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Dump 14: the GTX 1660 SUPER with two of its four functions is the owner's "group 1 is not viable"; all four, and it comes up.</summary>
+    [Fact]
+    public async Task CometLakeTwin_TwoFunctionsAreNotViable_AllFourComeUp()
+    {
+        using var dir = new TempDirectory();
+        var two = Inventory(dir, "h30", "intel", $"[{Gpu("01:00.0", "GTX 1660 SUPER", "10de:21c4", "10de:1aeb")}]");
+        var blocked = await CliRunner.RunAsync("plan", two, "--no-vms");
+        Assert.True(blocked.ExitCode == 1, blocked.Stdout + blocked.Stderr);
+        Assert.Contains("0000:01:00.2 (10de:1aec) shares IOMMU group 1 with GPU 0000:01:00.0 but is not passed through with it", blocked.Stdout, StringComparison.Ordinal);
+
+        var four = Inventory(dir, "h30", "intel", $"[{Gpu("01:00.0", "GTX 1660 SUPER", "10de:21c4", "10de:1aeb", "10de:1aec", "10de:1aed")}]");
+        var apply = await CliRunner.RunAsync("apply", four, "--no-vms", "--yes", "--reboot-timeout", "60");
+
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h30", "0000:01:00"));
+        Assert.Equal("i915", Drivers("h30", "0000:00:02")[0]); // the integrated GPU stays on the host
     }
 }

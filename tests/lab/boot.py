@@ -122,7 +122,11 @@ def iommu_on(profile, args):
         return False
     if profile.get("cpu_vendor") == "amd":
         return "amd_iommu=off" not in args  # AMD-Vi is on by default when the firmware enables it
-    return "intel_iommu=on" in args         # as on EL kernels: VT-d needs intel_iommu=on
+    # As on EL kernels, VT-d needs intel_iommu=on; a kernel built to turn it on by default
+    # (profile 'iommu_default_on': Debian's, Fedora's) needs only that nothing turns it off.
+    if profile.get("iommu_default_on", False):
+        return "intel_iommu=off" not in args
+    return "intel_iommu=on" in args
 
 
 def write(path, text):

@@ -65,16 +65,6 @@ if grub:
 SEED
   : > "$state/seeded"
 fi
-cmdline="BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro"
-for cfg in "$root/boot/grub/grub.cfg" "$root/boot/grub2/grub.cfg"; do
-  if [ -f "$cfg" ]; then
-    line=$(grep -m1 -E '^\s*linux(16|efi)?\s' "$cfg" | sed -E 's/^\s*linux(16|efi)?\s+//')
-    [ -n "$line" ] && cmdline="BOOT_IMAGE=$(echo $line)"
-  fi
-done
-echo "$cmdline" > "$state/cmdline"
-mount --bind "$state/cmdline" "$root/proc/cmdline"
-
 # Tools a host has no real kernel or bootloader for: stubs that write what the real ones would
 # (grub.cfg, an initramfs manifest) and log each run to /var/lib/lab/markers.log.
 stubs=$(dirname "$0")/stubs
@@ -101,8 +91,40 @@ case "$flavor" in
     for tool in rpm dnf yum; do install -D -m 755 "$stubs/rpm-dnf" "$root/usr/bin/$tool"; done
     [ "$flavor" = centos7 ] && rm -f "$root/usr/bin/dnf"
     mkdir -p "$root/boot/grub2" ;;
+  # OS families Provisioner refuses, as the twins of 07 and 10 run them: Fedora (rpm, dnf, GRUB 2
+  # with BLS entries) and Arch booting with systemd-boot (its loader entries, no GRUB at all).
+  fedora)
+    rm -f "$root/etc/os-release" "$root/usr/bin/dpkg-query" "$root/usr/bin/dpkg"
+    printf 'NAME="Fedora Linux"\nVERSION="38 (Workstation Edition)"\nID=fedora\nVERSION_ID=38\nPRETTY_NAME="Fedora Linux 38 (Workstation Edition)"\n' > "$root/etc/os-release"
+    for tool in rpm dnf; do install -D -m 755 "$stubs/rpm-dnf" "$root/usr/bin/$tool"; done
+    mkdir -p "$root/boot/grub2" "$root/boot/loader/entries" ;;
+  arch)
+    rm -f "$root/etc/os-release" "$root/usr/bin/dpkg-query" "$root/usr/bin/dpkg"
+    printf 'NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n' > "$root/etc/os-release"
+    rm -f "$root/usr/sbin/grubby" "$root/usr/sbin/grub-mkconfig" "$root/usr/sbin/grub2-mkconfig" "$root/usr/sbin/update-grub"
+    if [ ! -f "$root/boot/loader/loader.conf" ]; then
+      rm -rf "$root/boot/grub"
+      mkdir -p "$root/boot/loader/entries"
+      printf 'default arch.conf\ntimeout 3\n' > "$root/boot/loader/loader.conf"
+      options=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("cmdline", "root=/dev/vda1 rw"))' "$profile")
+      printf 'title Arch Linux\nlinux /vmlinuz-linux\ninitrd /initramfs-linux.img\noptions %s\n' "${options#BOOT_IMAGE=* }" > "$root/boot/loader/entries/arch.conf"
+    fi ;;
   *) echo "host-init: unknown OS flavour $flavor" >&2; exit 1 ;;
 esac
+cmdline="BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 ro"
+for cfg in "$root/boot/grub/grub.cfg" "$root/boot/grub2/grub.cfg"; do
+  if [ -f "$cfg" ]; then
+    line=$(grep -m1 -E '^\s*linux(16|efi)?\s' "$cfg" | sed -E 's/^\s*linux(16|efi)?\s+//')
+    [ -n "$line" ] && cmdline="BOOT_IMAGE=$(echo $line)"
+  fi
+done
+# systemd-boot passes its entry's options line.
+if [ -f "$root/boot/loader/loader.conf" ] && [ -f "$root/boot/loader/entries/arch.conf" ]; then
+  cmdline="initrd=\\initramfs-linux.img $(sed -n 's/^options //p' "$root/boot/loader/entries/arch.conf")"
+fi
+echo "$cmdline" > "$state/cmdline"
+mount --bind "$state/cmdline" "$root/proc/cmdline"
+
 # systemd would start the enabled units at boot: the systemctl stub reads them as active.
 mkdir -p "$root/run/lab/units"
 for link in "$root"/etc/systemd/system/*.wants/*.service; do [ -L "$link" ] && : > "$root/run/lab/units/${link##*/}"; done

@@ -5,6 +5,7 @@
 #                          a new host gets hardware PROFILE (profiles/*.json, default a5000x4,
 #                          or the path of a profile file, e.g. a twin from twin.sh),
 #                          OS flavour debian (default), rocky9 or centos7 (EL tools as stubs),
+#                          fedora or arch (with systemd-boot): the families Provisioner refuses,
 #                          and with 'libvirt' the machine's libvirtd socket (libvirtd.sh start)
 #   lab.sh down            stop every host (their disks stay; 'lab.sh wipe' removes them)
 #   lab.sh status          one line per host: name, address, pid, boot_id
@@ -82,7 +83,7 @@ keys_for() {
 
 cmd_up() {
   local count=${1:?usage: lab.sh up N [PROFILE] [OS] [libvirt]} profile=${2:-a5000x4} os=${3:-debian} libvirt=${4:-}
-  case "$os" in debian|rocky9|centos7) ;; *) echo "lab: OS flavour $os is not one of debian, rocky9, centos7" >&2; exit 1 ;; esac
+  case "$os" in debian|rocky9|centos7|fedora|arch) ;; *) echo "lab: OS flavour $os is not one of debian, rocky9, centos7, fedora, arch" >&2; exit 1 ;; esac
   # PROFILE is a name from profiles/, or the path of a profile file (a twin made by twin.sh).
   local profile_file=
   case "$profile" in

@@ -280,6 +280,13 @@ def main(paths):
     elif not cpu_from_lscpu:
         assumed.append(f"cpu_vendor: {cpu_vendor} (from the host bridge's vendor {vendor})")
     assumed.append("iommu_in_firmware: true (the dump cannot show the firmware setting)")
+    # An Intel machine that listed IOMMU groups without intel_iommu=on on the command line it
+    # shows (or with none shown) ran a kernel that turns VT-d on by default (Debian's, Fedora's).
+    shown = " ".join([cmdline or ""] + list(grub.values()))
+    iommu_default_on = (cpu_vendor == "intel" and any(d["group"] is not None for d in devices)
+                        and "intel_iommu=on" not in shown)
+    if iommu_default_on:
+        assumed.append("iommu_default_on: true (IOMMU groups listed with no intel_iommu=on on the command line the dump shows)")
     assumed.append("memory_gib_per_node: [64] (no memory in the dump)")
     assumed.append("cpus_per_node: 16")
     for device in devices:
@@ -307,6 +314,7 @@ def main(paths):
         "cpu_vendor": cpu_vendor,
         "iommu_in_firmware": True,
         "memory_gib_per_node": [64],
+        **({"iommu_default_on": True} if iommu_default_on else {}),
         "devices": devices,
         "assumed": assumed,
     }

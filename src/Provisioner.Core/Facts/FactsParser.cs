@@ -16,7 +16,7 @@ public static class FactsParser
     /// </summary>
     public static IReadOnlySet<string> Tags { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "pcidriver", "node", "module", "boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "pciname", "nic", "niclink", "end",
+        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "pcidriver", "node", "module", "boot", "systemd_boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "pciname", "nic", "niclink", "end",
     };
 
     public static HostFacts Parse(string output)
@@ -43,6 +43,7 @@ public static class FactsParser
         var deep = false;
         var initramfsEntries = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var vfioBuiltin = false;
+        string? systemdBoot = null;
         var drivers = new Dictionary<string, PciDriverFacts>(StringComparer.Ordinal);
         var pciNames = new Dictionary<string, PciNameFacts>(StringComparer.Ordinal);
         var nics = new List<NicFacts>();
@@ -106,6 +107,7 @@ public static class FactsParser
                     break;
                 case "module": modules.Add(Field(f, 1)); break;
                 case "boot": boot.Add(new BootEntryFacts(Field(f, 1), Field(f, 2))); break;
+                case "systemd_boot": systemdBoot ??= Field(f, 1); break;
                 case "initramfs": initramfs.Add(new InitramfsFacts(Field(f, 1), Long(Field(f, 2)))); break;
                 case "pkg": packages.Add(Field(f, 1)); break;
                 case "exists": existing.Add(Field(f, 1)); break;
@@ -159,6 +161,7 @@ public static class FactsParser
             Listeners = listeners,
             Bars = bars.ToDictionary(b => b.Key, b => (IReadOnlyList<long>)b.Value, StringComparer.Ordinal),
             PciDrivers = drivers,
+            SystemdBootLoader = systemdBoot,
             Deep = deep
                 ? new DeepFacts(initramfsEntries.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value, StringComparer.Ordinal), vfioBuiltin, pciNames,
                     [.. nics.Select(n => n with { PciAddress = PciOfNetLink(nicLinks.GetValueOrDefault(n.Name)) })])

@@ -75,6 +75,9 @@ public sealed record HostFacts(
     /// <summary>What the deep probe (check, discover) read; null for plan/apply's quick probe.</summary>
     public DeepFacts? Deep { get; init; }
 
+    /// <summary>systemd-boot's loader.conf when the host has one (its entries, not GRUB, hold the kernel arguments); null otherwise.</summary>
+    public string? SystemdBootLoader { get; init; }
+
     /// <summary>The PCI drivers that have a module link (/sys/bus/pci/drivers/D/module), by driver name.</summary>
     public IReadOnlyDictionary<string, PciDriverFacts> PciDrivers { get; init; } = new Dictionary<string, PciDriverFacts>();
 

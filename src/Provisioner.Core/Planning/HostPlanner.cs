@@ -46,7 +46,14 @@ public static class HostPlanner
                 findings.Add(new(true, $"the host runs {(name.Length > 0 ? name : "an OS without /etc/os-release")}, which Provisioner does not support",
                     "supported: el7, el8, el9 (RHEL, CentOS, Rocky, Alma), debian, ubuntu; nothing is changed on this host"));
             }
-            else if (desired.Host.Os != OsFamily.Auto && running != desired.Host.Os)
+
+            if (facts.SystemdBootLoader is { } loader && facts.BootEntries.Count == 0)
+            {
+                findings.Add(new(true, $"the host boots with systemd-boot ({loader}) and has no GRUB config: kernel arguments written for GRUB (or grubby's BLS entries) would never reach its kernel",
+                    "boot the host with GRUB (grub.cfg under /boot), or set the arguments in its loader entries by hand; nothing is changed on this host"));
+            }
+
+            if (running is not null && desired.Host.Os != OsFamily.Auto && running != desired.Host.Os)
             {
                 findings.Add(new(true, $"the inventory says {Name(desired.Host.Os)} but the host runs {facts.OsId} {facts.OsVersionId}",
                     $"set os: {Name(running.Value)} (or os: auto) for this host"));

@@ -56,6 +56,8 @@ for g in /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/efi/EFI/*/grub.cfg; do
 done
 # grubby manages BLS entries (EL8/9); elsewhere it is absent or not what boots.
 if [ -d /boot/loader/entries ] && command -v grubby >/dev/null; then printf 'boot\tgrubby\t%s\n' "$(grubby --info=DEFAULT | sed -n 's/^args="\(.*\)"$/\1/p')"; fi
+# systemd-boot (its loader.conf; EL's BLS entries alone are GRUB's): kernel arguments live in its entries.
+for l in /boot/loader/loader.conf /efi/loader/loader.conf /boot/efi/loader/loader.conf; do [ -f "$l" ] && printf 'systemd_boot\t%s\n' "$l"; done
 for i in "/boot/initrd.img-$k" "/boot/initramfs-$k.img"; do [ -f "$i" ] && printf 'initramfs\t%s\t%s\n' "$i" "$(stat -c %Y "$i")"; done
 for p in @EXISTS@; do [ -e "$p" ] && printf 'exists\t%s\n' "$p"; done
 for s in /var/run/libvirt/virtqemud-sock /var/run/libvirt/libvirt-sock; do [ -S "$s" ] && { printf 'libvirt\t%s\n' "$s"; break; }; done

@@ -23,7 +23,10 @@ public sealed class Lab : IDisposable
     // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook;
     // h21 (Rocky 9, the machine's libvirtd socket) by replaying an EL9 runbook with its worker VM;
     // h22 and h23 are lab twins of real machines (twin:NN: ../shared/realhw dump NN through tests/lab/twin.sh):
-    // the Z370 whose two cards share a group, and the Sapphire Rapids server with three isolated A5000s.
+    // the Z370 whose two cards share a group, and the Sapphire Rapids server with three isolated A5000s;
+    // h24 the B550M (its 2070 SUPER's USB function on the built-in xhci_hcd, a GT 710 kept by the
+    // host); h25 an Ubuntu-like kernel with vfio-pci built in; h26..h30 the other published
+    // machines (02, 06, 07 as Fedora, 10 as Arch with systemd-boot, 14), each given its verdicts.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -49,6 +52,13 @@ public sealed class Lab : IDisposable
         ("h21", "a5000x1", "rocky9 libvirt"),
         ("h22", "twin:08", "debian"),
         ("h23", "twin:01", "debian"),
+        ("h24", "twin:11", "debian"),
+        ("h25", "turing-vfio-builtin", "debian"),
+        ("h26", "twin:02", "debian"),
+        ("h27", "twin:06", "debian"),
+        ("h28", "twin:07", "fedora"),
+        ("h29", "twin:10", "arch"),
+        ("h30", "twin:14", "debian"),
     ];
 
     public Lab()

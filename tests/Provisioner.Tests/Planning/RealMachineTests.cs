@@ -13,7 +13,7 @@ namespace Provisioner.Tests.Planning;
 /// </summary>
 public sealed class RealMachineTests
 {
-    private static HostDesiredState Desired(string gpus, string os = "debian")
+    private static HostDesiredState Desired(string gpus, string os = "debian", string vfioBinding = "ids")
     {
         using var dir = new TempDirectory();
         var inventory = dir.File("real.yaml", $$"""
@@ -31,6 +31,7 @@ public sealed class RealMachineTests
                 cpu_vendor: intel
                 memory: 64GiB
                 gpus: {{gpus}}
+                vfio_binding: {{vfioBinding}}
             """);
         return Rendered.Hosts(inventory).Single();
     }
@@ -279,5 +280,64 @@ public sealed class RealMachineTests
         Assert.Null(OsDetection.Family(facts));
         Assert.True(plan.Blocked);
         Assert.Contains(plan.Findings, f => f.Blocks && f.Message == "the host runs Fedora 29 (Workstation Edition), which Provisioner does not support");
+    }
+
+    /// <summary>
+    /// 11's author: the built-in xhci_hcd takes the 2070 SUPER's USB function before any module
+    /// can. vfio-bound names it with the fix that works (the early rebind), not a softdep; a
+    /// driver written as host_driver by its driver name (nvidia-gpu) is named with its module.
+    /// </summary>
+    [Fact]
+    public void B550M_TheBuiltInXhciHcd_GetsTheRebindFix_AndHostDriverTakesTheModuleName()
+    {
+        var devices = Twin.Devices("11");
+        var desired = Desired("""[{ address: "2b:00.0", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9", host_driver: nvidia-gpu }] } }]""");
+        var facts = Booted([.. devices.Select(d => d.Address.StartsWith("0000:2b:00.", StringComparison.Ordinal) && d.Driver != "xhci_hcd" ? d with { Driver = "vfio-pci" } : d)])
+            with { PciDrivers = Twin.Drivers("11") };
+
+        var held = Assert.Single(Outcomes(GpuChecks.EvaluateVfioBound, desired, facts, CheckStatus.Fail));
+        Assert.Equal("0000:2b:00.2 (10de:1ad8) in the group of GPU 0000:2b:00.0 is on xhci_hcd, not vfio-pci", held.Detail);
+        Assert.StartsWith("xhci_hcd is built into the kernel (module xhci_pci): no softdep or blacklist acts on it. The early rebind by address", held.Fix, StringComparison.Ordinal);
+        var named = Assert.Single(Outcomes(GpuChecks.EvaluateHostDriverModule, desired, facts, CheckStatus.Warn));
+        Assert.Equal("write host_driver: i2c_nvidia_gpu (its module) for function 3", named.Fix);
+        // The rebind is rendered for every function of the card, and the ids go on the command line too.
+        var bind = desired.Files.Single(f => f.Path == "/etc/initramfs-tools/scripts/init-top/provision-vfio-bind");
+        Assert.Contains("for provision_dev in 0000:2b:00.0 0000:2b:00.1 0000:2b:00.2 0000:2b:00.3; do", bind.Content, StringComparison.Ordinal);
+        Assert.Contains("vfio-pci.ids=10de:10f8,10de:1ad8,10de:1ad9,10de:1e84", desired.KernelArgs.Add);
+    }
+
+    /// <summary>'vfio_binding: address': no ids anywhere, so an identical card the host keeps is not taken; only the rebind binds.</summary>
+    [Fact]
+    public void BindByAddressOnly_WritesNoIds_SoAnIdenticalHostCardIsNotTaken()
+    {
+        var desired = Desired("""[{ address: "c1:00.0", model: { name: RTX 6000 Ada, functions: [{ function: 0, id: "10de:26b1" }] } }]""", vfioBinding: "address");
+        var devices = Twin.Devices("06");
+
+        Assert.Empty(desired.Vfio.Ids);
+        Assert.DoesNotContain(desired.KernelArgs.Add, a => a.StartsWith("vfio-pci.ids=", StringComparison.Ordinal));
+        Assert.DoesNotContain("options vfio-pci ids=", desired.Files.Single(f => f.Path == "/etc/modprobe.d/vfio.conf").Content, StringComparison.Ordinal);
+        Assert.Contains("for provision_dev in 0000:c1:00.0; do", desired.Files.Single(f => f.Path.EndsWith("/provision-vfio-bind", StringComparison.Ordinal)).Content, StringComparison.Ordinal);
+        Assert.DoesNotContain(Outcomes(GpuChecks.EvaluateHostCardKept, desired, Booted(devices) with { Cmdline = "BOOT_IMAGE=/vmlinuz amd_iommu=on" }, CheckStatus.Warn),
+            o => o.Detail.Contains("vfio-pci claims that id", StringComparison.Ordinal));
+    }
+
+    /// <summary>Ubuntu with systemd-boot (Pop!_OS): a supported family, but GRUB's arguments would never boot: refused.</summary>
+    [Fact]
+    public void SystemdBootWithoutGrub_IsRefusedInPreflight()
+    {
+        var desired = Desired("""[{ address: "01:00.0", model: { name: RTX A5000, functions: [{ function: 0, id: "10de:2231" }] } }]""", os: "ubuntu");
+        var facts = Booted([]) with
+        {
+            OsRelease = new Dictionary<string, string> { ["ID"] = "ubuntu", ["VERSION_ID"] = "22.04", ["ID_LIKE"] = "debian" },
+            SystemdBootLoader = "/boot/efi/loader/loader.conf",
+        };
+
+        var plan = HostPlanner.PlanHost(desired, facts);
+
+        Assert.True(plan.Blocked);
+        Assert.Contains(plan.Findings, f => f.Blocks && f.Message.StartsWith("the host boots with systemd-boot (/boot/efi/loader/loader.conf) and has no GRUB config", StringComparison.Ordinal));
+        // With a grub.cfg beside it (GRUB boots, a leftover loader.conf), nothing is refused for it.
+        Assert.DoesNotContain(HostPlanner.PlanHost(desired, facts with { BootEntries = [new("/boot/grub/grub.cfg", "root=/dev/sda1")] }).Findings,
+            f => f.Message.Contains("systemd-boot", StringComparison.Ordinal));
     }
 }
