@@ -292,8 +292,8 @@ public sealed class RealMachineTests
     {
         var devices = Twin.Devices("11");
         var desired = Desired("""[{ address: "2b:00.0", model: { name: RTX 2070 SUPER, functions: [{ function: 0, id: "10de:1e84" }, { function: 1, id: "10de:10f8" }, { function: 2, id: "10de:1ad8" }, { function: 3, id: "10de:1ad9", host_driver: nvidia-gpu }] } }]""");
-        var facts = Booted([.. devices.Select(d => d.Address.StartsWith("0000:2b:00.", StringComparison.Ordinal) && d.Driver != "xhci_hcd" ? d with { Driver = "vfio-pci" } : d)])
-            with { PciDrivers = Twin.Drivers("11") };
+        var bound = devices.Select(d => d.Address.StartsWith("0000:2b:00.", StringComparison.Ordinal) && d.Driver != "xhci_hcd" ? d with { Driver = "vfio-pci" } : d);
+        var facts = Booted([.. bound]) with { PciDrivers = Twin.Drivers("11") };
 
         var held = Assert.Single(Outcomes(GpuChecks.EvaluateVfioBound, desired, facts, CheckStatus.Fail));
         Assert.Equal("0000:2b:00.2 (10de:1ad8) in the group of GPU 0000:2b:00.0 is on xhci_hcd, not vfio-pci", held.Detail);
