@@ -20,6 +20,6 @@ public sealed class GpuFunctionDto : Dto
     [Doc("Expected vendor:device id, e.g. 10de:2231. Bound to vfio-pci by id.")]
     public YamlScalar? Id { get; set; }
 
-    [Doc("The host driver that claims this function when vfio-pci does not come first (as 'lspci -k' names it, e.g. amdgpu, e1000e). Adds 'softdep DRIVER pre: vfio-pci'; nouveau, nvidia, nvidiafb and snd_hda_intel are always covered.")]
+    [Doc("The module of the host driver that would claim this function before vfio-pci (its name at /sys/bus/pci/drivers/DRIVER/module: amdgpu, e1000e, i2c_nvidia_gpu for driver nvidia-gpu). Adds 'softdep MODULE pre: vfio-pci'; nouveau, nvidia, nvidiafb and snd_hda_intel are always covered. Optional: the early rebind by address in the initramfs moves every function anyway, including those of drivers built into the kernel (where a softdep never acts).")]
     public YamlScalar? HostDriver { get; set; }
 }
