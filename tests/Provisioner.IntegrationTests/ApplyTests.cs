@@ -81,7 +81,7 @@ public sealed class ApplyTests(Lab lab)
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         Assert.Contains("host h13 (el9)", first.Stdout, StringComparison.Ordinal);
         Assert.Contains("host h14 (el7)", first.Stdout, StringComparison.Ordinal);
-        var args = "intel_iommu=on iommu=pt rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=96";
+        var args = "intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=96";
         Assert.Equal(
             "dnf install qemu-kvm libvirt edk2-ovmf xorriso qemu-img pciutils\n"
             + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off\n"

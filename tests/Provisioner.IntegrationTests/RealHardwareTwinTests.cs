@@ -202,4 +202,48 @@ public sealed class RealHardwareTwinTests(Lab lab)
         Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h30", "0000:01:00"));
         Assert.Equal("i915", Drivers("h30", "0000:00:02")[0]); // the integrated GPU stays on the host
     }
+
+    private static readonly string[] Access = ["--known-hosts", Lab.KnownHosts, "--identity", Path.Combine(Lab.Root, "keys", "admin_ed25519")];
+
+    /// <summary>What a lab profile says of each device, as a comparable line.</summary>
+    private static List<string> DeviceLines(string profileJson)
+    {
+        using var profile = System.Text.Json.JsonDocument.Parse(profileJson);
+        return [.. profile.RootElement.GetProperty("devices").EnumerateArray().Select(d => string.Join(' ',
+            d.GetProperty("bdf").GetString(), d.GetProperty("id").GetString(), d.GetProperty("class").GetString(),
+            d.TryGetProperty("group", out var g) ? g.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
+            d.GetProperty("numa").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            d.GetProperty("host_driver").GetString() ?? "-", d.GetProperty("module").GetString() ?? "-", d.GetProperty("builtin").GetBoolean()))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// `discover --twin FILE HOST` writes a live host's profile read-only: on the twin of dump 02
+    /// it gives back the converter's devices, groups and drivers; booted as a new lab host (h31),
+    /// that profile reads back the same, so a user can rehearse apply on a twin of their own server.
+    /// </summary>
+    [Fact]
+    public async Task DiscoverTwin_ALiveHostsProfile_BootsAsATwinThatReadsTheSame()
+    {
+        using var dir = new TempDirectory();
+        var file = Path.Combine(dir.Path, "h26.json");
+        var before = Lab.Ssh("h26", "cat /var/lib/lab/markers.log; find /etc -newer /var/lib/lab/boot_id -type f | wc -l").Stdout;
+
+        var discover = await CliRunner.RunAsync(["discover", "--twin", file, Lab.Address("h26"), .. Access]);
+
+        Assert.True(discover.ExitCode == 0, discover.Stdout + discover.Stderr);
+        Assert.Equal(before, Lab.Ssh("h26", "cat /var/lib/lab/markers.log; find /etc -newer /var/lib/lab/boot_id -type f | wc -l").Stdout); // read-only
+        var written = File.ReadAllText(file);
+        Assert.Equal(DeviceLines(Twin.ProfileText("02")), DeviceLines(written));
+        Assert.Contains("\"iommu_default_on\": true", written, StringComparison.Ordinal);
+
+        Lab.Run("up", "31", file);
+        var again = Path.Combine(dir.Path, "h31.json");
+        var rediscover = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h31"), .. Access]);
+        Assert.True(rediscover.ExitCode == 0, rediscover.Stdout + rediscover.Stderr);
+        Assert.Equal(DeviceLines(written), DeviceLines(File.ReadAllText(again)));
+        var two = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h26"), Lab.Address("h31"), .. Access]);
+        Assert.Equal(1, two.ExitCode);
+        Assert.Contains("--twin writes the profile of one host, and 2 were named", two.Stderr, StringComparison.Ordinal);
+    }
 }

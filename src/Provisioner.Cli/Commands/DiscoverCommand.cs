@@ -11,7 +11,7 @@ namespace Provisioner.Cli.Commands;
 /// <summary>
 /// `provision discover [USER@]HOST[:PORT]...`: read-only facts of new hosts (one connection, one
 /// probe each, strict host key checking) as tables, or with --yaml as an inventory snippet to
-/// paste under `hosts:`.
+/// paste under `hosts:`, or with --twin FILE as a lab hardware profile of the one host named.
 /// </summary>
 internal static class DiscoverCommand
 {
@@ -19,11 +19,12 @@ internal static class DiscoverCommand
     {
         var targets = new Argument<string[]>("host") { Description = "[USER@]ADDRESS[:PORT] of each host to read.", Arity = ArgumentArity.OneOrMore };
         var yaml = new Option<bool>("--yaml") { Description = "Print an inventory snippet (a hosts: list) instead of tables." };
+        var twin = new Option<string?>("--twin") { Description = "Write a lab hardware profile of the one host named to FILE (tests/lab/lab.sh up N FILE boots it): rehearse apply on a twin of your server." };
         var identity = new Option<string>("--identity", "-i") { Description = "Private key to log in with (an ssh-agent's keys are tried first).", DefaultValueFactory = _ => "~/.ssh/id_ed25519" };
         var knownHosts = new Option<string>("--known-hosts") { Description = "known_hosts file holding the hosts' keys (strict checking: add them first, e.g. with ssh-keyscan after verifying).", DefaultValueFactory = _ => "~/.ssh/known_hosts" };
         var command = new Command("discover", "Read new hosts' GPUs, IOMMU groups, CPU, memory, NUMA and NICs (read-only); --yaml for an inventory snippet.")
         {
-            targets, yaml, identity, knownHosts,
+            targets, yaml, twin, identity, knownHosts,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,6 +35,13 @@ internal static class DiscoverCommand
                 return ExitCodes.Error;
             }
 
+            var twinFile = parse.GetValue(twin);
+            if (twinFile is not null && parsed.Count != 1)
+            {
+                io.Error.WriteLine($"error: --twin writes the profile of one host, and {parsed.Count} were named: run it once per host");
+                return ExitCodes.Error;
+            }
+
             var results = await Task.WhenAll(parsed.Select(p => ReadAsync(p.Target!, cancellationToken))).ConfigureAwait(false);
             foreach (var failure in results.Where(r => r.Error is not null))
             {
@@ -41,6 +49,11 @@ internal static class DiscoverCommand
             }
 
             var hosts = results.Where(r => r.Host is not null).Select(r => r.Host!).ToList();
+            if (twinFile is not null)
+            {
+                return hosts.Count == 1 ? WriteTwin(io, twinFile, hosts[0]) : ExitCodes.Error;
+            }
+
             if (parse.GetValue(yaml))
             {
                 io.Out.Write(DiscoverySnippet.Yaml(hosts));
@@ -68,6 +81,31 @@ internal static class DiscoverCommand
         {
             return (target, null, $"{e.Detail} ({e.Fix})");
         }
+    }
+
+    /// <summary>The profile, written whole or not at all (a temporary file renamed over FILE).</summary>
+    private static int WriteTwin(CliIo io, string file, DiscoveredHost host)
+    {
+        var path = Path.GetFullPath(file);
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Path.GetRandomFileName());
+        try
+        {
+            File.WriteAllText(temporary, TwinProfile.Json(host.Facts, host.Name));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+
+            io.Error.WriteLine($"error: cannot write the twin profile to {path}: {e.Message}");
+            return ExitCodes.Error;
+        }
+
+        io.Out.WriteLine($"{host.Name}: {host.Facts.PciDevices.Count} PCI devices written to {path} (boot it with: tests/lab/lab.sh up N {path})");
+        return ExitCodes.Success;
     }
 
     private static SshTarget? Parse(string text, string identity, string knownHosts) =>

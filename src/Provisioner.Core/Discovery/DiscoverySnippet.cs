@@ -50,7 +50,7 @@ public static partial class DiscoverySnippet
         text.Append("      functions:\n");
         foreach (var function in model.Companions.Prepend(model.Device))
         {
-            text.Append(i, $"        - {{ function: {function.Address[^1]}, id: \"{function.VendorDevice}\"{HostDriver(function)} }}   # {Describe(host, function)}\n");
+            text.Append(i, $"        - {{ function: {function.Address[^1]}, id: \"{function.VendorDevice}\"{HostDriver(host.Facts, function)} }}   # {Describe(host, function)}\n");
         }
 
         text.Append("    vm:\n");
@@ -70,10 +70,21 @@ public static partial class DiscoverySnippet
         }
     }
 
-    /// <summary>A driver that holds the function now and that vfio-pci is not always loaded before (amdgpu, ...): the softdep it needs.</summary>
-    private static string HostDriver(Facts.PciDeviceFacts device) =>
-        device.Driver is { } driver && driver != "vfio-pci" && !Desired.HostDrivers.Always.Contains(driver) && Inventory.Values.SafeText.IsModuleName(driver)
-            ? $", host_driver: {driver}" : "";
+    /// <summary>
+    /// A driver that holds the function now and that vfio-pci is not always loaded before
+    /// (amdgpu, ...): the softdep it needs, by its module's name (driver nvidia-gpu is module
+    /// i2c_nvidia_gpu). None for a built-in driver: no softdep acts on it (the early rebind does).
+    /// </summary>
+    private static string HostDriver(Facts.HostFacts facts, Facts.PciDeviceFacts device)
+    {
+        if (device.Driver is not { } driver || driver == "vfio-pci" || facts.DriverInfo(driver) is { BuiltIn: true })
+        {
+            return "";
+        }
+
+        var module = facts.DriverInfo(driver)?.Module ?? driver;
+        return !Desired.HostDrivers.Always.Contains(module) && Inventory.Values.SafeText.IsModuleName(module) ? $", host_driver: {module}" : "";
+    }
 
     private static string Describe(DiscoveredHost host, Facts.PciDeviceFacts device) =>
         host.Facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? $"{names.Class}: {names.Vendor} {names.Device}" : $"class {device.Class}";
