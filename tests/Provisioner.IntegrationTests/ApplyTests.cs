@@ -84,7 +84,7 @@ public sealed class ApplyTests(Lab lab)
         var args = "intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=96";
         Assert.Equal(
             "dnf install qemu-kvm libvirt edk2-ovmf xorriso qemu-img pciutils\n"
-            + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off\n"
+            + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off intel_iommu intel-iommu iommu vfio-pci.ids vfio_pci.ids default_hugepagesz default-hugepagesz hugepagesz hugepages\n"
             + $"grubby --update-kernel=ALL --args={args}\n"
             + "dracut -f --regenerate-all\n", Markers("h13"));
         // The Virt SIG's repository first, then qemu-kvm-ev from it; the initramfs of the kernel that boots next.

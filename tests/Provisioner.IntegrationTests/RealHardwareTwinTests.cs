@@ -219,7 +219,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
 
     /// <summary>
     /// `discover --twin FILE HOST` writes a live host's profile read-only: on the twin of dump 02
-    /// it gives back the converter's devices, groups and drivers; booted as a new lab host (h31),
+    /// it gives back the converter's devices, groups and drivers; booted as a new lab host (h32),
     /// that profile reads back the same, so a user can rehearse apply on a twin of their own server.
     /// </summary>
     [Fact]
@@ -237,13 +237,48 @@ public sealed class RealHardwareTwinTests(Lab lab)
         Assert.Equal(DeviceLines(Twin.ProfileText("02")), DeviceLines(written));
         Assert.Contains("\"iommu_default_on\": true", written, StringComparison.Ordinal);
 
-        Lab.Run("up", "31", file);
-        var again = Path.Combine(dir.Path, "h31.json");
-        var rediscover = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h31"), .. Access]);
+        Lab.Run("up", "32", file);
+        var again = Path.Combine(dir.Path, "h32.json");
+        var rediscover = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h32"), .. Access]);
         Assert.True(rediscover.ExitCode == 0, rediscover.Stdout + rediscover.Stderr);
         Assert.Equal(DeviceLines(written), DeviceLines(File.ReadAllText(again)));
-        var two = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h26"), Lab.Address("h31"), .. Access]);
+        var two = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h26"), Lab.Address("h32"), .. Access]);
         Assert.Equal(1, two.ExitCode);
         Assert.Contains("--twin writes the profile of one host, and 2 were named", two.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Dump 08 again, the way its owner went on: a kernel with the ACS override patch, and
+    /// pcie_acs_override=downstream in GRUB_CMDLINE_LINUX_DEFAULT. Each card is alone in its group,
+    /// so both come up; our pcie_acs_override=downstream,multifunction replaces the owner's
+    /// value (one key, one value), and a second apply changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task Z370Twin_OnTheAcsOverrideKernel_BothCardsComeUp_TheOverrideOnceWithOurValue()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory(dir, "h31", "intel",
+            $"[{Gpu("01:00.0", "RTX 2080 Ti", "10de:1e04", "10de:10f7", "10de:1ad6", "10de:1ad7")}, {Gpu("02:00.0", "RTX 2060", "10de:1f08", "10de:10f9", "10de:1ada", "10de:1adb")}]",
+            "    iommu: { acs_override: true }");
+        Assert.Contains("pcie_acs_override=downstream", Lab.Ssh("h31", "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
+
+        var plan = await CliRunner.RunAsync("plan", inventory, "--no-vms");
+        Assert.True(plan.ExitCode == 0, plan.Stdout + plan.Stderr);
+        Assert.Contains("+pcie_acs_override=downstream,multifunction", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("-pcie_acs_override=downstream\n", plan.Stdout, StringComparison.Ordinal);
+
+        var apply = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--yes", "--reboot-timeout", "60");
+
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        var groups = Lab.Ssh("h31", "for d in 0000:01:00.0 0000:02:00.0; do basename \"$(readlink /sys/bus/pci/devices/$d/iommu_group)\"; done").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, groups.Distinct().Count());
+        Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h31", "0000:01:00"));
+        Assert.Equal(["vfio-pci", "vfio-pci", "vfio-pci", "vfio-pci"], Drivers("h31", "0000:02:00"));
+        var cmdline = Lab.Ssh("h31", "cat /proc/cmdline").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Single(cmdline, a => a.StartsWith("pcie_acs_override=", StringComparison.Ordinal));
+        Assert.Equal(cmdline.Distinct().Count(), cmdline.Length);
+        var second = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--detailed-exitcode");
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
     }
 }

@@ -41,6 +41,15 @@ def main(root, profile_path, cmdline):
     args = cmdline.split()
     manifest = newest_initramfs(root)
     iommu = iommu_on(profile, args)
+    # A kernel with the ACS override patch (profile 'acs_override_kernel') splits the groups once
+    # the cmdline asks for it: the groups a twin's dump listed after the override, numbered after
+    # every other one. A stock kernel ignores pcie_acs_override, as on metal.
+    if (profile.get("acs_override_kernel", False) and any(a.startswith("pcie_acs_override=") for a in args)
+            and profile.get("groups_after_acs_override")):
+        base = max(d["group"] for d in profile["devices"] if "group" in d) + 1
+        for device in profile["devices"]:
+            if device["bdf"] in profile["groups_after_acs_override"]:
+                device["group"] = base + profile["groups_after_acs_override"][device["bdf"]]
     config = "\n".join(manifest["files"].values())
     vfio_builtin = profile.get("vfio_builtin", False)
     vfio_ids = set()

@@ -20,8 +20,8 @@ internal static class GpuChecks
 
     public static readonly CheckDefinition GroupIsolation = new("iommu-group-isolation", "Each GPU's IOMMU group holds only its own functions (and bridges)", CheckStatus.Fail,
         "move the card to a slot with its own group; a companion function (HDMI audio, USB-C) must be listed in gpu_model.functions",
-        "An IOMMU group is the smallest unit the IOMMU can isolate and goes to a VM whole. `ls /sys/kernel/iommu_groups/N/devices` lists a group. A NIC or disk controller in a GPU's group means the slot's bridge has no ACS: use another slot or board; the pcie_acs_override patch needs a patched kernel and gives up the isolation it pretends to provide.")
-    { Preflight = true };
+        "An IOMMU group is the smallest unit the IOMMU can isolate and goes to a VM whole. `ls /sys/kernel/iommu_groups/N/devices` lists a group. A NIC or disk controller in a GPU's group means the slot's bridge has no ACS: use another slot or board; the pcie_acs_override patch needs a patched kernel and gives up the isolation it pretends to provide. With iommu.acs_override the groups are judged after the reboot into it (before, the kernel's groups are not the ones the VMs will get).")
+    { Preflight = true, Verify = true };
 
     public static readonly CheckDefinition VfioBound = new("vfio-bound", "Every function of each GPU's IOMMU group is on vfio-pci", CheckStatus.Fail,
         "the initramfs must carry the vfio-pci ids and load it first: rebuild it (update-initramfs -u / dracut -f) and reboot",
@@ -75,6 +75,14 @@ internal static class GpuChecks
         if (!facts.IommuActive)
         {
             yield return CheckOutcome.Skip("the IOMMU is not active: groups are known after the reboot");
+            yield break;
+        }
+
+        // pcie_acs_override changes the groups at the next boot: judged then (verify), not now.
+        if (input.Desired.Host.Iommu.AcsOverride && !facts.Cmdline.Split(' ').Any(a => a.StartsWith("pcie_acs_override=", StringComparison.Ordinal)))
+        {
+            yield return new(CheckStatus.Warn, "iommu.acs_override is set and the running kernel booted without pcie_acs_override: the groups are checked after the reboot into it",
+                "apply, then see the verification: a kernel without the ACS override patch leaves the groups as they are, and the host fails there");
             yield break;
         }
 

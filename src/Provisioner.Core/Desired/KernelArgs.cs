@@ -14,7 +14,7 @@ public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string>
     /// </summary>
     public static IReadOnlySet<string> OwnedKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hugepages", "hugepagesz", "default-hugepagesz", "intel-iommu", "amd-iommu", "iommu", "vfio-pci.ids",
+        "hugepages", "hugepagesz", "default-hugepagesz", "intel-iommu", "amd-iommu", "iommu", "vfio-pci.ids", "pcie-acs-override",
     };
 
     /// <summary>

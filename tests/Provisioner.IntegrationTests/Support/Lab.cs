@@ -26,7 +26,9 @@ public sealed class Lab : IDisposable
     // the Z370 whose two cards share a group, and the Sapphire Rapids server with three isolated A5000s;
     // h24 the B550M (its 2070 SUPER's USB function on the built-in xhci_hcd, a GT 710 kept by the
     // host); h25 an Ubuntu-like kernel with vfio-pci built in; h26..h30 the other published
-    // machines (02, 06, 07 as Fedora, 10 as Arch with systemd-boot, 14), each given its verdicts.
+    // machines (02, 06, 07 as Fedora, 10 as Arch with systemd-boot, 14), each given its verdicts;
+    // h31 the Z370 again, on the ACS-override kernel its owner moved to (the groups split).
+    // h32 is made by a test: the profile `discover --twin` writes of h26.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -59,6 +61,7 @@ public sealed class Lab : IDisposable
         ("h28", "twin:07", "fedora"),
         ("h29", "twin:10", "arch"),
         ("h30", "twin:14", "debian"),
+        ("h31", "twin:08+acs-kernel", "debian"),
     ];
 
     public Lab()
@@ -83,9 +86,20 @@ public sealed class Lab : IDisposable
             return profile;
         }
 
-        var path = Path.Combine(Root, "twins", "twin-" + profile[5..] + ".json");
+        // 'twin:NN+acs-kernel': the same machine running a kernel with the ACS override patch
+        // (boot.py then splits the groups the dump listed after the override, once asked).
+        var (dump, acsKernel) = (profile[5..].Split('+')[0], profile.EndsWith("+acs-kernel", StringComparison.Ordinal));
+        var path = Path.Combine(Root, "twins", "twin-" + profile[5..].Replace('+', '-') + ".json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, Twin.ProfileText(profile[5..]));
+        var text = Twin.ProfileText(dump);
+        if (acsKernel)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+            json["acs_override_kernel"] = true;
+            text = json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
+
+        File.WriteAllText(path, text);
         return path;
     }
 

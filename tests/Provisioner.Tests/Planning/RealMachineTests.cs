@@ -13,7 +13,7 @@ namespace Provisioner.Tests.Planning;
 /// </summary>
 public sealed class RealMachineTests
 {
-    private static HostDesiredState Desired(string gpus, string os = "debian", string vfioBinding = "ids")
+    private static HostDesiredState Desired(string gpus, string os = "debian", string vfioBinding = "ids", bool acsOverride = false)
     {
         using var dir = new TempDirectory();
         var inventory = dir.File("real.yaml", $$"""
@@ -32,6 +32,7 @@ public sealed class RealMachineTests
                 memory: 64GiB
                 gpus: {{gpus}}
                 vfio_binding: {{vfioBinding}}
+                iommu: { acs_override: {{(acsOverride ? "true" : "false")}} }
             """);
         return Rendered.Hosts(inventory).Single();
     }
@@ -339,5 +340,26 @@ public sealed class RealMachineTests
         // With a grub.cfg beside it (GRUB boots, a leftover loader.conf), nothing is refused for it.
         Assert.DoesNotContain(HostPlanner.PlanHost(desired, facts with { BootEntries = [new("/boot/grub/grub.cfg", "root=/dev/sda1")] }).Findings,
             f => f.Message.Contains("systemd-boot", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// 08 with iommu.acs_override: the shared group is the stock kernel's; pcie_acs_override changes
+    /// the groups at the next boot, so pre-flight defers (a warning) instead of blocking an apply
+    /// that is the only way out. Once booted with it, a group still shared (a kernel without the
+    /// patch) fails as before; that check is part of the verification after the reboot.
+    /// </summary>
+    [Fact]
+    public void Z370_AcsOverrideWanted_TheGroupsAreJudgedAfterTheRebootIntoIt()
+    {
+        var devices = Twin.Devices("08");
+        var desired = Desired($"[{{ address: \"01:00.0\", model: {Rtx2080Ti} }}, {{ address: \"02:00.0\", model: {Rtx2060} }}]", acsOverride: true);
+
+        var before = GpuChecks.EvaluateGroupIsolation(new CheckInput(desired, Booted(devices), CheckMode.Preflight)).ToList();
+        var after = GroupIsolation(desired, Booted(devices) with { Cmdline = "BOOT_IMAGE=/vmlinuz intel_iommu=on pcie_acs_override=downstream,multifunction" });
+
+        Assert.DoesNotContain(before, o => o.Status == CheckStatus.Fail);
+        Assert.Contains(before, o => o.Status == CheckStatus.Warn && o.Detail.StartsWith("iommu.acs_override is set and the running kernel booted without pcie_acs_override", StringComparison.Ordinal));
+        Assert.Contains(after, o => o.Detail.StartsWith("IOMMU group 1 holds GPU 0000:01:00.0", StringComparison.Ordinal));
+        Assert.True(GpuChecks.GroupIsolation.Verify);
     }
 }

@@ -192,6 +192,32 @@ public sealed class ValidatorTests
         Assert.Equal("quiet intel_iommu=on vfio-pci.ids=10de:1aef,10de:2231 default_hugepagesz=1G hugepagesz=1G hugepages=8|splash", result.Stdout);
     }
 
+    /// <summary>
+    /// EL7's kernel-args script edits /etc/default/grub: an argument the owner keeps in
+    /// GRUB_CMDLINE_LINUX_DEFAULT (grub2-mkconfig joins both lines) is not added a second time, and
+    /// other values of our keys go from both lines.
+    /// </summary>
+    [Fact]
+    public void El7KernelArgsScript_TheOwnersDefaultLine_IsClearedOfOurKeys_EachArgumentOnce()
+    {
+        using var dir = new TempDirectory();
+        var defaults = dir.File("grub", "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet hugepages=4\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"intel_iommu=on vfio_pci.ids=10de:1234 nomodeset\"\n");
+        var script = dir.File("kernel-args.sh", Named("el7-intel-01/files/var/lib/provision/bin/kernel-args.sh").Single().Content.Replace("/etc/default/grub", defaults, StringComparison.Ordinal));
+        var bin = Directory.CreateDirectory(Path.Combine(dir.Path, "bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "grub2-mkconfig"), "#!/bin/sh\nexit 0\n"); // the step after the edit; not under test
+        File.SetUnixFileMode(Path.Combine(bin, "grub2-mkconfig"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        var run = ExternalTool.Run("bash", "-c", $"PATH={bin}:$PATH bash {script} && . {defaults} && printf '%s|%s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var (linux, @default) = (run.Stdout.Split('|')[0], run.Stdout.Split('|')[1]);
+        Assert.StartsWith("crashkernel=auto rhgb quiet intel_iommu=on iommu=pt vfio-pci.ids=", linux, StringComparison.Ordinal);
+        Assert.Equal("nomodeset", @default);
+        var words = (linux + " " + @default).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(words.Distinct().Count(), words.Length);
+        Assert.DoesNotContain(words, w => w is "hugepages=4" || w.StartsWith("vfio_pci.ids=", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void YamlDocuments_AreWellFormed()
     {

@@ -4,19 +4,28 @@
 # this machine boots (UEFI or BIOS).
 set -euo pipefail
 . /etc/default/grub
-line=" ${GRUB_CMDLINE_LINUX:-} "
-line="${line// intel_iommu=off / }"
-line="${line// iommu=off / }"
-case "$line" in *" intel_iommu=on "*) ;; *) line="${line}intel_iommu=on " ;; esac
-case "$line" in *" iommu=pt "*) ;; *) line="${line}iommu=pt " ;; esac
-case "$line" in *" vfio-pci.ids=10de:1aef,10de:2231 "*) ;; *) line="${line}vfio-pci.ids=10de:1aef,10de:2231 " ;; esac
-case "$line" in *" rd.driver.pre=vfio-pci "*) ;; *) line="${line}rd.driver.pre=vfio-pci " ;; esac
-case "$line" in *" rd.driver.blacklist=nouveau "*) ;; *) line="${line}rd.driver.blacklist=nouveau " ;; esac
-case "$line" in *" default_hugepagesz=1G "*) ;; *) line="${line}default_hugepagesz=1G " ;; esac
-case "$line" in *" hugepagesz=1G "*) ;; *) line="${line}hugepagesz=1G " ;; esac
-case "$line" in *" hugepages=48 "*) ;; *) line="${line}hugepages=48 " ;; esac
-line="$(echo $line)"
-sed -i.provision-bak "s#^GRUB_CMDLINE_LINUX=.*#GRUB_CMDLINE_LINUX=\"${line}\"#" /etc/default/grub
+provision_clean() {
+  provision_out=
+  set -f
+  for provision_word in $1; do
+    case "$provision_word" in
+      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|default_hugepagesz=*|default-hugepagesz=*|hugepagesz=*|hugepages=*|intel_iommu=on|iommu=pt|vfio-pci.ids=10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|default_hugepagesz=1G|hugepagesz=1G|hugepages=48|intel_iommu=off|iommu=off|'') ;;
+      *) provision_out="${provision_out:+$provision_out }$provision_word" ;;
+    esac
+  done
+  set +f
+}
+provision_clean "${GRUB_CMDLINE_LINUX:-}"
+provision_linux="${provision_out:+$provision_out }intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=48"
+provision_clean "${GRUB_CMDLINE_LINUX_DEFAULT:-}"
+provision_default=$provision_out
+grep -q '^GRUB_CMDLINE_LINUX=' /etc/default/grub || echo 'GRUB_CMDLINE_LINUX=""' >> /etc/default/grub
+# sed's replacement text: '\', '&' and the '#' delimiter are escaped.
+provision_sed() { printf '%s' "$1" | sed 's/[\\&#]/\\&/g'; }
+sed -i.provision-bak \
+  -e "s#^GRUB_CMDLINE_LINUX=.*#GRUB_CMDLINE_LINUX=\"$(provision_sed "$provision_linux")\"#" \
+  -e "s#^GRUB_CMDLINE_LINUX_DEFAULT=.*#GRUB_CMDLINE_LINUX_DEFAULT=\"$(provision_sed "$provision_default")\"#" \
+  /etc/default/grub
 if [ -d /sys/firmware/efi ]; then
   . /etc/os-release
   grub2-mkconfig -o "/boot/efi/EFI/${ID}/grub.cfg"

@@ -2,19 +2,33 @@
 # Managed by Provisioner for host el8-intel-01 (el8): set kernel arguments with grubby.
 # grubby edits every installed kernel's BLS entry and ignores an argument already present.
 set -euo pipefail
-grubby --update-kernel=ALL --remove-args='intel_iommu=off iommu=off'
+# A bare key removes every value of it (grubby's own rule); it adds key=value in place of any other
+# value of that key, but not of its other spelling (vfio_pci.ids for vfio-pci.ids): both go first.
+grubby --update-kernel=ALL --remove-args='intel_iommu=off iommu=off intel_iommu intel-iommu iommu vfio-pci.ids vfio_pci.ids'
 grubby --update-kernel=ALL --args='intel_iommu=on iommu=pt vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau'
 # Keep /etc/default/grub in step so a future grub2-mkconfig does not drop the arguments.
 if [ -f /etc/default/grub ]; then
 . /etc/default/grub
-line=" ${GRUB_CMDLINE_LINUX:-} "
-line="${line// intel_iommu=off / }"
-line="${line// iommu=off / }"
-case "$line" in *" intel_iommu=on "*) ;; *) line="${line}intel_iommu=on " ;; esac
-case "$line" in *" iommu=pt "*) ;; *) line="${line}iommu=pt " ;; esac
-case "$line" in *" vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231 "*) ;; *) line="${line}vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231 " ;; esac
-case "$line" in *" rd.driver.pre=vfio-pci "*) ;; *) line="${line}rd.driver.pre=vfio-pci " ;; esac
-case "$line" in *" rd.driver.blacklist=nouveau "*) ;; *) line="${line}rd.driver.blacklist=nouveau " ;; esac
-line="$(echo $line)"
-sed -i.provision-bak "s#^GRUB_CMDLINE_LINUX=.*#GRUB_CMDLINE_LINUX=\"${line}\"#" /etc/default/grub
+provision_clean() {
+  provision_out=
+  set -f
+  for provision_word in $1; do
+    case "$provision_word" in
+      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|intel_iommu=on|iommu=pt|vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|intel_iommu=off|iommu=off|'') ;;
+      *) provision_out="${provision_out:+$provision_out }$provision_word" ;;
+    esac
+  done
+  set +f
+}
+provision_clean "${GRUB_CMDLINE_LINUX:-}"
+provision_linux="${provision_out:+$provision_out }intel_iommu=on iommu=pt vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau"
+provision_clean "${GRUB_CMDLINE_LINUX_DEFAULT:-}"
+provision_default=$provision_out
+grep -q '^GRUB_CMDLINE_LINUX=' /etc/default/grub || echo 'GRUB_CMDLINE_LINUX=""' >> /etc/default/grub
+# sed's replacement text: '\', '&' and the '#' delimiter are escaped.
+provision_sed() { printf '%s' "$1" | sed 's/[\\&#]/\\&/g'; }
+sed -i.provision-bak \
+  -e "s#^GRUB_CMDLINE_LINUX=.*#GRUB_CMDLINE_LINUX=\"$(provision_sed "$provision_linux")\"#" \
+  -e "s#^GRUB_CMDLINE_LINUX_DEFAULT=.*#GRUB_CMDLINE_LINUX_DEFAULT=\"$(provision_sed "$provision_default")\"#" \
+  /etc/default/grub
 fi
