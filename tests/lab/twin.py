@@ -167,6 +167,10 @@ def parse(paths):
                     size = int(match.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[match.group(2)]
                     last.setdefault("bars_mib", []).append(int(size) if size >= 1 else 1)
                     continue
+                # lspci -v's block lines: in such a block lspci prints 'NUMA node: N' only where the
+                # kernel knows one, so a verbose block without it means numa_node -1.
+                if last and raw[:1] in (" ", "\t") and re.match(r"^(Subsystem|Control|Flags|Physical Slot):", text):
+                    last["verbose"] = True
                 match = re.match(r"^NUMA node:\s*(-?\d+)", text)
                 if match and last:
                     last["numa"] = int(match.group(1))
@@ -236,6 +240,9 @@ def parse(paths):
                 last = device
     listed = [devices[a] for a in order]
     for device in listed:
+        if device.pop("verbose", False) and "numa" in device["assumed"]:
+            device["numa"] = -1
+            device["assumed"].discard("numa")
         # lspci -k / -v print 'Kernel modules:' for a driver that is a loadable module: a driver
         # in use with no such line is built into the kernel (08's xhci_hcd, every pcieport).
         if device.pop("driver_shown", False) and not device.pop("modules_shown", False):
@@ -287,8 +294,27 @@ def main(paths):
                         and "intel_iommu=on" not in shown)
     if iommu_default_on:
         assumed.append("iommu_default_on: true (IOMMU groups listed with no intel_iommu=on on the command line the dump shows)")
-    assumed.append("memory_gib_per_node: [64] (no memory in the dump)")
-    assumed.append("cpus_per_node: 16")
+    # numactl --hardware ('node N cpus: ...', 'node N size: M MB') or lscpu ('NUMA node0 CPU(s): 0-23').
+    sizes, cpus = {}, {}
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = clean(line).strip()
+                match = re.match(r"^node (\d+) size:\s*(\d+) MB$", line)
+                if match:
+                    sizes.setdefault(int(match.group(1)), int(match.group(2)))
+                match = re.match(r"^node (\d+) cpus:((?:\s+\d+)+)$", line)
+                if match:
+                    cpus.setdefault(int(match.group(1)), len(match.group(2).split()))
+                match = re.match(r"^NUMA node(\d+) CPU\(s\):\s*(\S+)$", line)
+                if match:
+                    cpus.setdefault(int(match.group(1)), sum(int(b) - int(a) + 1 for a, _, b in (r.partition("-") if "-" in r else (r, "", r) for r in match.group(2).split(","))))
+    memory = [max(1, sizes[n] // 1024) for n in sorted(sizes)] if sizes else [64]
+    if not sizes:
+        assumed.append("memory_gib_per_node: [64] (no memory in the dump)")
+    cpus_per_node = max(cpus.values()) if cpus else 16
+    if not cpus:
+        assumed.append("cpus_per_node: 16")
     for device in devices:
         for field in sorted(device.pop("assumed")):
             if field == "host_driver":
@@ -307,13 +333,14 @@ def main(paths):
         assumed.append("group: one IOMMU group per slot (the dump shows no group listing)")
     elif any("group" not in d for d in devices):
         assumed.append("devices without a group in the dump are in no IOMMU group")
-    assumed.append("numa: 0 for every device whose NUMA node the dump does not show")
+    assumed.append("numa: 0 for every device whose NUMA node the dump does not show (a verbose lspci block without 'NUMA node:' is -1)")
     profile = {
         "description": "lab twin of " + ", ".join(sources),
         "sources": sources,
         "cpu_vendor": cpu_vendor,
         "iommu_in_firmware": True,
-        "memory_gib_per_node": [64],
+        "memory_gib_per_node": memory,
+        "cpus_per_node": cpus_per_node,
         **({"iommu_default_on": True} if iommu_default_on else {}),
         "devices": devices,
         "assumed": assumed,

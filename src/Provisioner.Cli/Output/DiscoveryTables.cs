@@ -26,7 +26,7 @@ internal static class DiscoveryTables
                 gpus.AddRow(gpu.Device.Address, gpu.Device.VendorDevice, Markup.Escape(gpu.Name), gpu.Device.IommuGroup?.ToString(i) ?? "-",
                     string.Join(" ", gpu.Companions.Select(c => $"{c.Address[^1]}:{c.VendorDevice}")),
                     gpu.Strangers.Count == 0 ? "-" : "[red]" + Markup.Escape(string.Join(" ", gpu.Strangers.Select(s => $"{s.Address} {s.VendorDevice}"))) + "[/]",
-                    gpu.Device.NumaNode.ToString(i), gpu.Device.Driver ?? "-");
+                    gpu.Device.NumaNode < 0 ? "none" : gpu.Device.NumaNode.ToString(i), gpu.Device.Driver ?? "-");
             }
 
             console.Write(gpus);

@@ -59,7 +59,7 @@ public static partial class DiscoverySnippet
         text.Append("    gpus:\n");
         foreach (var gpu in host.Gpus)
         {
-            var notes = new List<string> { $"node {gpu.Device.NumaNode}", gpu.Device.IommuGroup is { } g ? $"IOMMU group {g}" : "IOMMU off", $"driver {gpu.Device.Driver ?? "none"}" };
+            var notes = new List<string> { gpu.Device.NumaNodeName, gpu.Device.IommuGroup is { } g ? $"IOMMU group {g}" : "IOMMU off", $"driver {gpu.Device.Driver ?? "none"}" };
             if (gpu.Device.VendorDevice != model.Device.VendorDevice)
             {
                 notes.Add($"another model ({gpu.Device.VendorDevice}): give it its own host entry or gpu_model");

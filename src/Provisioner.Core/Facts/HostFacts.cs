@@ -149,6 +149,9 @@ public sealed record PciDeviceFacts(string Address, string VendorDevice, string 
     /// vfio-pci and never passed through: only the group's endpoints go to the VM.
     /// </summary>
     public bool IsBridge => Class.StartsWith("0604", StringComparison.Ordinal) || Class.StartsWith("0600", StringComparison.Ordinal);
+
+    /// <summary>"node N", or "no NUMA node" where sysfs says -1 (one-node machines, 06's WRX90): never "node -1".</summary>
+    public string NumaNodeName => NumaNode < 0 ? "no NUMA node" : "node " + NumaNode.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 public sealed record NumaNodeFacts(int Node, long MemTotalKib, long Hugepages2MTotal, long Hugepages2MFree, long Hugepages1GTotal, long Hugepages1GFree)

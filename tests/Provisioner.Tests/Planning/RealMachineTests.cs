@@ -237,6 +237,20 @@ public sealed class RealMachineTests
         var gt710 = host.Gpus.Single(g => g.Device.Address == "0000:04:00.0");
         Assert.Equal(["0000:04:00.1"], gt710.Companions.Select(c => c.Address));
         Assert.Contains(gt710.Strangers, s => s.VendorDevice == "10ec:8125");
+        // With the twin's module facts: the UCSI function's host_driver by its module name, none for the built-in xhci_hcd.
+        var withModules = DiscoverySnippet.Yaml([DiscoveredHost.From(Booted(Twin.Devices("11")) with { Cpu = new CpuFacts("AuthenticAMD", "Ryzen", 12, "svm"), PciDrivers = Twin.Drivers("11") }, "b550m", "10.0.0.5")]);
+        Assert.Contains("{ function: 3, id: \"10de:1ad9\", host_driver: i2c_nvidia_gpu }", withModules, StringComparison.Ordinal);
+        Assert.Contains("{ function: 2, id: \"10de:1ad8\" }", withModules, StringComparison.Ordinal);
+    }
+
+    /// <summary>Dump 06: sysfs says numa_node -1 for every device of the one-node WRX90: discover says "no NUMA node", never "node -1".</summary>
+    [Fact]
+    public void Wrx90_Discover_NamesNumaNodeMinusOneAsNoNumaNode()
+    {
+        var yaml = DiscoverySnippet.Yaml([DiscoveredHost.From(Booted(Twin.Devices("06")) with { Cpu = new CpuFacts("AuthenticAMD", "Threadripper PRO", 48, "svm") }, "wrx90", "10.0.0.6")]);
+
+        Assert.Contains("{ address: \"0000:c1:00.0\" }   # no NUMA node,", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("node -1", yaml, StringComparison.Ordinal);
     }
 
     [Fact]

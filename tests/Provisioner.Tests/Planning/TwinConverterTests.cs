@@ -67,6 +67,10 @@ public sealed class TwinConverterTests
         Assert.Equal("amd", profile.GetProperty("cpu_vendor").GetString());
         Assert.Contains("hugepages=8", profile.GetProperty("grub").GetProperty("GRUB_CMDLINE_LINUX_DEFAULT").GetString(), StringComparison.Ordinal);
         Assert.Contains(profile.GetProperty("assumed").EnumerateArray(), a => a.GetString()!.StartsWith("group: one IOMMU group per slot", StringComparison.Ordinal));
+        // lspci -vvv prints 'NUMA node:' only where the kernel knows one: none here, so -1; numactl's one node of 128295 MB and lscpu's 24 CPUs.
+        Assert.Equal(-1, gpu.GetProperty("numa").GetInt32());
+        Assert.Equal([125], profile.GetProperty("memory_gib_per_node").EnumerateArray().Select(n => n.GetInt32()));
+        Assert.Equal(24, profile.GetProperty("cpus_per_node").GetInt32());
     }
 
     [Fact]
