@@ -201,15 +201,18 @@ def build_sysfs(root, profile, iommu, drivers):
 def build_hugepages(root, profile, args):
     """Hugepages as the kernel reserves them at boot: 'hugepagesz=1G hugepages=N' on the cmdline,
     or vm.nr_hugepages from /etc/sysctl.d (2 MiB pages, set early by systemd-sysctl), spread
-    evenly over the NUMA nodes. A node whose memory is fragmented gets fewer
-    (profile 'hugepages_cap_per_node'): the 'hugepages short on the GPU's node' trap."""
+    evenly over the NUMA nodes (the first hugepages= of a size counts, as Linux keeps it). A node
+    whose memory is fragmented gets fewer (profile 'hugepages_cap_per_node'): the 'hugepages short
+    on the GPU's node' trap."""
     wanted = {"hugepages-2048kB": 0, "hugepages-1048576kB": 0}
-    size = "hugepages-2048kB"
+    size, seen = "hugepages-2048kB", set()
     for arg in args:
         if arg.startswith("hugepagesz="):
             size = "hugepages-1048576kB" if arg.split("=", 1)[1].upper() in ("1G", "1024M") else "hugepages-2048kB"
-        elif arg.startswith("hugepages="):
+        elif arg.startswith("hugepages=") and size not in seen:
+            # hugetlb_nrpages_setup ignores a second hugepages= for the same size: the first counts.
             wanted[size] = int(arg.split("=", 1)[1])
+            seen.add(size)
     for conf in sorted(glob.glob(os.path.join(root, "etc/sysctl.d/*.conf"))):
         for match in re.finditer(r"^\s*vm\.nr_hugepages\s*=\s*(\d+)", open(conf).read(), re.M):
             wanted["hugepages-2048kB"] = int(match.group(1))
