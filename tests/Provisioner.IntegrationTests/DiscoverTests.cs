@@ -13,13 +13,11 @@ public sealed class DiscoverTests(Lab lab)
 {
     private readonly Lab _lab = lab;
 
-    private static readonly string[] Access = ["--known-hosts", Lab.KnownHosts, "--identity", Path.Combine(Lab.Root, "keys", "admin_ed25519")];
-
     [Fact]
     public async Task Discover_Tables_ShowGpusGroupsNodesAndNics()
     {
         Lab.BootWithCmdline("h3", "intel_iommu=on");
-        var result = await CliRunner.RunAsync(["discover", "root@" + Lab.Address("h5"), Lab.Address("h3"), .. Access]);
+        var result = await CliRunner.RunAsync(["discover", "root@" + Lab.Address("h5"), Lab.Address("h3"), .. Lab.DiscoverAccess]);
 
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         Assert.Contains("h5 (127.0.2.5): Debian GNU/Linux 12 (bookworm)", result.Stdout, StringComparison.Ordinal);
@@ -33,7 +31,7 @@ public sealed class DiscoverTests(Lab lab)
     public async Task Discover_YamlSnippet_ValidatesAndPlansAgainstTheSameHost()
     {
         using var dir = new TempDirectory();
-        var snippet = await CliRunner.RunAsync(["discover", Lab.Address("h2"), "--yaml", .. Access]);
+        var snippet = await CliRunner.RunAsync(["discover", Lab.Address("h2"), "--yaml", .. Lab.DiscoverAccess]);
         Assert.True(snippet.ExitCode == 0, snippet.Stdout + snippet.Stderr);
         Assert.Contains("    cpu_vendor: amd\n", snippet.Stdout, StringComparison.Ordinal);
         Assert.Contains("        - { function: 1, id: \"10de:1aef\" }", snippet.Stdout, StringComparison.Ordinal);

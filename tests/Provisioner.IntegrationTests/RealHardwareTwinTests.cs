@@ -36,9 +36,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
     public async Task Z370Twin_TwoCardsOfOneGroupForTwoVms_IsBlockedAndNothingIsDoubled()
     {
         using var dir = new TempDirectory();
-        var rtx2080Ti = """{ name: RTX 2080 Ti, functions: [{ function: 0, id: "10de:1e04" }, { function: 1, id: "10de:10f7" }, { function: 2, id: "10de:1ad6" }, { function: 3, id: "10de:1ad7" }] }""";
-        var rtx2060 = """{ name: RTX 2060, functions: [{ function: 0, id: "10de:1f08" }, { function: 1, id: "10de:10f9" }, { function: 2, id: "10de:1ada" }, { function: 3, id: "10de:1adb" }] }""";
-        var inventory = Inventory(dir, "h22", "intel", $$"""[{ address: "01:00.0", model: {{rtx2080Ti}} }, { address: "02:00.0", model: {{rtx2060}} }]""");
+        var inventory = Inventory(dir, "h22", "intel", $"[{Rtx2080Ti("01:00.0")}, {Rtx2060("02:00.0")}]");
 
         var plan = await CliRunner.RunAsync("plan", inventory, "--no-vms");
 
@@ -57,8 +55,8 @@ public sealed class RealHardwareTwinTests(Lab lab)
     public async Task SapphireRapidsTwin_BringUpConvergesWithEveryArgumentOnce()
     {
         using var dir = new TempDirectory();
-        var a5000 = """{ name: RTX A5000, functions: [{ function: 0, id: "10de:2231" }, { function: 1, id: "10de:1aef" }] }""";
-        var inventory = Inventory(dir, "h23", "intel", $$"""[{ address: "4f:00.0", model: {{a5000}} }, { address: "52:00.0", model: {{a5000}} }, { address: "ce:00.0", model: {{a5000}} }]""");
+        string A5000(string address) => Gpu(address, "RTX A5000", "10de:2231", "10de:1aef");
+        var inventory = Inventory(dir, "h23", "intel", $"[{A5000("4f:00.0")}, {A5000("52:00.0")}, {A5000("ce:00.0")}]");
 
         var first = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--yes", "--reboot-timeout", "60");
 
@@ -71,6 +69,11 @@ public sealed class RealHardwareTwinTests(Lab lab)
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.EndsWith("0 applied, 1 unchanged, 0 blocked, 0 failed.\n", second.Stdout, StringComparison.Ordinal);
     }
+
+    // 08's two Turing cards, each with its four functions.
+    private static string Rtx2080Ti(string address) => Gpu(address, "RTX 2080 Ti", "10de:1e04", "10de:10f7", "10de:1ad6", "10de:1ad7");
+
+    private static string Rtx2060(string address) => Gpu(address, "RTX 2060", "10de:1f08", "10de:10f9", "10de:1ada", "10de:1adb");
 
     private static string Gpu(string address, string name, params string[] ids) =>
         $"{{ address: \"{address}\", model: {{ name: {name}, functions: [{string.Join(", ", ids.Select((id, f) => $"{{ function: {f}, id: \"{id}\" }}"))}] }} }}";
@@ -203,8 +206,6 @@ public sealed class RealHardwareTwinTests(Lab lab)
         Assert.Equal("i915", Drivers("h30", "0000:00:02")[0]); // the integrated GPU stays on the host
     }
 
-    private static readonly string[] Access = ["--known-hosts", Lab.KnownHosts, "--identity", Path.Combine(Lab.Root, "keys", "admin_ed25519")];
-
     /// <summary>What a lab profile says of each device, as a comparable line.</summary>
     private static List<string> DeviceLines(string profileJson)
     {
@@ -229,7 +230,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
         var file = Path.Combine(dir.Path, "h26.json");
         var before = Lab.Ssh("h26", "cat /var/lib/lab/markers.log; find /etc -newer /var/lib/lab/boot_id -type f | wc -l").Stdout;
 
-        var discover = await CliRunner.RunAsync(["discover", "--twin", file, Lab.Address("h26"), .. Access]);
+        var discover = await CliRunner.RunAsync(["discover", "--twin", file, Lab.Address("h26"), .. Lab.DiscoverAccess]);
 
         Assert.True(discover.ExitCode == 0, discover.Stdout + discover.Stderr);
         Assert.Equal(before, Lab.Ssh("h26", "cat /var/lib/lab/markers.log; find /etc -newer /var/lib/lab/boot_id -type f | wc -l").Stdout); // read-only
@@ -239,10 +240,10 @@ public sealed class RealHardwareTwinTests(Lab lab)
 
         Lab.Run("up", "32", file);
         var again = Path.Combine(dir.Path, "h32.json");
-        var rediscover = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h32"), .. Access]);
+        var rediscover = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h32"), .. Lab.DiscoverAccess]);
         Assert.True(rediscover.ExitCode == 0, rediscover.Stdout + rediscover.Stderr);
         Assert.Equal(DeviceLines(written), DeviceLines(File.ReadAllText(again)));
-        var two = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h26"), Lab.Address("h32"), .. Access]);
+        var two = await CliRunner.RunAsync(["discover", "--twin", again, Lab.Address("h26"), Lab.Address("h32"), .. Lab.DiscoverAccess]);
         Assert.Equal(1, two.ExitCode);
         Assert.Contains("--twin writes the profile of one host, and 2 were named", two.Stderr, StringComparison.Ordinal);
     }
@@ -258,7 +259,7 @@ public sealed class RealHardwareTwinTests(Lab lab)
     {
         using var dir = new TempDirectory();
         var inventory = Inventory(dir, "h31", "intel",
-            $"[{Gpu("01:00.0", "RTX 2080 Ti", "10de:1e04", "10de:10f7", "10de:1ad6", "10de:1ad7")}, {Gpu("02:00.0", "RTX 2060", "10de:1f08", "10de:10f9", "10de:1ada", "10de:1adb")}]",
+            $"[{Rtx2080Ti("01:00.0")}, {Rtx2060("02:00.0")}]",
             "    iommu: { acs_override: true }");
         Assert.Contains("pcie_acs_override=downstream", Lab.Ssh("h31", "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
 

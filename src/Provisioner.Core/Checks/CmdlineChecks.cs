@@ -19,7 +19,7 @@ public static class CmdlineChecks
         }
 
         var facts = input.Facts;
-        var words = facts.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        var words = facts.CmdlineArgs
             .Concat(HostPlanner.NextBootArguments(Desired.OsProfile.For(input.Desired.Os), facts).Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         if (words.Any(w => w.StartsWith("pci=", StringComparison.Ordinal) && w[4..].Split(',').Contains("nomsi")))
         {

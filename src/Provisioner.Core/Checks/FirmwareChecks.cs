@@ -120,7 +120,7 @@ internal static class FirmwareChecks
 
     public static IEnumerable<CheckOutcome> EvaluateKernelCmdline(CheckInput input)
     {
-        var active = input.Facts.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var active = input.Facts.CmdlineArgs;
         var pending = input.Facts.BootEntries.Any(b => input.Desired.KernelArgs.Diff(b.Arguments) is { Missing.Count: 0, Unwanted.Count: 0 });
         foreach (var arg in input.Desired.KernelArgs.Add)
         {

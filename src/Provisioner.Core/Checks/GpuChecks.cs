@@ -79,7 +79,7 @@ internal static class GpuChecks
         }
 
         // pcie_acs_override changes the groups at the next boot: judged then (verify), not now.
-        if (input.Desired.Host.Iommu.AcsOverride && !facts.Cmdline.Split(' ').Any(a => a.StartsWith("pcie_acs_override=", StringComparison.Ordinal)))
+        if (input.Desired.Host.Iommu.AcsOverride && !facts.CmdlineArgs.Any(a => a.StartsWith("pcie_acs_override=", StringComparison.Ordinal)))
         {
             yield return new(CheckStatus.Warn, "iommu.acs_override is set and the running kernel booted without pcie_acs_override: the groups are checked after the reboot into it",
                 "apply, then see the verification: a kernel without the ACS override patch leaves the groups as they are, and the host fails there");
@@ -307,8 +307,7 @@ internal static class GpuChecks
                 yield return new(CheckStatus.Fail, $"{image.Path} holds no vfio-pci module", rebuild);
             }
 
-            if (input.Desired.Files.Any(f => f.Path.EndsWith("/provision-vfio-bind", StringComparison.Ordinal) || f.Path.EndsWith("/provision-vfio-bind.sh", StringComparison.Ordinal))
-                && !entries.Any(e => e.EndsWith("provision-vfio-bind", StringComparison.Ordinal) || e.EndsWith("provision-vfio-bind.sh", StringComparison.Ordinal)))
+            if (input.Desired.Files.Any(f => IsRebindScript(f.Path)) && !entries.Any(IsRebindScript))
             {
                 yield return new(CheckStatus.Fail, $"{image.Path} lacks the early vfio-pci rebind (provision-vfio-bind)", rebuild);
             }
@@ -326,6 +325,10 @@ internal static class GpuChecks
 
         yield return CheckOutcome.Pass(string.Join(", ", facts.Initramfs.Select(i => i.Path)) + " holds vfio-pci and its config");
     }
+
+    /// <summary>The early rebind script, as apply writes it (init-top script, dracut hook) and as the image lists it (scripts/init-top/..., hooks/pre-udev/00-...sh).</summary>
+    private static bool IsRebindScript(string path) =>
+        path.EndsWith("provision-vfio-bind", StringComparison.Ordinal) || path.EndsWith("provision-vfio-bind.sh", StringComparison.Ordinal);
 
     /// <summary>The addresses of every function the inventory passes through, on this host.</summary>
     private static HashSet<string> PassedThrough(CheckInput input) =>

@@ -40,7 +40,7 @@ public static class TwinProfile
             }
 
             // An Intel kernel with groups and no intel_iommu=on turns VT-d on by itself (Debian's).
-            if (!amd && facts.IommuActive && !facts.Cmdline.Split(' ').Contains("intel_iommu=on"))
+            if (!amd && facts.IommuActive && !facts.CmdlineArgs.Contains("intel_iommu=on"))
             {
                 json.WriteBoolean("iommu_default_on", true);
             }
@@ -75,7 +75,7 @@ public static class TwinProfile
             json.WriteString("cmdline", facts.Cmdline);
             // The twin's disk gets the arguments of this boot as its GRUB line, so it boots as the host did.
             json.WriteStartObject("grub");
-            json.WriteString("GRUB_CMDLINE_LINUX", string.Join(' ', facts.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            json.WriteString("GRUB_CMDLINE_LINUX", string.Join(' ', facts.CmdlineArgs
                 .Where(a => !a.StartsWith("BOOT_IMAGE=", StringComparison.Ordinal) && !a.StartsWith("root=", StringComparison.Ordinal) && a is not "ro" and not "rw")));
             json.WriteEndObject();
             assumed.Add("grub: GRUB_CMDLINE_LINUX is this boot's /proc/cmdline (which GRUB line held each argument is not read)");

@@ -34,6 +34,9 @@ public sealed record HostFacts(
 
     public string OsId => OsRelease.GetValueOrDefault("ID", "");
 
+    /// <summary>The running kernel's arguments, one word each (/proc/cmdline split on spaces).</summary>
+    public IReadOnlyList<string> CmdlineArgs => Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     public string OsVersionId => OsRelease.GetValueOrDefault("VERSION_ID", "");
 
     /// <summary>IOMMU groups exist only when the running kernel has the IOMMU on.</summary>

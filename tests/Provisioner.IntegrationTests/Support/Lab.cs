@@ -105,6 +105,9 @@ public sealed class Lab : IDisposable
 
     public static string KnownHosts => Path.Combine(Root, "known_hosts");
 
+    /// <summary>The options `provision discover` takes to reach lab hosts: the lab's known_hosts and the admin key.</summary>
+    public static string[] DiscoverAccess => ["--known-hosts", KnownHosts, "--identity", Path.Combine(Root, "keys", "admin_ed25519")];
+
     /// <summary>The OpenSSH client options every lab connection uses: the admin key, strict host key checking.</summary>
     private static string[] SshOptions(string? knownHosts) =>
     [

@@ -10,8 +10,13 @@ namespace Provisioner.Tests.Support;
 /// </summary>
 public static class Twin
 {
+    // One twin.sh run per dump and test process: Devices, Drivers and Profile of one dump all read the same text.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Texts = new(StringComparer.Ordinal);
+
     /// <summary>The profile twin.sh writes for that dump, as text (what `lab.sh up N FILE` boots).</summary>
-    public static string ProfileText(string prefix)
+    public static string ProfileText(string prefix) => Texts.GetOrAdd(prefix, p => new Lazy<string>(() => Convert(p))).Value;
+
+    private static string Convert(string prefix)
     {
         var run = ExternalTool.Run("bash", Repo.Path("tests", "lab", "twin.sh"), Repo.RealHardwareDump(prefix));
         Assert.True(run.ExitCode == 0, "twin.sh failed: " + run);
