@@ -33,6 +33,7 @@ import glob
 import json
 import os
 import re
+import subprocess
 import sys
 
 
@@ -199,11 +200,12 @@ def build_sysfs(root, profile, iommu, drivers):
 
 
 def build_hugepages(root, profile, args):
-    """Hugepages as the kernel reserves them at boot: 'hugepagesz=1G hugepages=N' on the cmdline,
-    or vm.nr_hugepages from /etc/sysctl.d (2 MiB pages, set early by systemd-sysctl), spread
-    evenly over the NUMA nodes (the first hugepages= of a size counts, as Linux keeps it). A node
-    whose memory is fragmented gets fewer (profile 'hugepages_cap_per_node'): the 'hugepages short
-    on the GPU's node' trap."""
+    """Hugepages as a booting host reserves them. First the kernel: 'hugepagesz=1G hugepages=N' on
+    the cmdline (the first hugepages= of a size counts, as Linux keeps it), spread evenly over the
+    NUMA nodes. Then systemd-sysctl: vm.nr_hugepages from /etc/sysctl.d (2 MiB pages, spread
+    evenly). Then the enabled early units (run_sysinit_units), which may set each node's own
+    count through sysfs. A node whose memory is fragmented holds fewer than asked (profile
+    'hugepages_cap_per_node'): the 'hugepages short on the GPU's node' trap."""
     wanted = {"hugepages-2048kB": 0, "hugepages-1048576kB": 0}
     size, seen = "hugepages-2048kB", set()
     for arg in args:
@@ -217,15 +219,38 @@ def build_hugepages(root, profile, args):
         for match in re.finditer(r"^\s*vm\.nr_hugepages\s*=\s*(\d+)", open(conf).read(), re.M):
             wanted["hugepages-2048kB"] = int(match.group(1))
     nodes = len(profile.get("memory_gib_per_node", [64]))
-    caps = profile.get("hugepages_cap_per_node", [None] * nodes)
     for size, total in wanted.items():
         for node in range(nodes):
             share = total // nodes + (1 if node < total % nodes else 0)
-            if caps[node] is not None:
-                share = min(share, caps[node])
+            write(os.path.join(root, "sys/devices/system/node", f"node{node}", "hugepages", size, "nr_hugepages"), f"{share}\n")
+    run_sysinit_units(root)
+    # What the kernel could really reserve: at most the node's cap; all of them free (no VM runs yet).
+    caps = profile.get("hugepages_cap_per_node", [None] * nodes)
+    for size in wanted:
+        for node in range(nodes):
             directory = os.path.join(root, "sys/devices/system/node", f"node{node}", "hugepages", size)
-            write(os.path.join(directory, "nr_hugepages"), f"{share}\n")
-            write(os.path.join(directory, "free_hugepages"), f"{share}\n")
+            count = int(open(os.path.join(directory, "nr_hugepages")).read())
+            if caps[node] is not None:
+                count = min(count, caps[node])
+            write(os.path.join(directory, "nr_hugepages"), f"{count}\n")
+            write(os.path.join(directory, "free_hugepages"), f"{count}\n")
+
+
+def run_sysinit_units(root):
+    """systemd runs the oneshot units enabled in sysinit.target early at boot: their ExecStart runs
+    here, chrooted into the host, against this boot's sysfs (still writable). Only those: they are
+    the units that set kernel state (Provisioner's hugepages unit is one); later units only show
+    as active (host-init). A failing unit is logged, as systemd would, and the boot goes on."""
+    for link_path in sorted(glob.glob(os.path.join(root, "etc/systemd/system/sysinit.target.wants/*.service"))):
+        unit = open(link_path).read()
+        if not re.search(r"^Type=oneshot\s*$", unit, re.M):
+            continue
+        for command in re.findall(r"^ExecStart=(.+)$", unit, re.M):
+            run = subprocess.run(["chroot", root, "/bin/sh", "-c", command], capture_output=True, text=True, check=False)
+            log = os.path.join(root, "var/log/lab-units.log")
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            with open(log, "a") as out:
+                out.write(f"{os.path.basename(link_path)}: {command} (exit {run.returncode})\n{run.stdout}{run.stderr}")
 
 
 def build_proc(root, profile, iommu):

@@ -102,14 +102,16 @@ public static class DesiredStateBuilder
             }
         }
 
+        // 1 GiB pages need their size registered at boot; the count is not on the command line:
+        // the kernel would split it evenly over the NUMA nodes, leaving a node with two GPUs'
+        // VMs short. provision-hugepages.service reserves each node's own count instead.
         if (host.Hugepages.IsGigantic && host.Hugepages.Count > 0)
         {
             add.Add("default_hugepagesz=1G");
             add.Add("hugepagesz=1G");
-            add.Add("hugepages=" + host.Hugepages.Count.ToString(CultureInfo.InvariantCulture));
         }
 
-        return new KernelArgs(add, [iommu + "=off", "iommu=off"]);
+        return new KernelArgs(add, [iommu + "=off", "iommu=off"]) { Clear = host.Hugepages.Count > 0 ? ["hugepages"] : [] };
     }
 
     private static VmDesiredState BuildVm(RenderScope scope, Host host, HostView hostView, Gpu gpu, HostPaths paths)

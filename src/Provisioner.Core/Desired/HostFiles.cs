@@ -52,9 +52,14 @@ internal static class HostFiles
             Add("/etc/default/grub.d/90-provision.cfg", "host/grub-cmdline.cfg.sbn", "set the kernel arguments (GRUB drop-in)", triggers: [Trigger.RegenerateGrub]);
         }
 
-        if (!host.Hugepages.IsGigantic && host.Hugepages.Count > 0)
+        // Each NUMA node's own count, reserved by a unit early at boot (and now, by the trigger).
+        // 1 GiB pages are reliable only while memory is unfragmented: a change to them reboots.
+        if (host.Hugepages.Count > 0)
         {
-            Add("/etc/sysctl.d/80-provision-hugepages.conf", "host/sysctl-hugepages.conf.sbn", "reserve 2 MiB hugepages for the VMs", triggers: [Trigger.ReloadSysctl]);
+            Trigger[] reserve = host.Hugepages.IsGigantic ? [Trigger.ReserveHugepages, Trigger.Reboot] : [Trigger.ReserveHugepages];
+            Add(HostPaths.HugepagesScript, "host/provision-hugepages.sh.sbn", "reserve each NUMA node's hugepages for the VMs on its GPUs", "0755", reserve);
+            Add(HostPaths.HugepagesUnit, "host/provision-hugepages.service.sbn", "run the hugepages reservation early at every boot", "0644", reserve,
+                ("hugepages_script", HostPaths.HugepagesScript));
         }
 
         if (host.Network is not null)

@@ -24,6 +24,11 @@ public sealed record HostPaths
     /// <summary>dracut takes every module in modules.d whose check() says yes (90: after the stock ones).</summary>
     public const string DracutModule = "/usr/lib/dracut/modules.d/90provision-vfio";
 
+    /// <summary>The per-NUMA-node hugepages reservation, run by <see cref="HugepagesUnit"/> (a fixed path: the unit names it).</summary>
+    public const string HugepagesScript = "/usr/local/sbin/provision-hugepages";
+
+    public const string HugepagesUnit = "/etc/systemd/system/provision-hugepages.service";
+
     public string BaseImage(string sha256) => ImageDirectory + "/base/" + sha256 + ".img";
 
     public string OsDisk(string vm) => ImageDirectory + "/" + vm + "-os.raw";

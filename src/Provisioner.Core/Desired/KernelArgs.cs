@@ -8,6 +8,13 @@ namespace Provisioner.Core.Desired;
 public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string> Remove)
 {
     /// <summary>
+    /// Owned keys that must have no value at all: hugepages= once Provisioner reserves the pages
+    /// per NUMA node at boot (a boot-time count is split evenly over the nodes, and the kernel
+    /// keeps the first one, so a left-over hugepages=8 would compete with ours).
+    /// </summary>
+    public IReadOnlyList<string> Clear { get; init; } = [];
+
+    /// <summary>
     /// Keys whose value is ours once we set them: any other value of one of these on a command line
     /// (a left-over hugepages=8, intel_iommu=off) is removed, because the kernel keeps the first
     /// hugepages= and the last IOMMU switch, whichever we did not write.
@@ -18,17 +25,17 @@ public sealed record KernelArgs(IReadOnlyList<string> Add, IReadOnlyList<string>
     };
 
     /// <summary>
-    /// The owned keys this host sets (<see cref="OwnedKeys"/> among <see cref="Add"/>'s keys), in
-    /// order, each in every spelling the kernel takes for it: it reads '-' and '_' in a parameter
-    /// name alike, so vfio_pci.ids= is the same key as vfio-pci.ids=.
+    /// The owned keys this host sets (<see cref="OwnedKeys"/> among <see cref="Add"/>'s keys) or
+    /// clears (<see cref="Clear"/>), in order, each in every spelling the kernel takes for it: it
+    /// reads '-' and '_' in a parameter name alike, so vfio_pci.ids= is the same key as vfio-pci.ids=.
     /// </summary>
     public IReadOnlyList<string> SetKeys =>
-        [.. Add.Select(a => a.Split('=', 2)[0]).Where(k => OwnedKeys.Contains(Key(k)))
+        [.. Add.Select(a => a.Split('=', 2)[0]).Concat(Clear).Where(k => OwnedKeys.Contains(Key(k)))
             .SelectMany(k => new[] { k, k.Replace('-', '_'), k.Replace('_', '-') }).Distinct(StringComparer.Ordinal)];
 
     /// <summary>
     /// The arguments to add that <paramref name="cmdline"/> lacks, and those to remove it has: the
-    /// unwanted ones (<see cref="Remove"/>), and every other value of a key we set.
+    /// unwanted ones (<see cref="Remove"/>), every other value of a key we set, every value of a key we clear.
     /// </summary>
     public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unwanted) Diff(string cmdline)
     {

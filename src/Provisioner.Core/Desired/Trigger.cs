@@ -12,8 +12,8 @@ public enum Trigger
     /// <summary>Run the rendered kernel-args script (EL: grubby, or GRUB_CMDLINE_LINUX edit + grub2-mkconfig).</summary>
     ApplyKernelArgs,
 
-    /// <summary>sysctl --system.</summary>
-    ReloadSysctl,
+    /// <summary>Enable and (re)run provision-hugepages.service: each NUMA node's hugepages, now and at every boot.</summary>
+    ReserveHugepages,
 
     /// <summary>No live action is safe (e.g. the network we are connected through): takes effect at reboot.</summary>
     Reboot,

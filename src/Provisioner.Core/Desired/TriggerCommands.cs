@@ -22,7 +22,8 @@ public static class TriggerCommands
             OsFamily.El8 or OsFamily.El9 => "dracut -f --regenerate-all",
             _ => "update-initramfs -u -k all",
         },
-        Trigger.ReloadSysctl => "sysctl --system",
+        // daemon-reload first: systemd keeps running a unit file it loaded before we rewrote it.
+        Trigger.ReserveHugepages => "systemctl daemon-reload && systemctl enable provision-hugepages.service && systemctl restart provision-hugepages.service",
         _ => null,
     };
 
@@ -34,7 +35,7 @@ public static class TriggerCommands
         Trigger.ApplyKernelArgs => 0,
         Trigger.RegenerateGrub => 1,
         Trigger.RebuildInitramfs => 2,
-        Trigger.ReloadSysctl => 3,
+        Trigger.ReserveHugepages => 3,
         _ => 4,
     };
 }

@@ -116,7 +116,7 @@ public static class HostPlanner
             changes.Add(new(ChangeAction.Update, "service", string.Join(' ', stopped), start.Reason + ": " + StepScripts.Services(start), null, false));
         }
 
-        var reboot = RebootReasons(desired, facts, triggers, argsChange);
+        var reboot = RebootReasons(desired, facts, changedFiles, triggers, argsChange);
         if (reboot.Count > 0)
         {
             steps.Add(new Reboot(string.Join("; ", reboot)));
@@ -166,8 +166,8 @@ public static class HostPlanner
         Trigger.RebuildInitramfs => $"rebuild initramfs ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
         Trigger.RegenerateGrub => $"regenerate GRUB config ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
         Trigger.ApplyKernelArgs => $"apply kernel arguments ({OsProfile.For(os).KernelArgsMethod}: {TriggerCommands.Command(trigger, os, HostPaths.Default)})",
-        Trigger.ReloadSysctl => $"reload sysctl ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
-        Trigger.Reboot => "network changes wait for the reboot",
+        Trigger.ReserveHugepages => $"reserve hugepages per NUMA node ({TriggerCommands.Command(trigger, os, HostPaths.Default)})",
+        Trigger.Reboot => "the rest takes effect only at boot (see reboot)",
         _ => trigger.ToString(),
     };
 
@@ -211,7 +211,7 @@ public static class HostPlanner
             : "its image is older than its inputs";
     }
 
-    private static List<string> RebootReasons(HostDesiredState desired, HostFacts facts, HashSet<Trigger> triggers, bool kernelArgsChange)
+    private static List<string> RebootReasons(HostDesiredState desired, HostFacts facts, IReadOnlyList<ManagedFile> changed, HashSet<Trigger> triggers, bool kernelArgsChange)
     {
         var reasons = new List<string>();
         if (kernelArgsChange)
@@ -228,7 +228,12 @@ public static class HostPlanner
             reasons.Add("a rebuilt initramfs (vfio-pci binds at boot)");
         }
 
-        if (triggers.Contains(Trigger.Reboot))
+        if (changed.Any(f => f.Triggers.Contains(Trigger.Reboot) && f.Triggers.Contains(Trigger.ReserveHugepages)))
+        {
+            reasons.Add("1 GiB hugepages per NUMA node (reserved early at boot, while memory is unfragmented)");
+        }
+
+        if (changed.Any(f => f.Triggers is [Trigger.Reboot]))
         {
             reasons.Add("network configuration (never reloaded live over the connection we use)");
         }

@@ -126,10 +126,8 @@ public static class RunbookBuilder
 
         if (desired.Hugepages.Count > 0)
         {
-            var size = desired.Hugepages.IsGigantic ? "hugepages-1048576kB" : "hugepages-2048kB";
-            yield return new("Hugepages reserved", string.Create(CultureInfo.InvariantCulture,
-                $"awk '{{ n += $1 }} END {{ print n; exit (n >= {desired.Hugepages.Count} ? 0 : 1) }}' /sys/devices/system/node/node*/hugepages/{size}/nr_hugepages"),
-                string.Create(CultureInfo.InvariantCulture, $"{desired.Hugepages.Count}; fewer means memory was too fragmented even at boot (check hugepages-node names the node)"));
+            yield return new("Hugepages on each GPU's NUMA node", $"systemctl is-active provision-hugepages.service\n{HostPaths.HugepagesScript} --check",
+                string.Create(CultureInfo.InvariantCulture, $"active, and a line per node ({desired.Hugepages.Count} pages of {desired.Hugepages.PageSize} in all); a node with fewer than its VMs need fails the check: its memory was too fragmented even at boot (check hugepages-node names the VM)"));
         }
     }
 
@@ -161,13 +159,13 @@ public static class RunbookBuilder
         Trigger.ApplyKernelArgs => "Set the kernel arguments",
         Trigger.RegenerateGrub => "Regenerate the GRUB config",
         Trigger.RebuildInitramfs => "Rebuild the initramfs",
-        _ => "Apply the sysctl settings",
+        _ => "Reserve the hugepages on each NUMA node",
     };
 
     private static string TriggerExpect(Trigger trigger) => trigger switch
     {
         Trigger.ApplyKernelArgs or Trigger.RegenerateGrub => "the boot config's kernel line (grub.cfg, or `grubby --info=DEFAULT`) carries each argument once",
         Trigger.RebuildInitramfs => "`lsinitramfs /boot/initrd.img-$(uname -r) | grep vfio` (Debian/Ubuntu) or `lsinitrd | grep vfio` (EL) lists vfio-pci.ko and etc/modprobe.d/vfio.conf",
-        _ => "`sysctl vm.nr_hugepages` shows the count (fully reserved only at the next boot if memory is fragmented)",
+        _ => "a line per NUMA node with its pages; 1 GiB pages a fragmented node could not give now are reserved at the reboot",
     };
 }

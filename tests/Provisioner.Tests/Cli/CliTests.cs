@@ -90,7 +90,7 @@ public sealed class CliTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("  + file        /etc/modprobe.d/vfio.conf\n", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("  ~ kernel-args +intel_iommu=on +iommu=pt", result.Stdout, StringComparison.Ordinal);
-        Assert.EndsWith("Plan: 1 host(s), 29 to create, 2 to change, 0 to destroy; 1 reboot(s).\n", result.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("Plan: 1 host(s), 31 to create, 2 to change, 0 to destroy; 1 reboot(s).\n", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

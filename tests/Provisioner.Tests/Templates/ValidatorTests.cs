@@ -99,6 +99,23 @@ public sealed class ValidatorTests
         }
     }
 
+    /// <summary>The host's hugepages unit (an early oneshot in sysinit.target), next to the script it runs.</summary>
+    [Fact]
+    public void HugepagesUnits_PassSystemdAnalyzeVerify()
+    {
+        ExternalTool.Require("systemd-analyze");
+        var units = Named("/files/etc/systemd/system/provision-hugepages.service").ToList();
+        Assert.True(units.Count >= 5, "one per hugepage-reserving host");
+        foreach (var unit in units)
+        {
+            using var root = SystemdRoot();
+            var script = root.File("usr/local/sbin/provision-hugepages", Named("/files/usr/local/sbin/provision-hugepages").Single(s => s.RelativePath.Split('/')[0] == unit.RelativePath.Split('/')[0]).Content);
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var result = VerifyUnit(root, unit.Content, "provision-hugepages.service");
+            Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, unit.RelativePath + ": " + result);
+        }
+    }
+
     [Fact]
     public void SystemdAnalyzeVerify_RejectsAUnitWhoseCommandIsMissing()
     {
@@ -152,13 +169,14 @@ public sealed class ValidatorTests
         Assert.Equal("splash", linuxDefault);
     }
 
-    private static readonly string[] Ours = ["intel_iommu=on", "default_hugepagesz=1G", "hugepagesz=1G", "hugepages=8"];
+    private static readonly string[] Ours = ["intel_iommu=on", "default_hugepagesz=1G", "hugepagesz=1G"];
     private static readonly string[] TheOwners = ["isolcpus=0-3", "nohz_full=0-3", "pci=realloc=off", "audit=0"];
 
     /// <summary>
     /// Dump 06's real /etc/default/grub keeps its arguments in GRUB_CMDLINE_LINUX_DEFAULT, as most
     /// hand-configured hosts do, with 1 GiB hugepages already on it: after the drop-in each of
-    /// ours is on the command line once (not once per line), and the owner's other arguments stay.
+    /// ours is on the command line once (not once per line), its hugepages= count is gone (the
+    /// pages are reserved per NUMA node by provision-hugepages), and the owner's other arguments stay.
     /// </summary>
     [Fact]
     public void GrubDropIn_ArgumentsAlreadyInTheDefaultLine_AreNotDoubled()
@@ -175,10 +193,11 @@ public sealed class ValidatorTests
         var words = result.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(words.Distinct().Count(), words.Length);
         Assert.All(Ours, a => Assert.Single(words, a));
+        Assert.DoesNotContain(words, w => w.StartsWith("hugepages=", StringComparison.Ordinal));
         Assert.All(TheOwners, a => Assert.Contains(a, words));
     }
 
-    /// <summary>A left-over value of a key we set (hugepages=4, intel_iommu=off, another vfio_pci.ids=) goes from both lines: the kernel keeps the first hugepages=.</summary>
+    /// <summary>A left-over value of a key we set (intel_iommu=off, another vfio_pci.ids=) or clear (any hugepages=: the kernel keeps the first) goes from both lines.</summary>
     [Fact]
     public void GrubDropIn_OtherValuesOfOurKeys_AreRemovedFromBothLines()
     {
@@ -189,7 +208,7 @@ public sealed class ValidatorTests
         var result = ExternalTool.Run("dash", "-c", $". {defaults}; . {file}; printf '%s|%s' \"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"");
 
         // vfio_pci.ids= is vfio-pci.ids= to the kernel ('-' and '_' alike): the owner's spelling goes too.
-        Assert.Equal("quiet intel_iommu=on vfio-pci.ids=10de:1aef,10de:2231 default_hugepagesz=1G hugepagesz=1G hugepages=8|splash", result.Stdout);
+        Assert.Equal("quiet intel_iommu=on vfio-pci.ids=10de:1aef,10de:2231 default_hugepagesz=1G hugepagesz=1G|splash", result.Stdout);
     }
 
     /// <summary>
@@ -250,9 +269,9 @@ public sealed class ValidatorTests
         return root;
     }
 
-    private static ExternalTool.Result VerifyUnit(TempDirectory root, string content)
+    private static ExternalTool.Result VerifyUnit(TempDirectory root, string content, string name = "provision-worker.service")
     {
-        root.File("etc/systemd/system/provision-worker.service", content);
-        return ExternalTool.Run("systemd-analyze", "verify", "--root=" + root.Path, "/etc/systemd/system/provision-worker.service");
+        root.File("etc/systemd/system/" + name, content);
+        return ExternalTool.Run("systemd-analyze", "verify", "--root=" + root.Path, "/etc/systemd/system/" + name);
     }
 }

@@ -167,7 +167,7 @@ public sealed class HostMapper(ValueReader read)
 
     private HugepageSettings MapHugepages(HugepagesDto? dto, List<Gpu> gpus, ByteSize size)
     {
-        var needed = gpus.Where(g => g.Vm.HugepageBacked).Sum(g => (g.Vm.Memory.Bytes + size.Bytes - 1) / size.Bytes);
+        var needed = gpus.Where(g => g.Vm.HugepageBacked).Sum(g => new HugepageSettings(size, 0).PagesFor(g.Vm.Memory));
         if (dto?.Count is null || dto.Count.Value == "auto")
         {
             return new HugepageSettings(size, needed);

@@ -19,6 +19,10 @@ public sealed record HostView(
     HugepagesView Hugepages,
     IReadOnlyList<GpuView> Gpus);
 
-public sealed record HugepagesView(string Size, long SizeKib, long Count, string Total);
+/// <param name="OnGpuNode">The pages each hugepage-backed VM pinned to its GPU's NUMA node needs, by GPU address: that node must hold them.</param>
+/// <param name="Loose">The rest of <paramref name="Count"/> (VMs not pinned, and any surplus): spread evenly over the nodes.</param>
+public sealed record HugepagesView(string Size, long SizeKib, long Count, string Total, IReadOnlyList<GpuPagesView> OnGpuNode, long Loose);
+
+public sealed record GpuPagesView(string Address, long Pages);
 
 public sealed record GpuView(string Address, string? Model, IReadOnlyList<string> Functions, string VmName);

@@ -21,9 +21,17 @@ public static class ViewFactory
         Softdeps: HostDrivers.Softdeps(host),
         Modules: modules,
         BlacklistNouveau: host.BlacklistNouveau,
-        Hugepages: new HugepagesView(host.Hugepages.IsGigantic ? "1G" : "2M", host.Hugepages.PageSize.KibiBytes, host.Hugepages.Count,
-            new ByteSize(host.Hugepages.PageSize.Bytes * host.Hugepages.Count).ToString()),
+        Hugepages: Hugepages(host),
         Gpus: [.. host.Gpus.Select(g => new GpuView(g.Address.ToString(), g.ModelName, [.. g.Functions.Select(f => f.Address.ToString())], g.Vm.Name))]);
+
+    private static HugepagesView Hugepages(Host host)
+    {
+        var pages = host.Hugepages;
+        List<GpuPagesView> onNode = [.. host.Gpus.Where(g => g.Vm.HugepageBacked && g.Vm.NumaPlacement)
+            .Select(g => new GpuPagesView(g.Address.ToString(), pages.PagesFor(g.Vm.Memory)))];
+        return new HugepagesView(pages.IsGigantic ? "1G" : "2M", pages.PageSize.KibiBytes, pages.Count,
+            new ByteSize(pages.PageSize.Bytes * pages.Count).ToString(), onNode, Math.Max(0, pages.Count - onNode.Sum(g => g.Pages)));
+    }
 
     public static NetworkView Network(HostNetwork network)
     {

@@ -9,14 +9,14 @@ provision_clean() {
   set -f
   for provision_word in $1; do
     case "$provision_word" in
-      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|default_hugepagesz=*|default-hugepagesz=*|hugepagesz=*|hugepages=*|intel_iommu=on|iommu=pt|vfio-pci.ids=10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|default_hugepagesz=1G|hugepagesz=1G|hugepages=48|intel_iommu=off|iommu=off|'') ;;
+      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|default_hugepagesz=*|default-hugepagesz=*|hugepagesz=*|hugepages=*|intel_iommu=on|iommu=pt|vfio-pci.ids=10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|default_hugepagesz=1G|hugepagesz=1G|intel_iommu=off|iommu=off|'') ;;
       *) provision_out="${provision_out:+$provision_out }$provision_word" ;;
     esac
   done
   set +f
 }
 provision_clean "${GRUB_CMDLINE_LINUX:-}"
-provision_linux="${provision_out:+$provision_out }intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=48"
+provision_linux="${provision_out:+$provision_out }intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G"
 provision_clean "${GRUB_CMDLINE_LINUX_DEFAULT:-}"
 provision_default=$provision_out
 grep -q '^GRUB_CMDLINE_LINUX=' /etc/default/grub || echo 'GRUB_CMDLINE_LINUX=""' >> /etc/default/grub

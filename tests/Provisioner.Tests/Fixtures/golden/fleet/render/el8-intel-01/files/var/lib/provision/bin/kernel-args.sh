@@ -4,7 +4,7 @@
 set -euo pipefail
 # A bare key removes every value of it (grubby's own rule); it adds key=value in place of any other
 # value of that key, but not of its other spelling (vfio_pci.ids for vfio-pci.ids): both go first.
-grubby --update-kernel=ALL --remove-args='intel_iommu=off iommu=off intel_iommu intel-iommu iommu vfio-pci.ids vfio_pci.ids'
+grubby --update-kernel=ALL --remove-args='intel_iommu=off iommu=off intel_iommu intel-iommu iommu vfio-pci.ids vfio_pci.ids hugepages'
 grubby --update-kernel=ALL --args='intel_iommu=on iommu=pt vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau'
 # Keep /etc/default/grub in step so a future grub2-mkconfig does not drop the arguments.
 if [ -f /etc/default/grub ]; then
@@ -14,7 +14,7 @@ provision_clean() {
   set -f
   for provision_word in $1; do
     case "$provision_word" in
-      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|intel_iommu=on|iommu=pt|vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|intel_iommu=off|iommu=off|'') ;;
+      intel_iommu=*|intel-iommu=*|iommu=*|vfio-pci.ids=*|vfio_pci.ids=*|hugepages=*|intel_iommu=on|iommu=pt|vfio-pci.ids=1002:73a3,1002:ab28,10de:1aef,10de:2231|rd.driver.pre=vfio-pci|rd.driver.blacklist=nouveau|intel_iommu=off|iommu=off|'') ;;
       *) provision_out="${provision_out:+$provision_out }$provision_word" ;;
     esac
   done
