@@ -70,6 +70,9 @@ public sealed class ApplyTests(Lab lab)
         Assert.Equal((counts.Logins + 1, counts.Sessions + 1), after); // one connection, one command: the probe
     }
 
+    // The hugepages trigger as the lab's systemctl records it.
+    private const string ReserveHugepages = "systemctl daemon-reload\nsystemctl enable provision-hugepages.service\nsystemctl restart provision-hugepages.service\n";
+
     [Fact]
     public async Task Apply_ElHosts_RunTheElCommandsAndConverge()
     {
@@ -81,15 +84,15 @@ public sealed class ApplyTests(Lab lab)
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         Assert.Contains("host h13 (el9)", first.Stdout, StringComparison.Ordinal);
         Assert.Contains("host h14 (el7)", first.Stdout, StringComparison.Ordinal);
-        var args = "intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G hugepages=96";
+        var args = "intel_iommu=on iommu=pt vfio-pci.ids=10de:1aef,10de:2231 rd.driver.pre=vfio-pci rd.driver.blacklist=nouveau default_hugepagesz=1G hugepagesz=1G";
         Assert.Equal(
             "dnf install qemu-kvm libvirt edk2-ovmf xorriso qemu-img pciutils\n"
             + "grubby --update-kernel=ALL --remove-args=intel_iommu=off iommu=off intel_iommu intel-iommu iommu vfio-pci.ids vfio_pci.ids default_hugepagesz default-hugepagesz hugepagesz hugepages\n"
             + $"grubby --update-kernel=ALL --args={args}\n"
-            + "dracut -f --regenerate-all\n", Markers("h13"));
+            + "dracut -f --regenerate-all\n" + ReserveHugepages, Markers("h13"));
         // The Virt SIG's repository first, then qemu-kvm-ev from it; the initramfs of the kernel that boots next.
         Assert.Equal("yum install centos-release-qemu-ev\nyum install qemu-kvm-ev libvirt OVMF genisoimage qemu-img pciutils\ngrub2-mkconfig /boot/grub2/grub.cfg\n"
-            + $"dracut -f --kver {Lab.Ssh("h14", "uname -r").Stdout.Trim()}\n", Markers("h14"));
+            + $"dracut -f --kver {Lab.Ssh("h14", "uname -r").Stdout.Trim()}\n" + ReserveHugepages, Markers("h14"));
         Assert.Equal($"GRUB_CMDLINE_LINUX=\"{args}\"\n", Lab.Ssh("h14", "grep ^GRUB_CMDLINE_LINUX= /etc/default/grub").Stdout);
         foreach (var host in new[] { "h13", "h14" })
         {

@@ -142,4 +142,28 @@ public sealed class CheckTests(Lab lab)
         AssertFails(result.Checks, "hugepages-node", "node 1: 10 free 1 GiB pages, h19-gpu2, h19-gpu3 need 48", "reserved at boot");
         Assert.DoesNotContain("node 0:", result.Checks["hugepages-node"].Details, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Three of a5000x4's cards, two on node 0 and one on node 1: 72 one-GiB pages. A boot-time
+    /// hugepages=72 would give each node 36 and leave node 0's two VMs 12 short; the
+    /// provision-hugepages unit, run as the host boots, gives node 0 its 48 and node 1 its 24.
+    /// </summary>
+    [Fact]
+    public async Task Apply_TwoGpusOnOneNodeAndOneOnTheOther_EachNodeHoldsItsOwnVmsPages()
+    {
+        using var dir = new TempDirectory();
+        var inventory = LabInventory.Write(dir, ["h32"]);
+        File.WriteAllText(inventory, File.ReadAllText(inventory).Replace(", { address: \"b2:00.0\" }", "", StringComparison.Ordinal));
+
+        var apply = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--yes", "--reboot-timeout", "60");
+
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal("48\n24\n", Lab.Ssh("h32", "cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages").Stdout);
+        Assert.DoesNotContain(Lab.Ssh("h32", "cat /proc/cmdline").Stdout.Split(' '), w => w.StartsWith("hugepages=", StringComparison.Ordinal));
+        Assert.Equal("enabled\n", Lab.Ssh("h32", "systemctl is-enabled provision-hugepages.service").Stdout);
+        var check = await CheckAsync(inventory, "h32");
+        Assert.True(check.Checks["hugepages-node"].Status == "pass", check.Checks["hugepages-node"].ToString());
+        var second = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--detailed-exitcode");
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+    }
 }

@@ -223,9 +223,13 @@ def build_hugepages(root, profile, args):
         for node in range(nodes):
             share = total // nodes + (1 if node < total % nodes else 0)
             write(os.path.join(root, "sys/devices/system/node", f"node{node}", "hugepages", size, "nr_hugepages"), f"{share}\n")
+    # The pools by size (both registered, as an x86 kernel with 1 GiB page support does).
+    for size, total in wanted.items():
+        write(os.path.join(root, "sys/kernel/mm/hugepages", size, "nr_hugepages"), f"{total}\n")
     run_sysinit_units(root)
     # What the kernel could really reserve: at most the node's cap; all of them free (no VM runs yet).
     caps = profile.get("hugepages_cap_per_node", [None] * nodes)
+    pools = {}
     for size in wanted:
         for node in range(nodes):
             directory = os.path.join(root, "sys/devices/system/node", f"node{node}", "hugepages", size)
@@ -234,15 +238,26 @@ def build_hugepages(root, profile, args):
                 count = min(count, caps[node])
             write(os.path.join(directory, "nr_hugepages"), f"{count}\n")
             write(os.path.join(directory, "free_hugepages"), f"{count}\n")
+            pools[size] = pools.get(size, 0) + count
+    for size, total in pools.items():
+        write(os.path.join(root, "sys/kernel/mm/hugepages", size, "nr_hugepages"), f"{total}\n")
 
 
 def run_sysinit_units(root):
-    """systemd runs the oneshot units enabled in sysinit.target early at boot: their ExecStart runs
-    here, chrooted into the host, against this boot's sysfs (still writable). Only those: they are
-    the units that set kernel state (Provisioner's hugepages unit is one); later units only show
-    as active (host-init). A failing unit is logged, as systemd would, and the boot goes on."""
+    """systemd runs the oneshot units enabled in sysinit.target early at boot: the host's own ones
+    (in /etc/systemd/system) run here, chrooted into the host, against this boot's sysfs (still
+    writable). Only those: they are the units that set kernel state (Provisioner's hugepages unit
+    is one); later units only show as active (host-init). Their output goes to
+    /var/log/lab-units.log; a failing unit is logged, as systemd would, and the boot goes on."""
     for link_path in sorted(glob.glob(os.path.join(root, "etc/systemd/system/sysinit.target.wants/*.service"))):
-        unit = open(link_path).read()
+        target = os.readlink(link_path) if os.path.islink(link_path) else link_path
+        if os.path.isabs(target):  # the link names the unit as the host sees it (/etc/systemd/system/...)
+            target = os.path.join(root, target.lstrip("/"))
+        # The host's own units only (/etc/systemd/system): the distribution's early units
+        # (systemd-pstore...) act on kernel state the lab does not have.
+        if not os.path.isfile(target) or not target.startswith(os.path.join(root, "etc/systemd/system/")):
+            continue
+        unit = open(target).read()
         if not re.search(r"^Type=oneshot\s*$", unit, re.M):
             continue
         for command in re.findall(r"^ExecStart=(.+)$", unit, re.M):

@@ -12,8 +12,8 @@ internal static class VmChecks
     private const long GiB = 1L << 30;
 
     public static readonly CheckDefinition HugepagesNode = new("hugepages-node", "Free hugepages on each GPU's NUMA node cover its VMs", CheckStatus.Fail,
-        "reserve more hugepages (hugepages.count) or free them on that node; 1 GiB pages are best reserved at boot (hugepagesz=1G hugepages=N), when memory is not yet fragmented",
-        "`cat /sys/devices/system/node/node*/hugepages/hugepages-*/free_hugepages` shows free pages per node. A VM pinned to its GPU's node (numatune strict) takes all its memory from that node; if the kernel could reserve fewer pages there (fragmented memory), the VM fails to start with 'unable to map backing store'.");
+        "apply, so that provision-hugepages.service gives each node its own VMs' pages, or free pages on that node; 1 GiB pages are reserved at boot, while memory is not yet fragmented: reboot, and `/usr/local/sbin/provision-hugepages --check` names a node that is still short",
+        "`cat /sys/devices/system/node/node*/hugepages/hugepages-*/free_hugepages` shows free pages per node, `journalctl -u provision-hugepages` what the boot reserved. A VM pinned to its GPU's node (numatune strict) takes all its memory from that node; if the kernel could reserve fewer pages there (fragmented memory), the VM fails to start with 'unable to map backing store'.");
 
     public static readonly CheckDefinition UefiFirmware = new("uefi-firmware", "The OVMF code and its vars template exist", CheckStatus.Fail,
         "install OVMF (Debian/Ubuntu: ovmf; EL: edk2-ovmf / OVMF) or point vm.firmware at the host's files",

@@ -28,7 +28,8 @@ public sealed class Lab : IDisposable
     // host); h25 an Ubuntu-like kernel with vfio-pci built in; h26..h30 the other published
     // machines (02, 06, 07 as Fedora, 10 as Arch with systemd-boot, 14), each given its verdicts;
     // h31 the Z370 again, on the ACS-override kernel its owner moved to (the groups split).
-    // h32 is made by a test: the profile `discover --twin` writes of h26.
+    // h32 gets three of its four GPUs, two on one NUMA node (each node's own hugepages).
+    // h33 is made by a test: the profile `discover --twin` writes of h26.
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -62,6 +63,7 @@ public sealed class Lab : IDisposable
         ("h29", "twin:10", "arch"),
         ("h30", "twin:14", "debian"),
         ("h31", "twin:08+acs-kernel", "debian"),
+        ("h32", "a5000x4", "debian"),
     ];
 
     public Lab()

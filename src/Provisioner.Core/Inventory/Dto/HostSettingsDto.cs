@@ -24,7 +24,7 @@ public class HostSettingsDto : Dto
     [Doc("IOMMU kernel options.")]
     public IommuDto? Iommu { get; set; }
 
-    [Doc("Hugepages reserved at boot for VM memory.")]
+    [Doc("Hugepages reserved at boot for VM memory, per NUMA node.")]
     public HugepagesDto? Hugepages { get; set; }
 
     [ScalarType("boolean"), Doc("Blacklist the nouveau driver on the host (default true).")]
