@@ -78,6 +78,10 @@ public sealed class ApplyTests(Lab lab)
     {
         using var dir = new TempDirectory();
         var inventory = Inventory(dir, "h13", "h14");
+        // Stock CentOS 7's qemu-kvm 1.5.3: no q35, no SMM for EL7's secure-boot OVMF.
+        var stock = await CliRunner.RunAsync("check", inventory, "--limit", "h14");
+        Assert.Contains("QEMU 1.5.3 (/usr/libexec/qemu-kvm) has no q35 machine type, which every worker domain uses", stock.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/usr/share/OVMF/OVMF_CODE.secboot.fd is a secure-boot OVMF build, which stops without SMM, and QEMU 1.5.3 (/usr/libexec/qemu-kvm) has none", stock.Stdout, StringComparison.Ordinal);
 
         var first = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--yes", "--max-unavailable", "2", "--reboot-timeout", "60");
 
@@ -99,6 +103,11 @@ public sealed class ApplyTests(Lab lab)
             Assert.Contains(args, Lab.Ssh(host, "cat /proc/cmdline").Stdout, StringComparison.Ordinal);
             Assert.Equal("8\n", Lab.Ssh(host, "lspci -Dnnk | grep -c 'Kernel driver in use: vfio-pci'").Stdout);
         }
+
+        // The Virt SIG's qemu-kvm-ev replaced it; Rocky 9's QEMU has q35 (its OVMF is not a secure-boot build).
+        var ev = await CliRunner.RunAsync("check", inventory);
+        Assert.Matches(@"pass +qemu-machine +QEMU 2\.12\.0 \(/usr/libexec/qemu-kvm\) has q35 and SMM for the secure-boot OVMF\n", ev.Stdout);
+        Assert.Matches(@"pass +qemu-machine +QEMU \d+\.\d+\.\d+ \(/usr/libexec/qemu-kvm\) has q35\n", ev.Stdout);
 
         var markers = (Markers("h13"), Markers("h14"));
         var second = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--detailed-exitcode");

@@ -163,6 +163,8 @@ public sealed class CheckTests(Lab lab)
         Assert.Equal("enabled\n", Lab.Ssh("h32", "systemctl is-enabled provision-hugepages.service").Stdout);
         var check = await CheckAsync(inventory, "h32");
         Assert.True(check.Checks["hugepages-node"].Status == "pass", check.Checks["hugepages-node"].ToString());
+        // Debian's own QEMU (the real binary in the lab's base) lists q35.
+        Assert.Matches(@"^QEMU \d+\.\d+\.\d+ \(/usr/bin/qemu-system-x86_64\) has q35$", check.Checks["qemu-machine"].Details);
         var second = await CliRunner.RunAsync("apply", "--no-vms", inventory, "--detailed-exitcode");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
     }

@@ -89,7 +89,14 @@ case "$flavor" in
     else el_release "CentOS Linux" 7 centos > "$root/etc/os-release"; fi
     rm -f "$root/usr/bin/dpkg-query" "$root/usr/bin/dpkg"
     for tool in rpm dnf yum; do install -D -m 755 "$stubs/rpm-dnf" "$root/usr/bin/$tool"; done
-    [ "$flavor" = centos7 ] && rm -f "$root/usr/bin/dnf"
+    install -D -m 755 "$stubs/qemu-kvm" "$root/usr/lib/lab/qemu-kvm"
+    # A stock CentOS 7 virtualization host has the distribution's qemu-kvm (1.5.3) already.
+    if [ "$flavor" = centos7 ]; then
+      rm -f "$root/usr/bin/dnf"
+      mkdir -p "$root/var/lib/lab"
+      grep -qxF qemu-kvm "$root/var/lib/lab/rpmdb" 2>/dev/null || echo qemu-kvm >> "$root/var/lib/lab/rpmdb"
+      [ -x "$root/usr/libexec/qemu-kvm" ] || install -D -m 755 "$stubs/qemu-kvm" "$root/usr/libexec/qemu-kvm"
+    fi
     mkdir -p "$root/boot/grub2" ;;
   # OS families Provisioner refuses, as the twins of 07 and 10 run them: Fedora (rpm, dnf, GRUB 2
   # with BLS entries) and Arch booting with systemd-boot (its loader entries, no GRUB at all).

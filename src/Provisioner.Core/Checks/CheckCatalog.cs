@@ -27,6 +27,7 @@ public static class CheckCatalog
         new(GpuChecks.InitramfsVfio, GpuChecks.EvaluateInitramfsVfio),
         new(VmChecks.HugepagesNode, VmChecks.EvaluateHugepagesNode),
         new(VmChecks.UefiFirmware, VmChecks.EvaluateUefiFirmware),
+        new(VmChecks.QemuMachine, VmChecks.EvaluateQemuMachine),
         new(VmChecks.Libvirtd, VmChecks.EvaluateLibvirtd),
         new(VmChecks.VmRunning, VmChecks.EvaluateVmRunning),
         new(VmChecks.ConsoleLocalhost, VmChecks.EvaluateConsoleLocalhost),

@@ -19,6 +19,13 @@ internal static class VmChecks
         "install OVMF (Debian/Ubuntu: ovmf; EL: edk2-ovmf / OVMF) or point vm.firmware at the host's files",
         "The worker VMs boot UEFI: libvirt copies the vars template to the VM's nvram file on first start. Distributions name the files differently (OVMF_CODE.fd, OVMF_CODE_4M.fd, OVMF_CODE.secboot.fd); `ls /usr/share/OVMF /usr/share/edk2/ovmf` shows what the host has.");
 
+    public static readonly CheckDefinition QemuMachine = new("qemu-machine", "The host's QEMU runs the domains' q35 machine and their firmware", CheckStatus.Fail,
+        "EL7: install the Virt SIG's qemu-kvm-ev (yum install centos-release-qemu-ev, then yum install qemu-kvm-ev: apply does both); elsewhere install the distribution's QEMU; or point vm.firmware.loader at an OVMF build without secure boot",
+        "`/usr/libexec/qemu-kvm -machine help` (EL) or `qemu-system-x86_64 -machine help` lists the machine types, `--version` the version. The worker domains are q35 (PCI Express, which a GPU's driver expects); stock CentOS 7 ships qemu-kvm 1.5.3, which has no q35 and no SMM, and its only OVMF (OVMF_CODE.secboot.fd) stops at once without SMM (QEMU 2.4 added it).");
+
+    /// <summary>QEMU 2.4 added the SMM emulation a secure-boot OVMF build requires.</summary>
+    private static readonly Version SmmQemu = new(2, 4);
+
     public static readonly CheckDefinition Libvirtd = new("libvirtd", "The libvirt daemon is up", CheckStatus.Fail,
         "systemctl enable --now libvirtd (or virtqemud.socket on split-daemon hosts)",
         "`systemctl status libvirtd` and `ls -l /run/libvirt/` (libvirt-sock or virtqemud-sock). Provisioner talks to it through the socket over the host's SSH connection.");
@@ -90,6 +97,47 @@ internal static class VmChecks
         if (paths.Count > 0)
         {
             yield return CheckOutcome.Pass(string.Join(", ", paths));
+        }
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateQemuMachine(CheckInput input)
+    {
+        if (input.Desired.Vms.Count == 0 || input.Desired.Host.LibvirtUri is not null)
+        {
+            yield break; // no VMs here, or they run where libvirt_uri points, not on this host's QEMU
+        }
+
+        if (input.Facts.Deep is null)
+        {
+            yield return CheckOutcome.Skip("the host's QEMU is read by `provision check` only");
+            yield break;
+        }
+
+        if (input.Facts.Deep.Qemu is not { } qemu)
+        {
+            yield return new(CheckStatus.Fail, "no QEMU on the host (/usr/libexec/qemu-kvm, /usr/bin/qemu-system-x86_64)", "run 'provision apply': it installs " + string.Join(' ', input.Desired.Packages.Where(p => p.StartsWith("qemu-kvm", StringComparison.Ordinal) || p.StartsWith("qemu-system", StringComparison.Ordinal))));
+            yield break;
+        }
+
+        var failed = false;
+        if (!qemu.Machines.Contains("q35"))
+        {
+            failed = true;
+            yield return new(CheckStatus.Fail, $"{qemu.Name} has no q35 machine type, which every worker domain uses");
+        }
+
+        foreach (var loader in input.Desired.Vms.Select(v => v.Vm.Firmware).Where(f => f.SecureBoot).Select(f => f.Loader).Distinct(StringComparer.Ordinal))
+        {
+            if (qemu.Version is { } version && version < SmmQemu)
+            {
+                failed = true;
+                yield return new(CheckStatus.Fail, $"{loader} is a secure-boot OVMF build, which stops without SMM, and {qemu.Name} has none (QEMU 2.4 added it)");
+            }
+        }
+
+        if (!failed)
+        {
+            yield return CheckOutcome.Pass($"{qemu.Name} has q35" + (input.Desired.Vms.Any(v => v.Vm.Firmware.SecureBoot) ? " and SMM for the secure-boot OVMF" : ""));
         }
     }
 

@@ -124,7 +124,26 @@ public sealed record DeepFacts(
     IReadOnlyDictionary<string, IReadOnlyList<string>> InitramfsEntries,
     bool VfioPciBuiltin,
     IReadOnlyDictionary<string, PciNameFacts> PciNames,
-    IReadOnlyList<NicFacts> Nics);
+    IReadOnlyList<NicFacts> Nics)
+{
+    /// <summary>The host's QEMU, or null when none is installed.</summary>
+    public QemuFacts? Qemu { get; init; }
+}
+
+/// <summary>
+/// The QEMU binary libvirt runs: its --version line ("QEMU emulator version 2.12.0 (qemu-kvm-ev-...)")
+/// and the machine types its -machine help lists (q35 as an alias of the newest pc-q35-*).
+/// </summary>
+public sealed record QemuFacts(string Path, string VersionLine, IReadOnlyList<string> Machines)
+{
+    /// <summary>major.minor from the version line; null if it has none.</summary>
+    public Version? Version => System.Text.RegularExpressions.Regex.Match(VersionLine, @"version (\d+)\.(\d+)") is { Success: true } m
+        ? new Version(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))
+        : null;
+
+    /// <summary>"QEMU 2.12.0 (/usr/libexec/qemu-kvm)" for messages.</summary>
+    public string Name => "QEMU " + (System.Text.RegularExpressions.Regex.Match(VersionLine, @"version (\S+)") is { Success: true } m ? m.Groups[1].Value : "of unknown version") + " (" + Path + ")";
+}
 
 /// <summary>lspci's names for a device: class, vendor and device.</summary>
 public sealed record PciNameFacts(string Class, string Vendor, string Device);

@@ -33,8 +33,34 @@ public sealed class CheckCatalogTests
             Domains = domains,
             ExistingPaths = Host.Vms.SelectMany(VmFiles.FirmwarePaths).ToHashSet(StringComparer.Ordinal),
             Deep = new DeepFacts(new Dictionary<string, IReadOnlyList<string>> { ["/boot/initramfs-3.10.0.img"] = ["usr/lib/modules/3.10.0/kernel/drivers/vfio/pci/vfio-pci.ko.xz", "etc/modprobe.d/vfio.conf", "etc/modprobe.d/blacklist-nouveau.conf", "usr/lib/dracut/hooks/pre-udev/00-provision-vfio-bind.sh"] },
-                false, new Dictionary<string, PciNameFacts>(), []),
+                false, new Dictionary<string, PciNameFacts>(), [])
+            { Qemu = QemuKvmEv },
         };
+    }
+
+    // What CentOS 7's two QEMUs print (--version's first line, -machine help's names): the Virt
+    // SIG's qemu-kvm-ev and the stock qemu-kvm, whose RHEL 7.0 machine list has no q35.
+    private static readonly QemuFacts QemuKvmEv = new("/usr/libexec/qemu-kvm", "QEMU emulator version 2.12.0 (qemu-kvm-ev-2.12.0-44.1.el7_8.1)",
+        ["pc", "pc-i440fx-rhel7.6.0", "pc-i440fx-rhel7.0.0", "q35", "pc-q35-rhel7.6.0", "pc-q35-rhel7.3.0", "rhel6.6.0", "none"]);
+
+    private static readonly QemuFacts StockQemuKvm = new("/usr/libexec/qemu-kvm", "QEMU emulator version 1.5.3 (qemu-kvm-1.5.3-175.el7_9.6), Copyright (c) 2003-2008 Fabrice Bellard",
+        ["pc", "pc-i440fx-rhel7.0.0", "rhel6.6.0", "rhel6.5.0", "rhel6.0.0", "none"]);
+
+    /// <summary>Stock CentOS 7: its qemu-kvm 1.5.3 has no q35, and no SMM for EL7's only OVMF, the secure-boot build; no QEMU at all is named with what apply installs.</summary>
+    [Fact]
+    public void Run_StockCentos7Qemu_FailsForQ35AndTheSecureBootOvmf_NoQemuNamesThePackage()
+    {
+        var stock = Run(Healthy() with { Deep = Healthy().Deep! with { Qemu = StockQemuKvm } })["qemu-machine"];
+        var none = Run(Healthy() with { Deep = Healthy().Deep! with { Qemu = null } })["qemu-machine"];
+
+        Assert.Equal(CheckStatus.Fail, stock.Status);
+        Assert.Equal([
+            "QEMU 1.5.3 (/usr/libexec/qemu-kvm) has no q35 machine type, which every worker domain uses",
+            "/usr/share/OVMF/OVMF_CODE.secboot.fd is a secure-boot OVMF build, which stops without SMM, and QEMU 1.5.3 (/usr/libexec/qemu-kvm) has none (QEMU 2.4 added it)"], stock.Details);
+        Assert.Contains("centos-release-qemu-ev", stock.Fix, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Fail, none.Status);
+        Assert.Equal("run 'provision apply': it installs qemu-kvm-ev", none.Fix);
+        Assert.Equal(["QEMU 2.12.0 (/usr/libexec/qemu-kvm) has q35 and SMM for the secure-boot OVMF"], Run(Healthy())["qemu-machine"].Details);
     }
 
     private static Dictionary<string, CheckResult> Run(HostFacts facts, IReadOnlyDictionary<string, GuestReport>? guests = null) =>

@@ -27,6 +27,14 @@ public sealed record Firmware(string Loader, string NvramTemplate)
 {
     public bool FromDefaults { get; init; }
 
+    /// <summary>
+    /// A secure-boot build of OVMF (EL7's only one, OVMF_CODE.secboot.fd; Debian's *.secboot.fd
+    /// and *.ms.fd): it stops at once unless QEMU emulates SMM, so its domain turns SMM on and
+    /// marks the loader secure, and the host's QEMU must have SMM (2.4 and later).
+    /// </summary>
+    public bool SecureBoot => System.IO.Path.GetFileName(Loader) is var name
+        && (name.Contains(".secboot.", StringComparison.Ordinal) || name.EndsWith(".ms.fd", StringComparison.Ordinal));
+
     /// <summary>Where each OS family's OVMF package puts its files.</summary>
     public static Firmware DefaultFor(OsFamily os) => os switch
     {

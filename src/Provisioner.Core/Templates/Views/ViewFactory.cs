@@ -79,6 +79,7 @@ public static class ViewFactory
             DomainType: vm.DomainType,
             Console: vm.Console,
             Loader: vm.Firmware.Loader,
+            LoaderSecure: vm.Firmware.SecureBoot,
             NvramTemplate: vm.Firmware.NvramTemplate,
             NvramPath: paths.Nvram(vm.Name),
             OsDisk: paths.OsDisk(vm.Name),

@@ -13,6 +13,7 @@ public sealed record VmView(
     string DomainType,
     string Console,
     string Loader,
+    bool LoaderSecure,
     string NvramTemplate,
     string NvramPath,
     string OsDisk,
