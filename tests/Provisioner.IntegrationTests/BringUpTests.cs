@@ -57,14 +57,14 @@ public sealed class BringUpTests(Lab lab)
         var after = await Probe(connection, desired);
         await HostLock.ReleaseAsync(connection, run, sudo: false, Timeout, CancellationToken.None);
 
-        Assert.Equal(["RegenerateGrub", "RebuildInitramfs"], ran);
+        Assert.Equal(["RegenerateGrub", "RebuildInitramfs", "ReserveHugepages"], ran);
         Assert.Empty(Verifier.Verify(desired, after));
         var second = HostPlanner.PlanHost(desired, after);
         Assert.Empty(second.TriggerKinds);
         Assert.Null(second.RebootReason);
         Assert.False(second.HasChanges, string.Join("\n", second.Changes.Where(c => c.Action != ChangeAction.NoOp).Select(c => $"{c.Type} {c.Id}: {c.Reason}")));
         Assert.Empty(second.Findings);
-        Assert.Equal(["update-grub /boot/grub/grub.cfg", "update-initramfs -u -k all"], Lab.Ssh("h7", "cat /var/lib/lab/markers.log").Stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal(["update-grub /boot/grub/grub.cfg", "update-initramfs -u -k all", "systemctl daemon-reload", "systemctl enable provision-hugepages.service", "systemctl restart provision-hugepages.service"], Lab.Ssh("h7", "cat /var/lib/lab/markers.log").Stdout.TrimEnd('\n').Split('\n'));
         connection.Dispose();
     }
 

@@ -173,6 +173,8 @@ public sealed class RealHardwareTwinTests(Lab lab)
         Assert.DoesNotContain(cmdline, w => w.StartsWith("hugepages=", StringComparison.Ordinal));
         Assert.Equal("64\n", Lab.Ssh("h27", "cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages").Stdout);
         Assert.Equal(["vfio-pci", "vfio-pci"], [.. Drivers("h27", "0000:c1:00"), .. Drivers("h27", "0000:c2:00")]);
+        // Its bus hierarchy as the dump's lspci -tv drew it: each card behind its own root port of the c0 complex.
+        Assert.Equal("../../../devices/pci0000:c0/0000:c0:01.1/0000:c1:00.0\n", Lab.Ssh("h27", "readlink /sys/bus/pci/devices/0000:c1:00.0").Stdout);
         var second = await CliRunner.RunAsync("apply", inventory, "--no-vms", "--detailed-exitcode");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
     }

@@ -145,12 +145,45 @@ def write(path, text):
         out.write(text)
 
 
+def device_paths(profile):
+    """Each device's directory under /sys, as the kernel nests it: under its parent bridge
+    (profile 'parent': a root port or a switch port), up to the root complex's pciDDDD:BB. A
+    device with no parent sits on a root bus of its own bus number (AMD and multi-socket hosts
+    have several root complexes: pci0000:00, pci0000:40, ...)."""
+
+    # 'bridges': the ports above a device that a twin's dump shows only in its tree (no ids):
+    # path components here, not devices.
+    parents = {**profile.get("bridges", {}), **{d["bdf"]: d.get("parent") for d in profile["devices"]}}
+    paths = {}
+
+    def path(bdf, seen=()):
+        if bdf in paths:
+            return paths[bdf]
+        parent = parents.get(bdf)
+        if parent and parent not in seen:
+            result = path(parent, seen + (bdf,)) + "/" + bdf
+        else:
+            domain, bus = bdf.split(":")[:2]
+            result = f"devices/pci{domain}:{bus}/{bdf}"
+        paths[bdf] = result
+        return result
+
+    for device in profile["devices"]:
+        path(device["bdf"])
+    return paths
+
+
 def build_sysfs(root, profile, iommu, drivers):
     sys_root = os.path.join(root, "sys")
+    paths = device_paths(profile)
+
+    def rel(link_path, bdf, tail=""):  # a symlink's target, relative as sysfs writes them
+        return os.path.relpath(os.path.join(sys_root, paths[bdf], tail), os.path.dirname(link_path)).rstrip("/")
+
     for device in profile["devices"]:
         bdf = device["bdf"]
         vendor, dev = device["id"].split(":")
-        base = os.path.join(sys_root, "devices/pci0000:00", bdf)
+        base = os.path.join(sys_root, paths[bdf])
         write(os.path.join(base, "vendor"), f"0x{vendor}\n")
         write(os.path.join(base, "device"), f"0x{dev}\n")
         write(os.path.join(base, "class"), f"0x{device['class']}\n")
@@ -166,21 +199,25 @@ def build_sysfs(root, profile, iommu, drivers):
         with open(os.path.join(base, "config"), "wb") as out:
             out.write(bytes(config))
         write(os.path.join(base, "resource"), resources(device))
-        link(os.path.join(sys_root, "bus/pci/devices", bdf), f"../../../devices/pci0000:00/{bdf}")
+        devlink = os.path.join(sys_root, "bus/pci/devices", bdf)
+        link(devlink, rel(devlink, bdf))
         if device["class"].startswith("02"):
             bus, slot_fn = bdf.split(":")[1:]
             name = device.get("ifname", f"enp{int(bus, 16)}s{int(slot_fn.split('.')[0], 16)}f{slot_fn.split('.')[1]}")
-            write(os.path.join(sys_root, "devices/pci0000:00", bdf, "net", name, "address"), device.get("mac", "52:54:00:%02x:%02x:%02x" % (int(bus, 16), int(slot_fn.split(".")[0], 16), int(slot_fn.split(".")[1]))) + "\n")
-            link(os.path.join(sys_root, "class/net", name), f"../../devices/pci0000:00/{bdf}/net/{name}")
+            write(os.path.join(base, "net", name, "address"), device.get("mac", "52:54:00:%02x:%02x:%02x" % (int(bus, 16), int(slot_fn.split(".")[0], 16), int(slot_fn.split(".")[1]))) + "\n")
+            netlink = os.path.join(sys_root, "class/net", name)
+            link(netlink, rel(netlink, bdf, f"net/{name}"))
         driver = drivers[bdf]
         if driver:
             os.makedirs(os.path.join(sys_root, "bus/pci/drivers", driver), exist_ok=True)
-            link(os.path.join(base, "driver"), f"../../../bus/pci/drivers/{driver}")
-            link(os.path.join(sys_root, "bus/pci/drivers", driver, bdf), f"../../../../devices/pci0000:00/{bdf}")
+            link(os.path.join(base, "driver"), os.path.relpath(os.path.join(sys_root, "bus/pci/drivers", driver), base))
+            bound = os.path.join(sys_root, "bus/pci/drivers", driver, bdf)
+            link(bound, rel(bound, bdf))
         if iommu and "group" in device:  # some devices are in no group (AMD's IOMMU itself, for one)
             group = str(device["group"])
-            link(os.path.join(base, "iommu_group"), f"../../../kernel/iommu_groups/{group}")
-            link(os.path.join(sys_root, "kernel/iommu_groups", group, "devices", bdf), f"../../../../devices/pci0000:00/{bdf}")
+            link(os.path.join(base, "iommu_group"), os.path.relpath(os.path.join(sys_root, "kernel/iommu_groups", group), base))
+            member = os.path.join(sys_root, "kernel/iommu_groups", group, "devices", bdf)
+            link(member, rel(member, bdf))
     os.makedirs(os.path.join(sys_root, "kernel/iommu_groups"), exist_ok=True)
     # ACPI tables as the firmware publishes them: DMAR (Intel VT-d) or IVRS (AMD-Vi) only when
     # the IOMMU is enabled in the firmware setup, whatever the kernel command line says.

@@ -11,6 +11,8 @@ Reads the listing lines wherever they stand in a pasted document: inside Markdow
   - IOMMU group listings: the flat loop output ('IOMMU Group N BDF ...'), the block form
     ('IOMMU Group N:' or 'IOMMU group N', then a device a line) and the tree form
     ('├── N' then '│   └── BDF ...');
+  - lspci -tv (the bus tree: '-[0000:00]-+-01.1-[01]----00.0  Name'): each device's parent
+    bridge, which the profile keeps as 'parent' (boot.py nests /sys/devices by it);
   - /proc/cmdline (a line starting BOOT_IMAGE=), /etc/default/grub (GRUB_CMDLINE_LINUX[_DEFAULT]=),
     modprobe.d lines (options, softdep, blacklist).
 A device listed again later (a second group listing after an ACS override) keeps its first group;
@@ -19,7 +21,8 @@ the later groups are kept as 'groups_after_acs_override'.
 What a dump does not show is filled from a stated default and named in 'assumed': a device's
 driver (nouveau/amdgpu for a GPU, snd_hda_intel for HD audio, xhci_hcd for USB, ...), its NUMA
 node (0), the memory per node, the CPU vendor (from the host bridge's vendor), that the firmware
-enables the IOMMU. Exits 1 with a message when no device is found.
+enables the IOMMU, and, without an lspci -tv tree, the bus hierarchy (each device then sits on a
+root bus of its own number). Exits 1 with a message when no device is found.
 """
 
 import json
@@ -44,6 +47,10 @@ GROUP_BLOCK = re.compile(r"^IOMMU [Gg]roup (\d+):?$")
 GROUP_TREE = re.compile(r"^[│├└─\s]*(\d+)$")
 TREE_PREFIX = re.compile(r"^[│├└─\s]+")
 PROMPT = re.compile(r"^(?:[$#]\s+)")
+# lspci -tv: a tree line starts with its drawing ('-[0000:00]-+-', ' |   +-', '\-'); its nodes are
+# a root '[DDDD:BB]' or a device 'SS.F', a bridge with its bus range '-[SS-EE]' after it.
+TREE_LINE = re.compile(r"^\s*(?:-\+?-\[|[+\\]-|\|)")
+TREE_TOKEN = re.compile(r"\[(?P<domain>[0-9a-f]{4}):(?P<root>[0-9a-f]{2})\]|(?P<slot>[0-9a-f]{2}\.[0-7])(?:-\[(?P<secondary>[0-9a-f]{2})(?:-[0-9a-f]{2})?\])?")
 
 # What a kernel binds to a function of this vendor and class when nothing says otherwise, as
 # common distribution kernels (Debian's, Ubuntu's) have it: (driver as sysfs names it, the module
@@ -124,6 +131,39 @@ def clean(line):
     """A line as listing text: no trailing newline, no prompt, tree drawing kept for the tree form."""
     line = line.rstrip("\n").rstrip()
     return PROMPT.sub("", line.strip()) if PROMPT.match(line.strip()) else line
+
+
+def parse_tree(lines):
+    """Parent bridges from lspci -tv: {address: parent address or None (on a root bus)}.
+
+    A bus's devices all start at one column: the first child is drawn on its bridge's line right
+    after the bridge ('-[02-13]--+-00.0'), the others below it at that same column. So a node's bus
+    is the one opened at its column, by the last bridge (or root) drawn there."""
+    parents = {}
+    opened = {}  # column -> (domain, bus, parent address)
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if not TREE_LINE.match(line):
+            continue
+        drawing = re.split(r"(?<=[0-9a-f]\.[0-7])  +(?=\S)", line, maxsplit=1)[0]  # the device's name starts after two spaces
+        pending = None
+        for token in TREE_TOKEN.finditer(drawing):
+            if token.group("domain"):
+                pending = (token.group("domain"), token.group("root"), None)
+                continue
+            column = token.start()
+            if pending:
+                opened[column] = pending
+            context = opened.get(column)
+            pending = None
+            if context is None:
+                continue
+            domain, bus, parent = context
+            address = f"{domain}:{bus}:{token.group('slot')}"
+            parents[address] = parent
+            if token.group("secondary"):
+                pending = (domain, token.group("secondary"), address)
+    return parents
 
 
 def parse(paths):
@@ -254,7 +294,21 @@ def parse(paths):
     # boot or slot, a chunk cut short) is not part of this machine's map.
     ignored = [d["bdf"] for d in listed if grouped and d["group"] is None]
     kept = [d for d in listed if not (grouped and d["group"] is None)]
-    return kept, ignored, later_groups, cmdline, grub, modprobe, sources, boot_loader
+    parents = {}
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            parents.update(parse_tree(handle))
+    # Each device's parent; the bridges above it that the dump lists in the tree only (no ids)
+    # are kept apart, as path components of /sys/devices.
+    bridges = {}
+    for device in kept:
+        parent = parents.get(device["bdf"])
+        if parent:
+            device["parent"] = parent
+        while parent and parent not in devices and parent not in bridges:
+            bridges[parent] = parents.get(parent)
+            parent = bridges[parent]
+    return kept, ignored, later_groups, cmdline, grub, modprobe, sources, boot_loader, (bool(parents), bridges)
 
 
 def main(paths):
@@ -265,7 +319,7 @@ def main(paths):
         if not os.path.isfile(path):
             print(f"twin: {path}: no such file", file=sys.stderr)
             return 1
-    devices, ignored, later_groups, cmdline, grub, modprobe, sources, boot_loader = parse(paths)
+    devices, ignored, later_groups, cmdline, grub, modprobe, sources, boot_loader, (tree, bridges) = parse(paths)
     if not devices:
         print(f"twin: no PCI device found in {', '.join(paths)}: expected lspci -nn/-nnk/-vn lines "
               "or an IOMMU group listing ('IOMMU Group N ...')", file=sys.stderr)
@@ -333,6 +387,8 @@ def main(paths):
         assumed.append("group: one IOMMU group per slot (the dump shows no group listing)")
     elif any("group" not in d for d in devices):
         assumed.append("devices without a group in the dump are in no IOMMU group")
+    if not tree:
+        assumed.append("parent: none (no lspci -tv tree in the dump): each device on a root bus of its own number")
     assumed.append("numa: 0 for every device whose NUMA node the dump does not show (a verbose lspci block without 'NUMA node:' is -1)")
     profile = {
         "description": "lab twin of " + ", ".join(sources),
@@ -347,7 +403,8 @@ def main(paths):
     }
     # What the dump showed beyond the devices, only where it showed it.
     for key, value in (("cmdline", cmdline), ("grub", grub), ("modprobe", modprobe),
-                       ("groups_after_acs_override", later_groups), ("boot_loader", boot_loader), ("ignored", ignored)):
+                       ("groups_after_acs_override", later_groups), ("boot_loader", boot_loader), ("ignored", ignored),
+                       ("bridges", dict(sorted(bridges.items())))):
         if value:
             profile[key] = value
     json.dump(profile, sys.stdout, indent=2, sort_keys=False)

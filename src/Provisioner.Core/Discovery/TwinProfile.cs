@@ -70,6 +70,22 @@ public static class TwinProfile
             }
 
             json.WriteEndArray();
+            // Ports on a device's path that are not PCI devices the probe listed (none on a real
+            // host; a lab twin's tree-only bridges): kept so the twin nests its /sys as this host does.
+            var listed = facts.PciDevices.Select(d => d.Address).ToHashSet(StringComparer.Ordinal);
+            var bridges = (facts.Deep?.PciPaths.Values ?? []).SelectMany(Ancestors).Where(b => !listed.Contains(b.Address))
+                .DistinctBy(b => b.Address).OrderBy(b => b.Address, StringComparer.Ordinal).ToList();
+            if (bridges.Count > 0)
+            {
+                json.WriteStartObject("bridges");
+                foreach (var (address, parent) in bridges)
+                {
+                    json.WriteString(address, parent);
+                }
+
+                json.WriteEndObject();
+            }
+
             assumed.AddRange(facts.PciDevices.Where(d => d.Driver == "vfio-pci").OrderBy(d => d.Address, StringComparer.Ordinal)
                 .Select(d => $"{d.Address} host_driver: vfio-pci (the host binds it to vfio-pci already; the driver it had before is not read)"));
             json.WriteString("cmdline", facts.Cmdline);
@@ -105,6 +121,11 @@ public static class TwinProfile
         }
 
         json.WriteNumber("numa", device.NumaNode);
+        if (facts.Deep?.PciParent(device.Address) is { } parent)
+        {
+            json.WriteString("parent", parent);
+        }
+
         // The driver as the host has it now: vfio-pci on a host already brought up stands for
         // itself (the twin then boots with vfio-pci holding it from the start).
         // A built-in driver without a module link has no module name to give (null, as twin.sh writes it).
@@ -149,4 +170,14 @@ public static class TwinProfile
     }
 
     private static bool Contiguous(string cpus) => !cpus.Contains(',', StringComparison.Ordinal);
+
+    /// <summary>The PCI addresses on a /sys path above its device, each with the one above it (null: on the root bus).</summary>
+    private static IEnumerable<(string Address, string? Parent)> Ancestors(string path)
+    {
+        var parts = path.Split('/').Where(p => Inventory.Values.PciAddress.TryParse(p, out _)).ToList();
+        for (var i = 0; i < parts.Count - 1; i++)
+        {
+            yield return (parts[i], i == 0 ? null : parts[i - 1]);
+        }
+    }
 }

@@ -16,7 +16,7 @@ public static class FactsParser
     /// </summary>
     public static IReadOnlySet<string> Tags { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "pcidriver", "node", "module", "boot", "systemd_boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "qemu", "qemu_machine", "pciname", "nic", "niclink", "end",
+        "hostname", "kernel", "boot_id", "cmdline", "os", "file", "sum", "meta", "content", "pci", "pcilink", "pcidriver", "node", "module", "boot", "systemd_boot", "initramfs", "pkg", "exists", "libvirt", "firmware_iommu", "svc", "dev_vfio", "cpu", "irq_remap", "listen", "listen_read", "bar", "deep", "initramfs_listed", "initramfs_entry", "vfio_builtin", "qemu", "qemu_machine", "pcipath", "pciname", "nic", "niclink", "end",
     };
 
     public static HostFacts Parse(string output)
@@ -45,6 +45,7 @@ public static class FactsParser
         var vfioBuiltin = false;
         QemuFacts? qemu = null;
         var qemuMachines = new List<string>();
+        var pciPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         string? systemdBoot = null;
         var drivers = new Dictionary<string, PciDriverFacts>(StringComparer.Ordinal);
         var pciNames = new Dictionary<string, PciNameFacts>(StringComparer.Ordinal);
@@ -141,6 +142,7 @@ public static class FactsParser
                 case "vfio_builtin": vfioBuiltin = true; break;
                 case "qemu": qemu = new QemuFacts(Field(f, 1), Field(f, 2), []); break;
                 case "qemu_machine": qemuMachines.Add(Field(f, 1)); break;
+                case "pcipath": pciPaths[Field(f, 1)] = Field(f, 2); break;
                 case "pciname" when LspciMachine.Parse(Field(f, 1)) is { } named: pciNames[named.Address] = named.Names; break;
                 case "nic": nics.Add(new NicFacts(Field(f, 1), Field(f, 2), null)); break;
                 case "niclink": nicLinks[Field(f, 1)] = Field(f, 2); break;
@@ -169,7 +171,7 @@ public static class FactsParser
             Deep = deep
                 ? new DeepFacts(initramfsEntries.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value, StringComparer.Ordinal), vfioBuiltin, pciNames,
                     [.. nics.Select(n => n with { PciAddress = PciOfNetLink(nicLinks.GetValueOrDefault(n.Name)) })])
-                { Qemu = qemu is null ? null : qemu with { Machines = [.. qemuMachines] } }
+                { Qemu = qemu is null ? null : qemu with { Machines = [.. qemuMachines] }, PciPaths = pciPaths }
                 : null,
         };
     }

@@ -128,6 +128,13 @@ public sealed record DeepFacts(
 {
     /// <summary>The host's QEMU, or null when none is installed.</summary>
     public QemuFacts? Qemu { get; init; }
+
+    /// <summary>Each device's /sys path below /sys ("devices/pci0000:c0/0000:c0:01.1/0000:c1:00.0"): the bus hierarchy.</summary>
+    public IReadOnlyDictionary<string, string> PciPaths { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The bridge above <paramref name="address"/> (a root port or switch port), or null on a root bus or when unknown.</summary>
+    public string? PciParent(string address) =>
+        PciPaths.GetValueOrDefault(address)?.Split('/') is { Length: >= 2 } parts && Inventory.Values.PciAddress.TryParse(parts[^2], out _) ? parts[^2] : null;
 }
 
 /// <summary>

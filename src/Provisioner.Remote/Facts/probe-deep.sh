@@ -17,5 +17,7 @@ for q in /usr/libexec/qemu-kvm /usr/bin/qemu-system-x86_64 /usr/bin/qemu-kvm; do
   break
 done
 command -v lspci >/dev/null && lspci -Dmm | while IFS= read -r l; do printf 'pciname\t%s\n' "$l"; done
+# Where each device sits in the bus hierarchy: its /sys/devices path (root complex, ports, switches).
+LC_ALL=C ls -l /sys/bus/pci/devices/ | while read -r _ _ _ _ _ _ _ _ name _ target; do [ -n "$target" ] && printf 'pcipath\t%s\t%s\n' "$name" "${target#../../../}"; done
 for n in /sys/class/net/*; do [ -r "$n/address" ] && { read -r a < "$n/address"; printf 'nic\t%s\t%s\n' "${n##*/}" "$a"; }; done
 LC_ALL=C ls -l /sys/class/net/ | while read -r _ _ _ _ _ _ _ _ name _ target; do [ -n "$target" ] && printf 'niclink\t%s\t%s\n' "$name" "$target"; done

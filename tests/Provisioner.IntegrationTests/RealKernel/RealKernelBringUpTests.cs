@@ -48,7 +48,7 @@ public sealed class RealKernelBringUpTests
         var apply = await CliRunner.RunAsync("apply", inventory, "--yes", "--reboot-timeout", "900");
         Assert.True(apply.ExitCode == 0, $"{apply.Stdout}{apply.Stderr}\nconsole:\n{QemuHost.Tail(host.Console, 60)}");
         Assert.EndsWith("1 applied, 0 unchanged, 0 blocked, 0 failed.\n", apply.Stdout, StringComparison.Ordinal);
-        Assert.Contains("qemu-host triggers ran: RegenerateGrub, RebuildInitramfs", apply.Stderr, StringComparison.Ordinal);
+        Assert.Contains("qemu-host triggers ran: RegenerateGrub, RebuildInitramfs, ReserveHugepages", apply.Stderr, StringComparison.Ordinal);
         Assert.Contains("qemu-host back up: new boot_id", apply.Stderr, StringComparison.Ordinal);
         Assert.Contains("qemu-host VMs: 2 VM(s) running with autostart (2 changed)", apply.Stderr, StringComparison.Ordinal);
 
@@ -74,6 +74,14 @@ public sealed class RealKernelBringUpTests
             Assert.Contains($"<address domain='0x0000' bus='0x00' slot='0x{device[8..10]}' function='0x0'/>", xml, StringComparison.Ordinal);
             Assert.Contains($"/dev/vfio/{group}", host.Read($"ls -l /proc/$(cat /run/libvirt/qemu/{vm}.pid)/fd"), StringComparison.Ordinal);
         }
+
+        // Hugepages: the real systemd ran provision-hugepages.service at boot and the real kernel
+        // reserved the edu VM's 64 pages of 2 MiB on its one node; that VM runs on them.
+        Assert.Equal("active", host.Read("systemctl is-active provision-hugepages.service").Trim());
+        Assert.Contains("provision-hugepages: node 0 has 64 pages of 2M", host.Read("journalctl -b -u provision-hugepages.service --no-pager"), StringComparison.Ordinal);
+        Assert.Equal("64", host.Read("cat /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages").Trim());
+        Assert.Contains("<hugepages>", host.Read($"virsh -c qemu:///system dumpxml {Vms[0]}"), StringComparison.Ordinal);
+        Assert.Contains("/dev/hugepages/", host.Read($"cat /proc/$(cat /run/libvirt/qemu/{Vms[0]}.pid)/maps"), StringComparison.Ordinal);
 
         // The whole checklist passes on the brought-up host; a second apply has nothing to do.
         var check = await CliRunner.RunAsync("check", inventory, "--strict");

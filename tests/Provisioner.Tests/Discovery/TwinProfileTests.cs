@@ -38,4 +38,23 @@ public sealed class TwinProfileTests
         Assert.Equal(14, Device("0000:2b:00.0").GetProperty("group").GetInt32());
         Assert.False(root.TryGetProperty("iommu_default_on", out _)); // AMD-Vi is on by default anyway
     }
+
+    /// <summary>The bus hierarchy from each device's /sys path: its parent port, and ports on the path the probe did not list as devices.</summary>
+    [Fact]
+    public void Json_SysPaths_GiveParentsAndTheUnlistedPortsAbove()
+    {
+        var facts = B550M();
+        var paths = facts.PciDevices.ToDictionary(d => d.Address, d => d.Address.StartsWith("0000:2b:", StringComparison.Ordinal)
+            ? $"devices/pci0000:00/0000:00:03.1/0000:29:00.0/{d.Address}" : $"devices/pci0000:00/{d.Address}");
+        facts = facts with { Deep = new DeepFacts(new Dictionary<string, IReadOnlyList<string>>(), false, new Dictionary<string, PciNameFacts>(), []) { PciPaths = paths } };
+
+        using var profile = JsonDocument.Parse(TwinProfile.Json(facts, "b550m"));
+        var root = profile.RootElement;
+        JsonElement Device(string bdf) => root.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("bdf").GetString() == bdf);
+
+        Assert.Equal("0000:29:00.0", Device("0000:2b:00.0").GetProperty("parent").GetString());
+        Assert.False(Device("0000:00:01.0").TryGetProperty("parent", out _));
+        var bridges = root.GetProperty("bridges").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["0000:00:03.1"] = null, ["0000:29:00.0"] = "0000:00:03.1" }.Where(b => !facts.PciDevices.Any(d => d.Address == b.Key)), bridges);
+    }
 }

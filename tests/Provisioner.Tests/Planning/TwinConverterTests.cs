@@ -73,6 +73,31 @@ public sealed class TwinConverterTests
         Assert.Equal(24, profile.GetProperty("cpus_per_node").GetInt32());
     }
 
+    /// <summary>
+    /// 06's lspci -tv: each card behind its own root port of the c0 root complex, the RAID card
+    /// behind four levels of NVMe switch ports. Ports the dump shows only in the tree are kept as
+    /// 'bridges', the path components of the twin's /sys/devices.
+    /// </summary>
+    [Fact]
+    public void Wrx90_TheLspciTree_GivesEachDeviceItsParentBridge()
+    {
+        var profile = Twin.Profile("06");
+        var bridges = profile.GetProperty("bridges");
+
+        Assert.Equal("0000:c0:01.1", Device(profile, "0000:c1:00.0").GetProperty("parent").GetString());
+        Assert.Equal("0000:c0:03.1", Device(profile, "0000:c2:00.0").GetProperty("parent").GetString());
+        Assert.Equal(JsonValueKind.Null, bridges.GetProperty("0000:c0:01.1").ValueKind); // a root port: on the root bus
+        var chain = new List<string> { "0000:11:00.0" };
+        for (var at = Device(profile, "0000:11:00.0").GetProperty("parent").GetString(); at is not null; at = bridges.GetProperty(at).GetString())
+        {
+            chain.Add(at);
+        }
+
+        Assert.Equal(["0000:11:00.0", "0000:10:14.0", "0000:0f:00.0", "0000:02:0c.0", "0000:01:00.0", "0000:00:03.1"], chain);
+        Assert.DoesNotContain(profile.GetProperty("assumed").EnumerateArray(), a => a.GetString()!.StartsWith("parent:", StringComparison.Ordinal));
+        Assert.Contains(Twin.Profile("02").GetProperty("assumed").EnumerateArray(), a => a.GetString()!.StartsWith("parent: none (no lspci -tv tree", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void X399_TreeFormChipsetGroupAndFedorasGrubLine()
     {
