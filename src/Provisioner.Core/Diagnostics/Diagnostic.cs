@@ -8,6 +8,11 @@ namespace Provisioner.Core.Diagnostics;
 /// </summary>
 public sealed record Diagnostic(string Code, Severity Severity, SourceLocation? Location, string Message, string? Fix)
 {
+    // A net under every message built from input: no raw control character ever reaches a terminal.
+    public string Message { get; init; } = Text.Printable.Escape(Message);
+
+    public string? Fix { get; init; } = Fix is null ? null : Text.Printable.Escape(Fix);
+
     public bool IsError => Severity == Severity.Error;
 
     /// <summary>Compiler-style text: <c>file:line:col: error PRV002: message</c> then the fix.</summary>

@@ -12,6 +12,6 @@ public static partial class RunIds
 
     public static bool IsValid(string runId) => Pattern().IsMatch(runId);
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z0-9-]{1,64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -20,6 +20,9 @@ public sealed record YamlScalar(SourceLocation Location, string Value, bool IsPl
 
     /// <summary>A plain <c>~</c>, <c>null</c> or empty value: the key was written but left empty.</summary>
     public bool IsNull => IsPlain && (Value.Length == 0 || Value == "~" || Value is "null" or "Null" or "NULL");
+
+    /// <summary>The value as a message shows it: quoted, control characters escaped, a long one cut (<see cref="Text.Printable.Value"/>).</summary>
+    public string Shown => "'" + Text.Printable.Value(Value) + "'";
 }
 
 public sealed record YamlEntry(YamlScalar Key, YamlNode Value);

@@ -8,13 +8,40 @@ namespace Provisioner.Core.Yaml;
 /// Reads one YAML document into a located <see cref="YamlNode"/> tree. Syntax errors and
 /// duplicate keys become diagnostics; anchors and aliases are resolved; a <c>&lt;&lt;</c> merge
 /// key copies the keys of the merged mapping that the mapping does not set itself.
+/// Hostile input is bounded: nesting deeper than <see cref="MaxDepth"/> and aliases that expand
+/// past <see cref="MaxExpandedNodes"/> nodes are refused with their location (before the
+/// recursion that would overflow the stack, or the fan-out that would take gigabytes), and any
+/// exception the YAML scanner throws becomes a located syntax diagnostic.
 /// </summary>
 public static class YamlTreeReader
 {
+    /// <summary>Far deeper than any inventory (they nest 5 or 6 levels), far shallower than the stack.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Nodes the document may hold with every alias expanded: an inventory of 1,000 hosts holds about 50,000.</summary>
+    public const long MaxExpandedNodes = 1_000_000;
+
+    // Thrown to unwind the reader at a limit; its location and message become the diagnostic.
+    private sealed class LimitException(Mark at, string message, string fix) : Exception(message)
+    {
+        public Mark At { get; } = at;
+
+        public string Fix { get; } = fix;
+    }
+
+    // Each node's size with its aliases expanded, and the document's running total.
+    private sealed class Budget
+    {
+        public readonly Dictionary<YamlNode, long> Sizes = new(ReferenceEqualityComparer.Instance);
+
+        public long Total;
+    }
+
     public static YamlNode? Read(string text, string file, DiagnosticBag diagnostics)
     {
         var parser = new Parser(new StringReader(text));
         var anchors = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var budget = new Budget();
         try
         {
             parser.Consume<StreamStart>();
@@ -24,7 +51,7 @@ public static class YamlTreeReader
             }
 
             parser.Consume<DocumentStart>();
-            var root = ReadNode(parser, file, anchors, diagnostics);
+            var root = ReadNode(parser, file, anchors, diagnostics, budget, 1);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
             {
@@ -41,20 +68,60 @@ public static class YamlTreeReader
                 "check indentation (spaces only) and that every 'key: value' has a space after the colon");
             return null;
         }
+        catch (LimitException e)
+        {
+            diagnostics.Add(DiagnosticCodes.YamlSyntax, At(file, e.At), e.Message, e.Fix);
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // The scanner's own failures on some malformed input (an unclosed flow sequence followed
+            // by another key): a syntax error at the last event it read, never a stack trace.
+            diagnostics.Add(DiagnosticCodes.YamlSyntax, At(file, parser.Current?.Start ?? Mark.Empty), "the YAML ends inside a structure it opened (an unclosed '[' or '{', or a key where a value belongs)",
+                "close every '[' and '{' and check the indentation around this line");
+            return null;
+        }
     }
 
-    private static YamlNode ReadNode(IParser parser, string file, Dictionary<string, YamlNode> anchors, DiagnosticBag diagnostics)
+    private static YamlNode ReadNode(IParser parser, string file, Dictionary<string, YamlNode> anchors, DiagnosticBag diagnostics, Budget budget, int depth)
     {
+        if (depth > MaxDepth)
+        {
+            throw new LimitException(parser.Current?.Start ?? Mark.Empty, $"the YAML nests deeper than {MaxDepth} levels",
+                "an inventory nests a few levels: look for a runaway '[' or '{' or an indentation error here");
+        }
+
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
             if (anchors.TryGetValue(alias.Value.Value, out var target))
             {
+                // An alias stands for its whole target: count it as if written out again.
+                Count(budget, budget.Sizes.GetValueOrDefault(target, 1), alias.Start);
                 return target;
             }
 
             throw new YamlException(alias.Start, alias.End, $"alias *{alias.Value.Value} names no anchor defined before it");
         }
 
+        var before = budget.Total;
+        var node = ReadOwnNode(parser, file, anchors, diagnostics, budget, depth);
+        Count(budget, 1, node.Location is { } at ? new Mark(0, at.Line, at.Column) : Mark.Empty);
+        budget.Sizes[node] = budget.Total - before;
+        return node;
+    }
+
+    private static void Count(Budget budget, long nodes, Mark at)
+    {
+        budget.Total += nodes;
+        if (budget.Total > MaxExpandedNodes)
+        {
+            throw new LimitException(at, $"the YAML expands to more than {MaxExpandedNodes:N0} nodes with its aliases resolved",
+                "aliases that refer to aliases multiply: write the repeated part out, or use fewer levels of '*alias'");
+        }
+    }
+
+    private static YamlNode ReadOwnNode(IParser parser, string file, Dictionary<string, YamlNode> anchors, DiagnosticBag diagnostics, Budget budget, int depth)
+    {
         YamlNode node;
         string? anchor;
         if (parser.TryConsume<Scalar>(out var scalar))
@@ -68,7 +135,7 @@ public static class YamlTreeReader
             var items = new List<YamlNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                items.Add(ReadNode(parser, file, anchors, diagnostics));
+                items.Add(ReadNode(parser, file, anchors, diagnostics, budget, depth + 1));
             }
 
             node = new YamlSequence(At(file, sequenceStart.Start), items);
@@ -77,7 +144,7 @@ public static class YamlTreeReader
         {
             var mappingStart = parser.Consume<MappingStart>();
             anchor = mappingStart.Anchor.IsEmpty ? null : mappingStart.Anchor.Value;
-            node = ReadMapping(parser, file, At(file, mappingStart.Start), anchors, diagnostics);
+            node = ReadMapping(parser, file, At(file, mappingStart.Start), anchors, diagnostics, budget, depth);
         }
 
         if (anchor is not null)
@@ -89,15 +156,15 @@ public static class YamlTreeReader
     }
 
     private static YamlMapping ReadMapping(IParser parser, string file, SourceLocation location,
-        Dictionary<string, YamlNode> anchors, DiagnosticBag diagnostics)
+        Dictionary<string, YamlNode> anchors, DiagnosticBag diagnostics, Budget budget, int depth)
     {
         var entries = new List<YamlEntry>();
         var seen = new Dictionary<string, YamlScalar>(StringComparer.Ordinal);
         var merged = new List<YamlEntry>();
         while (!parser.TryConsume<MappingEnd>(out _))
         {
-            var keyNode = ReadNode(parser, file, anchors, diagnostics);
-            var value = ReadNode(parser, file, anchors, diagnostics);
+            var keyNode = ReadNode(parser, file, anchors, diagnostics, budget, depth + 1);
+            var value = ReadNode(parser, file, anchors, diagnostics, budget, depth + 1);
             if (keyNode is not YamlScalar key)
             {
                 diagnostics.Add(DiagnosticCodes.WrongType, keyNode.Location,

@@ -16,7 +16,7 @@ public static partial class JobValidation
     {
         if (!IsValidId(spec.Id))
         {
-            return $"job id '{spec.Id}' may only hold letters, digits, '.', '_' and '-' (at most 64, not starting with '.')";
+            return $"job id {Quote(spec.Id)} may only hold letters, digits, '.', '_' and '-' (at most 64, not starting with '.')";
         }
 
         if (FrameList.TryParse(spec.Frames, out var framesError) is null)
@@ -26,12 +26,17 @@ public static partial class JobValidation
 
         if (!IsSource(spec.Src))
         {
-            return $"src '{spec.Src}' must be an absolute path the workers can read or an http(s) URL";
+            return $"src {Quote(spec.Src)} must be an absolute path the workers can read (no '..', no control characters) or an http(s) URL";
         }
 
-        if (!Path.IsPathRooted(spec.Output) || spec.Output.Contains('\0', StringComparison.Ordinal))
+        if (!IsCleanAbsolutePath(spec.Output))
         {
-            return $"output '{spec.Output}' must be an absolute path (a directory, or a pattern with '#' for the frame number)";
+            return $"output {Quote(spec.Output)} must be an absolute path with no '.' or '..' segments and no control characters (a directory, or a pattern with '#' for the frame number)";
+        }
+
+        if (!Enum.IsDefined(spec.Priority))
+        {
+            return "priority must be high, normal or low";
         }
 
         if (spec.Device is not null && !Devices.Contains(spec.Device))
@@ -59,13 +64,27 @@ public static partial class JobValidation
             : null;
     }
 
-    private static bool IsSource(string src) =>
-        (Uri.TryCreate(src, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
-        || (Path.IsPathRooted(src) && !src.Contains('\0', StringComparison.Ordinal));
+    // A value a message may echo: printable ASCII and short, else only its length (a seed client's
+    // job may carry ESC or newlines meant for a terminal or a log).
+    private static string Quote(string value) =>
+        value.Length <= 120 && value.All(c => c is >= ' ' and <= '~') ? $"'{value}'" : $"({value.Length} characters, not shown: they hold control or non-ASCII characters, or are too long)";
 
-    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
+    private static bool IsSource(string src) =>
+        (Uri.TryCreate(src, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !src.Any(char.IsControl) && uri.UserInfo.Length == 0)
+        || IsCleanAbsolutePath(src);
+
+    /// <summary>
+    /// An absolute path as it stands, normalised: a seed client's /mnt/renders/../../etc/cron.d
+    /// would leave the share it names, and a control character would reach logs and terminals.
+    /// </summary>
+    public static bool IsCleanAbsolutePath(string path) =>
+        path.StartsWith('/') && !path.Any(char.IsControl)
+        && path.Split('/').Skip(1).SkipLast(1).All(segment => segment is not ("." or ".." or ""))
+        && path.Split('/')[^1] is not ("." or "..");
+
+    [GeneratedRegex("\\A[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex("\\A[0-9a-f]{64}\\z")]
     private static partial Regex Sha256Pattern();
 }

@@ -29,6 +29,20 @@ public sealed class CliTests
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Hostile farm options (issue 15) are refused before anything connects: a numeric priority (a queue no worker reads), NaN task seconds.</summary>
+    [Theory]
+    [InlineData("--priority", "7", "--priority must be high, normal or low, not '7'")]
+    [InlineData("--task-seconds", "NaN", "--task-seconds must be a number of seconds from 1 to 86400")]
+    [InlineData("--task-seconds", "-5", "--task-seconds must be a number of seconds from 1 to 86400")]
+    public async Task FarmSubmit_HostileNumbers_AreRefusedBeforeConnecting(string option, string value, string message)
+    {
+        var result = await CliRunner.RunAsync("farm", "submit", "/srv/shots/a.blend", "--frames", "1-4", option, value, "-I", Example);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PlanOffline_Limit_PlansOnlyTheSelectedHosts()
     {

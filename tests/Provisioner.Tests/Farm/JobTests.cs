@@ -19,7 +19,15 @@ public sealed class JobTests
 
     [Theory]
     [InlineData("""{"id":"../x","src":"/s.blend","frames":"1","output":"/o"}""", "job id '../x' may only hold")]
-    [InlineData("""{"id":"a","src":"s.blend","frames":"1","output":"/o"}""", "must be an absolute path the workers can read or an http(s) URL")]
+    [InlineData("""{"id":"a","src":"s.blend","frames":"1","output":"/o"}""", "must be an absolute path the workers can read (no '..', no control characters) or an http(s) URL")]
+    // Hostile seed jobs (issue 15): a numeric priority names a queue no worker reads; traversal
+    // leaves the share; ESC and newlines are never queued nor echoed; ids and sha256 are anchored.
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o","priority":7}""", "not a job")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/mnt/renders/../../etc/cron.d"}""", "output '/mnt/renders/../../etc/cron.d' must be an absolute path with no '.' or '..' segments")]
+    [InlineData("""{"id":"a","src":"/mnt/../etc/passwd","frames":"1","output":"/o"}""", "src '/mnt/../etc/passwd' must be an absolute path")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o/\u001b]0;pwned\u0007"}""", "output (13 characters, not shown: they hold control or non-ASCII characters, or are too long) must be")]
+    [InlineData("""{"id":"a\n","src":"/s.blend","frames":"1","output":"/o"}""", "job id (2 characters, not shown")]
+    [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o","sha256":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"}""", "sha256 must be the 64 lowercase hex digits")]
     [InlineData("""{"id":"a","src":"/s.blend","frames":"3-1","output":"/o"}""", "frames: range '3-1' runs backwards")]
     [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"o"}""", "output 'o' must be an absolute path")]
     [InlineData("""{"id":"a","src":"/s.blend","frames":"1","output":"/o","device":"METAL"}""", "device 'METAL' must be one of OPTIX, CUDA, CPU")]

@@ -23,7 +23,16 @@ internal static class FarmSubmitCommand
         var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
         var samples = new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." };
         var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
-        var priority = new Option<Priority>("--priority") { Description = "high, normal or low: higher queues are always taken first.", DefaultValueFactory = _ => Priority.Normal };
+        var priority = new Option<Priority>("--priority")
+        {
+            Description = "high, normal or low: higher queues are always taken first.",
+            DefaultValueFactory = _ => Priority.Normal,
+            // The names only: Enum.Parse would take "7" too, a queue no worker reads.
+            CustomParser = result => Enum.TryParse<Priority>(result.Tokens.Single().Value, ignoreCase: true, out var named) && Enum.IsDefined(named)
+                && !char.IsAsciiDigit(result.Tokens.Single().Value.TrimStart('-', '+').FirstOrDefault())
+                ? named
+                : Refused(result),
+        };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 };
         var timeout = new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 };
         var sha256 = new Option<string?>("--sha256") { Description = "For a URL scene: its sha256 (workers refuse other content)." };
@@ -45,6 +54,13 @@ internal static class FarmSubmitCommand
             if (parse.GetValue(chunk) is < 1)
             {
                 io.Error.WriteLine("error: --chunk must be at least 1");
+                return ExitCodes.Error;
+            }
+
+            // Checked before anything connects: NaN, infinities and absurd targets are refused.
+            if (parse.GetValue(taskSeconds) is var seconds && (!double.IsFinite(seconds) || seconds is < 1 or > 86_400))
+            {
+                io.Error.WriteLine("error: --task-seconds must be a number of seconds from 1 to 86400");
                 return ExitCodes.Error;
             }
 
@@ -141,5 +157,11 @@ internal static class FarmSubmitCommand
             ? string.Create(CultureInfo.InvariantCulture, $"{s:0.###} s/frame measured on this scene, target {target.TotalSeconds:0} s per task")
             : "no frame time measured for this scene yet";
         return (chosen, $"{measured}; {live} live worker(s)");
+    }
+
+    private static Priority Refused(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        result.AddError($"--priority must be high, normal or low, not '{Core.Text.Printable.Value(result.Tokens.Single().Value)}'");
+        return Priority.Normal;
     }
 }

@@ -25,7 +25,7 @@ public static class DtoBinder
             if (!keys.TryGetValue(key.Value, out var property))
             {
                 diagnostics.Add(DiagnosticCodes.UnknownKey, key.Location,
-                    $"unknown key '{key.Value}' in {Describe(type)}", DidYouMean.Suggestion(key.Value, keys.Keys));
+                    $"unknown key {key.Shown} in {Describe(type)}", DidYouMean.Suggestion(key.Value, keys.Keys));
                 continue;
             }
 
@@ -44,7 +44,7 @@ public static class DtoBinder
                 else
                 {
                     diagnostics.Add(DiagnosticCodes.WrongType, word.Location,
-                        $"'{key.Value}' must be a list or '{orScalar.Word}', found '{word.Value}'",
+                        $"{key.Shown} must be a list or '{orScalar.Word}', found {word.Shown}",
                         $"write '{key.Value}: {orScalar.Word}' or a list of entries");
                 }
 

@@ -22,7 +22,7 @@ public sealed class HostMapper(ValueReader read)
         var name = read.Name(dto.Name, "name");
         if (dto.Address is not null && !SafeText.IsHostAddress(dto.Address.Value))
         {
-            read.Report(DiagnosticCodes.UnsafeName, dto.Address, $"'address' '{dto.Address.Value}' is not a host name or IP address",
+            read.Report(DiagnosticCodes.UnsafeName, dto.Address, $"'address' {dto.Address.Shown} is not a host name or IP address",
                 "write an IP address or a DNS name");
         }
 
@@ -195,7 +195,7 @@ public sealed class HostMapper(ValueReader read)
         if (vms + reserve.Bytes > memory.Value.Bytes)
         {
             read.Report(DiagnosticCodes.MemoryExceeded, dto.Memory,
-                $"host '{dto.Name?.Value}' has {memory} but its {gpus.Count} VMs need {new ByteSize(vms)} plus a host reserve of {reserve}",
+                $"host {dto.Name?.Shown} has {memory} but its {gpus.Count} VMs need {new ByteSize(vms)} plus a host reserve of {reserve}",
                 "give the VMs less memory (vm.memory), lower host_reserve, or correct 'memory'");
         }
     }

@@ -13,18 +13,41 @@ namespace Provisioner.Core.Inventory.Loading;
 /// </summary>
 public static class InventoryLoader
 {
+    /// <summary>Larger than any real inventory by far (a 1,000-host fleet is about 200 KB).</summary>
+    public const long MaxFileBytes = 8L << 20;
+
     public static LoadResult LoadFile(string path)
     {
+        LoadResult Refuse(string message, string fix) =>
+            new(null, [DiagnosticCodes.FileNotFound.At(new Diagnostics.SourceLocation(path, 1, 1), message, fix)]);
+
         string text;
         try
         {
+            if (Directory.Exists(path))
+            {
+                return Refuse("the inventory is a directory", "give the path of a YAML file, e.g. " + Path.Combine(path, "inventory.yaml"));
+            }
+
+            // Only a regular file with content is read. .NET cannot tell a device or a FIFO from a
+            // file, but both report size 0: /dev/zero would otherwise be read without end, and a
+            // FIFO block until something writes to it.
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length == 0)
+            {
+                return Refuse("the inventory is empty (or a device or FIFO, which is never read)", "give the path of a YAML file with 'version' and 'hosts'; start from inventories/example.yaml");
+            }
+
+            if (info.Exists && info.Length > MaxFileBytes)
+            {
+                return Refuse($"the inventory is {info.Length:N0} bytes, more than the {MaxFileBytes:N0} an inventory may be", "split the fleet into several inventories, or check that this is the right file");
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var missing = DiagnosticCodes.FileNotFound.At(new Diagnostics.SourceLocation(path, 1, 1),
-                $"cannot read the inventory: {e.Message}", "check the path; run from the directory the inventory's relative paths start from");
-            return new LoadResult(null, [missing]);
+            return Refuse($"cannot read the inventory: {Text.Printable.Escape(e.Message)}", "check the path; run from the directory the inventory's relative paths start from");
         }
 
         return Load(text, path);
@@ -59,7 +82,7 @@ public static class InventoryLoader
         }
         else if (dto.Version.Value != "1")
         {
-            read.Report(DiagnosticCodes.UnsupportedVersion, dto.Version, $"inventory version '{dto.Version.Value}' is not supported",
+            read.Report(DiagnosticCodes.UnsupportedVersion, dto.Version, $"inventory version {dto.Version.Shown} is not supported",
                 "this Provisioner reads version 1");
         }
 
@@ -106,7 +129,7 @@ public static class InventoryLoader
         HostSettingsDto? group = null;
         if (host.Group is not null && !(inventory.Groups ?? []).TryGetValue(host.Group.Value, out group))
         {
-            read.Report(DiagnosticCodes.UnknownGroup, host.Group, $"group '{host.Group.Value}' is not defined under 'groups'",
+            read.Report(DiagnosticCodes.UnknownGroup, host.Group, $"group {host.Group.Shown} is not defined under 'groups'",
                 DidYouMean.Suggestion(host.Group.Value, (inventory.Groups ?? []).Keys.Order(StringComparer.Ordinal)));
         }
 

@@ -30,7 +30,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be a whole number, found '{scalar.Value}'");
+            Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be a whole number, found {scalar.Shown}");
             return fallback;
         }
 
@@ -58,7 +58,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
             case "false" or "False" or "FALSE" when scalar.IsPlain:
                 return false;
             default:
-                Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be true or false, found '{scalar.Value}'",
+                Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be true or false, found {scalar.Shown}",
                     scalar.IsPlain ? null : "remove the quotes");
                 return fallback;
         }
@@ -73,8 +73,15 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!ByteSize.TryParse(scalar.Value, out var size) || size.Bytes == 0)
         {
-            Report(DiagnosticCodes.MalformedSize, scalar, $"'{key}' is not a size: '{scalar.Value}'",
+            Report(DiagnosticCodes.MalformedSize, scalar, $"'{key}' is not a size: {scalar.Shown}",
                 "write a number and a unit, e.g. 24GiB, 100G, 512MiB (G/GiB = 1024^3, GB = 1000^3)");
+            return fallback;
+        }
+
+        if (size.Bytes > ByteSize.MaxSupported.Bytes)
+        {
+            Report(DiagnosticCodes.MalformedSize, scalar, $"'{key}' is {scalar.Shown}, more than the {ByteSize.MaxSupported} Provisioner supports for any size",
+                "check the unit (T is TiB, G is GiB)");
             return fallback;
         }
 
@@ -103,14 +110,14 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!allowed.Contains(scalar.Value, StringComparer.Ordinal))
         {
-            Report(DiagnosticCodes.InvalidEnum, scalar, $"'{key}' cannot be '{scalar.Value}'", DidYouMean.Suggestion(scalar.Value, allowed));
+            Report(DiagnosticCodes.InvalidEnum, scalar, $"'{key}' cannot be {scalar.Shown}", DidYouMean.Suggestion(scalar.Value, allowed));
             return fallback;
         }
 
         return scalar.Value;
     }
 
-    public string? Name(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsName, $"'{key}' '{scalar?.Value}' is not a valid name",
+    public string? Name(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsName, $"'{key}' {scalar?.Shown} is not a valid name",
         "use lower-case letters, digits and '-' (at most 63, not starting or ending with '-'); names reach shells, file names and libvirt");
 
     /// <summary>A login name as useradd accepts it (the SSH user, VM users). The text is kept even when bad, so mapping goes on.</summary>
@@ -118,17 +125,17 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     {
         if (scalar is not null && !SafeText.IsUserName(scalar.Value))
         {
-            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' '{scalar.Value}' is not a valid login name",
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' {scalar.Shown} is not a valid login name",
                 "use lower-case letters, digits, '_' and '-', starting with a letter or '_' (at most 32)");
         }
 
         return scalar?.Value;
     }
 
-    public string? InterfaceName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsInterfaceName, $"'{key}' '{scalar?.Value}' is not a valid interface name",
+    public string? InterfaceName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsInterfaceName, $"'{key}' {scalar?.Shown} is not a valid interface name",
         "use at most 15 letters, digits, '.', '_' or '-'");
 
-    public string? ModuleName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsModuleName, $"'{key}' '{scalar?.Value}' is not a kernel module name",
+    public string? ModuleName(YamlScalar? scalar, string key) => Valid(scalar, SafeText.IsModuleName, $"'{key}' {scalar?.Shown} is not a kernel module name",
         "write the module as lsmod or 'lspci -k' names it (letters, digits, '_' and '-'), e.g. amdgpu or snd_hda_intel");
 
     public string? AbsolutePath(YamlScalar? scalar, string key)
@@ -140,7 +147,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!SafeText.IsAbsolutePath(scalar.Value))
         {
-            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' '{scalar.Value}' is not a safe absolute path",
+            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' {scalar.Shown} is not a safe absolute path",
                 "use an absolute path of letters, digits, '.', '_', '+', '-' and '/', without '..' or spaces");
             return null;
         }
@@ -158,7 +165,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
         if (!SafeText.IsLocalPath(scalar.Value))
         {
-            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' '{scalar.Value}' is not a safe path",
+            Report(DiagnosticCodes.UnsafePath, scalar, $"'{key}' {scalar.Shown} is not a safe path",
                 "use letters, digits, '.', '_', '+', '-' and '/', optionally starting with ~/, without '..' or spaces");
             return null;
         }
@@ -167,24 +174,24 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     }
 
     public PciAddress? Pci(YamlScalar? scalar, string key) => Parse<PciAddress>(scalar, PciAddress.TryParse,
-        DiagnosticCodes.MalformedPciAddress, $"'{key}' '{scalar?.Value}' is not a PCI address",
+        DiagnosticCodes.MalformedPciAddress, $"'{key}' {scalar?.Shown} is not a PCI address",
         "write DDDD:BB:SS.F as 'lspci -D' prints it, e.g. 0000:65:00.0 (slot ≤ 1f, function 0-7)");
 
     public PciId? PciId(YamlScalar? scalar, string key) => Parse<PciId>(scalar, Values.PciId.TryParse,
-        DiagnosticCodes.MalformedPciId, $"'{key}' '{scalar?.Value}' is not a vendor:device id",
+        DiagnosticCodes.MalformedPciId, $"'{key}' {scalar?.Shown} is not a vendor:device id",
         "write four hex digits, a colon and four hex digits, as 'lspci -nn' shows in brackets, e.g. 10de:2231");
 
     public IpCidr? Cidr(YamlScalar? scalar, string key) => Parse<IpCidr>(scalar, IpCidr.TryParse,
-        DiagnosticCodes.MalformedIp, $"'{key}' '{scalar?.Value}' is not an address with a prefix", "write e.g. 10.20.0.21/24");
+        DiagnosticCodes.MalformedIp, $"'{key}' {scalar?.Shown} is not an address with a prefix", "write e.g. 10.20.0.21/24");
 
     public IPAddress? Ip(YamlScalar? scalar, string key) => Parse<IPAddress>(scalar, IpCidr.TryParseAddress,
-        DiagnosticCodes.MalformedIp, $"'{key}' '{scalar?.Value}' is not an IP address", "write e.g. 10.20.0.1");
+        DiagnosticCodes.MalformedIp, $"'{key}' {scalar?.Shown} is not an IP address", "write e.g. 10.20.0.1");
 
     public IReadOnlyList<IPAddress> Ips(List<YamlScalar>? scalars, string key) =>
         scalars is null ? [] : [.. scalars.Select(s => Ip(s, key)).OfType<IPAddress>()];
 
     public MacAddress? Mac(YamlScalar? scalar, string key) => Parse<MacAddress>(scalar, MacAddress.TryParse,
-        DiagnosticCodes.MalformedMac, $"'{key}' '{scalar?.Value}' is not a unicast MAC address",
+        DiagnosticCodes.MalformedMac, $"'{key}' {scalar?.Shown} is not a unicast MAC address",
         "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
 
     public string? Url(YamlScalar? scalar, string key, params string[] schemes)
@@ -199,7 +206,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
                  && UrlCharacters().IsMatch(scalar.Value);
         if (!ok)
         {
-            Report(DiagnosticCodes.MalformedUrl, scalar, $"'{key}' '{scalar.Value}' is not a valid {string.Join(" or ", schemes)} URL",
+            Report(DiagnosticCodes.MalformedUrl, scalar, $"'{key}' {scalar.Shown} is not a valid {string.Join(" or ", schemes)} URL",
                 "write a full URL without spaces or quotes, e.g. " + schemes[0] + "://example.org/path");
             return null;
         }
@@ -296,12 +303,12 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return null;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._~:/?#@!&+,;=%\\[\\]-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z0-9._~:/?#@!&+,;=%\\[\\]-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex UrlCharacters();
 
-    [GeneratedRegex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[0-9a-fA-F]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Pattern();
 
-    [GeneratedRegex("^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-][A-Za-z0-9@._+: -]*)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-][A-Za-z0-9@._+: -]*)?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SshKeyPattern();
 }

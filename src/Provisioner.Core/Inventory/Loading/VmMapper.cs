@@ -101,7 +101,7 @@ public sealed class VmMapper(ValueReader read)
             var keys = (user.SshAuthorizedKeys ?? []).Select(k => read.SshKey(k, "ssh_authorized_keys")).OfType<string>().ToList();
             if (user.SshAuthorizedKeys is null || user.SshAuthorizedKeys.Count == 0)
             {
-                read.Diagnostics.Add(DiagnosticCodes.UserWithoutKeys, user.Location, $"user '{user.Name?.Value}' has no ssh_authorized_keys",
+                read.Diagnostics.Add(DiagnosticCodes.UserWithoutKeys, user.Location, $"user {user.Name?.Shown} has no ssh_authorized_keys",
                     "logins are key-only: add at least one public key, or remove the user");
             }
 
@@ -147,12 +147,12 @@ public sealed class VmMapper(ValueReader read)
     /// <summary>A Debian/RPM package name: it lands in cloud-init's package list, so nothing else gets through.</summary>
     private string? PackageName(Yaml.YamlScalar scalar)
     {
-        if (System.Text.RegularExpressions.Regex.IsMatch(scalar.Value, "^[a-z0-9][a-z0-9+._-]{0,99}$"))
+        if (System.Text.RegularExpressions.Regex.IsMatch(scalar.Value, "\\A[a-z0-9][a-z0-9+._-]{0,99}\\z"))
         {
             return scalar.Value;
         }
 
-        read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, scalar.Location, $"'vm.worker.nvidia_packages' entry '{scalar.Value}' is not a package name",
+        read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, scalar.Location, $"'vm.worker.nvidia_packages' entry {scalar.Shown} is not a package name",
             "write package names only, e.g. nvidia-headless-535-server");
         return null;
     }

@@ -14,6 +14,13 @@ public readonly partial record struct ByteSize(long Bytes)
     public const long GiB = 1024 * MiB;
     public const long TiB = 1024 * GiB;
 
+    /// <summary>
+    /// The largest size an inventory may give (host memory, a VM's memory, a disk): above any
+    /// machine Provisioner drives, and small enough that the sums a fleet makes of them (all the
+    /// VMs' memory of a host, with its reserve) can never wrap a 64-bit count.
+    /// </summary>
+    public static readonly ByteSize MaxSupported = new(64 * TiB);
+
     public long KibiBytes => Bytes / KiB;
 
     public static ByteSize FromGiB(long gib) => new(gib * GiB);
@@ -63,6 +70,6 @@ public readonly partial record struct ByteSize(long Bytes)
         return Bytes.ToString(CultureInfo.InvariantCulture) + "B";
     }
 
-    [GeneratedRegex(@"^([0-9]+)\s?([KMGT]i?B?|B)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A([0-9]+)\s?([KMGT]i?B?|B)?\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 }

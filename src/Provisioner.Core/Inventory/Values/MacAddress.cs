@@ -34,6 +34,6 @@ public sealed partial record MacAddress(string Value)
 
     public override string ToString() => Value;
 
-    [GeneratedRegex("^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\\1[0-9a-fA-F]{2}){4}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\\1[0-9a-fA-F]{2}){4}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

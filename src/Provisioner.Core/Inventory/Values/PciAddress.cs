@@ -48,6 +48,6 @@ public sealed partial record PciAddress(int Domain, int Bus, int Slot, int Funct
 
     private static int Hex(string value) => int.Parse(value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -14,6 +14,6 @@ public sealed partial record PciId(string Vendor, string Device)
 
     public override string ToString() => Vendor + ":" + Device;
 
-    [GeneratedRegex("^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -31,24 +31,24 @@ public static partial class SafeText
     /// <summary>Host names for SSH: DNS names or IP literals.</summary>
     public static bool IsHostAddress(string text) => HostAddressPattern().IsMatch(text);
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex InterfacePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,55}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z0-9][A-Za-z0-9_-]{0,55}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ModulePattern();
 
-    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[a-z_][a-z0-9_-]{0,31}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex("^(/[A-Za-z0-9._+-]+)+/?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A(/[A-Za-z0-9._+-]+)+/?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PathPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._+-]+(/[A-Za-z0-9._+-]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z0-9._+-]+(/[A-Za-z0-9._+-]+)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex RelativePattern();
 
-    [GeneratedRegex(@"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\z|\A[0-9a-fA-F:]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostAddressPattern();
 }

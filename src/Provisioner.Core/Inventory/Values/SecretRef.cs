@@ -28,9 +28,9 @@ public sealed partial record SecretRef(string Kind, string Name)
 
     public override string ToString() => "${" + Kind + ":" + Name + "}";
 
-    [GeneratedRegex(@"^\$\{(env|file):([^}]*)\}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A\$\{(env|file):([^}]*)\}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\\A[A-Za-z_][A-Za-z0-9_]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvName();
 }
