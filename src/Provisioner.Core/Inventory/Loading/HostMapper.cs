@@ -23,7 +23,7 @@ public sealed class HostMapper(ValueReader read)
         if (dto.Address is not null && !SafeText.IsHostAddress(dto.Address.Value))
         {
             read.Report(DiagnosticCodes.UnsafeName, dto.Address, $"'address' {dto.Address.Shown} is not a host name or IP address",
-                "write an IP address or a DNS name");
+                "write an IP address (each number without leading zeros: many tools read 010 as octal 8) or a DNS name");
         }
 
         var os = Enum.Parse<OsFamily>(read.Choice(dto.Os, "os", Allowed.For<HostSettingsDto>(nameof(HostSettingsDto.Os)), "auto"), ignoreCase: true);
@@ -127,7 +127,7 @@ public sealed class HostMapper(ValueReader read)
                     $"make vm.memory a multiple of {pageSize}, or set vm.hugepages: false for it");
             }
 
-            gpus.Add(new Gpu(index, address, model?.Name?.Value, functions, vm));
+            gpus.Add(new Gpu(index, address, read.FreeText(model?.Name, "gpu_model.name"), functions, vm));
         }
 
         return gpus;

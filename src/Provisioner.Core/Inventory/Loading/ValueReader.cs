@@ -185,7 +185,7 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         DiagnosticCodes.MalformedIp, $"'{key}' {scalar?.Shown} is not an address with a prefix", "write e.g. 10.20.0.21/24");
 
     public IPAddress? Ip(YamlScalar? scalar, string key) => Parse<IPAddress>(scalar, IpCidr.TryParseAddress,
-        DiagnosticCodes.MalformedIp, $"'{key}' {scalar?.Shown} is not an IP address", "write e.g. 10.20.0.1");
+        DiagnosticCodes.MalformedIp, $"'{key}' {scalar?.Shown} is not an IP address", "write e.g. 10.20.0.1, each number without leading zeros (many tools read 010 as octal 8)");
 
     public IReadOnlyList<IPAddress> Ips(List<YamlScalar>? scalars, string key) =>
         scalars is null ? [] : [.. scalars.Select(s => Ip(s, key)).OfType<IPAddress>()];
@@ -193,6 +193,31 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     public MacAddress? Mac(YamlScalar? scalar, string key) => Parse<MacAddress>(scalar, MacAddress.TryParse,
         DiagnosticCodes.MalformedMac, $"'{key}' {scalar?.Shown} is not a unicast MAC address",
         "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
+
+    /// <summary>The longest free text (a model name, a description) an inventory may give.</summary>
+    public const int MaxFreeText = 200;
+
+    /// <summary>
+    /// Free text (a model name): printable Unicode, no control characters (NUL and ESC make
+    /// domain.xml ill-formed, a newline splits a line), at most <see cref="MaxFreeText"/>
+    /// characters. Each output escapes it for its own context (XML, Markdown fence, YAML).
+    /// </summary>
+    public string? FreeText(YamlScalar? scalar, string key)
+    {
+        if (scalar is null || scalar.IsNull)
+        {
+            return null;
+        }
+
+        if (Text.Printable.HasControl(scalar.Value) || scalar.Value.Length > MaxFreeText)
+        {
+            Report(DiagnosticCodes.UnsafeName, scalar, $"'{key}' {scalar.Shown} holds control characters or is longer than {MaxFreeText} characters",
+                "write it on one line, in printable characters");
+            return null;
+        }
+
+        return scalar.Value;
+    }
 
     public string? Url(YamlScalar? scalar, string key, params string[] schemes)
     {
@@ -208,6 +233,15 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         {
             Report(DiagnosticCodes.MalformedUrl, scalar, $"'{key}' {scalar.Shown} is not a valid {string.Join(" or ", schemes)} URL",
                 "write a full URL without spaces or quotes, e.g. " + schemes[0] + "://example.org/path");
+            return null;
+        }
+
+        // A password in a URL would be printed in plans, JSON and runbooks: never accepted (and
+        // not echoed here either).
+        if (uri!.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            Report(DiagnosticCodes.InlineSecret, scalar, $"'{key}' holds credentials (user:password@): a URL is printed in plans, JSON and runbooks",
+                "leave them out of the URL and give the password as a secret reference, e.g. ${env:QUEUE_PASSWORD}, where the key takes one");
             return null;
         }
 
@@ -272,6 +306,13 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
     {
         if (scalar is null)
         {
+            return null;
+        }
+
+        // A plain null, ~ or nothing is no name: never an interface or a module called 'null'.
+        if (scalar.IsNull)
+        {
+            Report(DiagnosticCodes.MissingRequired, scalar, "this key is empty (null): it needs a value", "write the value, or leave the key out");
             return null;
         }
 

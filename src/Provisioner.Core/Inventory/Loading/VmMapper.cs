@@ -140,9 +140,19 @@ public sealed class VmMapper(ValueReader read)
         };
     }
 
-    private BaseImage? MapDownload(DownloadDto? download, string key) => download is null
-        ? null
-        : new BaseImage(read.Url(download.Url, key + ".url", "https", "http") ?? "", read.Sha256(download.Sha256, key + ".sha256") ?? "");
+    // A download is fetched and then checked: url and sha256 go together (one without the other
+    // would fetch something unverified, or verify nothing).
+    private BaseImage? MapDownload(DownloadDto? download, string key)
+    {
+        if (download is null)
+        {
+            return null;
+        }
+
+        Require(download.Url, download, key + ".url");
+        Require(download.Sha256, download, key + ".sha256");
+        return new BaseImage(read.Url(download.Url, key + ".url", "https", "http") ?? "", read.Sha256(download.Sha256, key + ".sha256") ?? "");
+    }
 
     /// <summary>A Debian/RPM package name: it lands in cloud-init's package list, so nothing else gets through.</summary>
     private string? PackageName(Yaml.YamlScalar scalar)

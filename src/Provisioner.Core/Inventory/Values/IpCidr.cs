@@ -41,6 +41,13 @@ public sealed record IpCidr(IPAddress Address, int PrefixLength)
             return false;
         }
 
+        // 010.020.000.021: inet_aton (and so ping, ssh, glibc) reads a leading zero as octal
+        // (8.16.0.17), .NET as decimal: refused, so no two tools ever disagree on the address.
+        if (parsed.AddressFamily == AddressFamily.InterNetwork && text.Split('.').Any(o => o.Length > 1 && o[0] == '0'))
+        {
+            return false;
+        }
+
         address = parsed;
         return true;
     }

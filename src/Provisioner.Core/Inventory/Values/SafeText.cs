@@ -29,7 +29,12 @@ public static partial class SafeText
         text.StartsWith("~/", StringComparison.Ordinal) ? IsAbsolutePath(text[1..]) : IsAbsolutePath(text) || RelativePattern().IsMatch(text);
 
     /// <summary>Host names for SSH: DNS names or IP literals.</summary>
-    public static bool IsHostAddress(string text) => HostAddressPattern().IsMatch(text);
+    /// <summary>
+    /// A DNS name or an IP address. All-digit dotted names are addresses, and must parse as one
+    /// (no leading zeros: glibc reads 010 as octal 8, .NET as 10).
+    /// </summary>
+    public static bool IsHostAddress(string text) => HostAddressPattern().IsMatch(text)
+        && (!text.All(c => char.IsAsciiDigit(c) || c == '.') || IpCidr.TryParseAddress(text, out _));
 
     [GeneratedRegex("\\A[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
