@@ -14,9 +14,11 @@ public static class FleetChecks
         var vmNames = new Unique<string>(diagnostics, DiagnosticCodes.DuplicateVmName, "VM name", "set a distinct vm.name on one of them");
         var ips = new Unique<IPAddress>(diagnostics, DiagnosticCodes.DuplicateIp, "IP address", "every host bridge and static VM needs its own address");
         var macs = new Unique<string>(diagnostics, DiagnosticCodes.DuplicateMac, "MAC address", "remove the explicit vm.network.mac (a unique one is derived) or change it");
+        var endpoints = new Unique<string>(diagnostics, DiagnosticCodes.DuplicateEntry, "SSH address", "two host entries would apply to one machine at once: give each host its own address, or remove one entry");
         foreach (var (dto, host) in hosts)
         {
             hostNames.Check(host.Name, dto.Name?.Location ?? dto.Location);
+            endpoints.Check(host.Address.ToLowerInvariant() + ":" + host.Ssh.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), dto.Address?.Location ?? dto.Location);
             if (host.Network?.Bridge.Address is { } bridgeAddress)
             {
                 ips.Check(bridgeAddress.Address, dto.Network?.Bridge?.Address?.Location ?? dto.Location);

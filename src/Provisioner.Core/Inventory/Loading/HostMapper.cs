@@ -140,6 +140,7 @@ public sealed class HostMapper(ValueReader read)
             return [new GpuFunction(address, null)];
         }
 
+        read.Unique(model.Functions.Select(f => f.Function), "GPU function", "list each function of the card once");
         var functions = new List<GpuFunction>();
         foreach (var function in model.Functions)
         {
@@ -222,6 +223,9 @@ public sealed class HostMapper(ValueReader read)
         }
 
         var bridge = dto.Bridge ?? new BridgeDto { Location = dto.Location };
+        // The bridge, the bond and each member become network files named after them: one name, one file.
+        read.Unique([bridge.Name, dto.Bond?.Name, .. dto.Bond?.Interfaces ?? [], bridge.Interface], "interface name",
+            "give the bridge, the bond and each member NIC a name of its own (each has its own network file)");
         var uplink = read.InterfaceName(bridge.Interface, "bridge.interface");
         if ((bridge.Interface is null) == (bond is null))
         {

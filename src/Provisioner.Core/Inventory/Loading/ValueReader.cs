@@ -194,6 +194,26 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         DiagnosticCodes.MalformedMac, $"'{key}' {scalar?.Shown} is not a unicast MAC address",
         "write six hex pairs separated by ':', e.g. 52:54:00:12:34:56 (the first octet must be even)");
 
+    /// <summary>
+    /// Reports every scalar whose value an earlier one already has (a user, a bond member, a GPU
+    /// function listed twice): <paramref name="what"/> names the kind, <paramref name="why"/> why it must be unique.
+    /// </summary>
+    public void Unique(IEnumerable<YamlScalar?> scalars, string what, string why)
+    {
+        var first = new Dictionary<string, YamlScalar>(StringComparer.Ordinal);
+        foreach (var scalar in scalars.OfType<YamlScalar>())
+        {
+            if (first.TryGetValue(scalar.Value, out var earlier))
+            {
+                Report(DiagnosticCodes.DuplicateEntry, scalar, $"{what} {scalar.Shown} is given twice (first at line {earlier.Location.Line})", why);
+            }
+            else
+            {
+                first[scalar.Value] = scalar;
+            }
+        }
+    }
+
     /// <summary>The longest free text (a model name, a description) an inventory may give.</summary>
     public const int MaxFreeText = 200;
 

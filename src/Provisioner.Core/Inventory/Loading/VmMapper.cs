@@ -92,6 +92,7 @@ public sealed class VmMapper(ValueReader read)
             return [];
         }
 
+        read.Unique(users.Select(u => u.Name), "VM user", "cloud-init creates each user once: merge their keys into one entry");
         var result = new List<VmUser>();
         foreach (var user in users)
         {
