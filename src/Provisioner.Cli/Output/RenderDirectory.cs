@@ -36,14 +36,19 @@ public sealed class RenderDirectory : IDisposable
             return (null, $"'{directory}' exists and is not the output of an earlier 'provision render'; choose an empty or new directory");
         }
 
-        var staging = target + ".provision-tmp";
-        if (Directory.Exists(staging))
+        // A staging directory of our own, beside the target (so the final move is a rename): a
+        // new name each run, so nothing that already exists there is ever deleted.
+        for (var attempt = 0; attempt < 100; attempt++)
         {
-            Directory.Delete(staging, recursive: true);
+            var staging = $"{target}.provision-tmp-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+            if (!Directory.Exists(staging) && !File.Exists(staging))
+            {
+                Directory.CreateDirectory(staging);
+                return (new RenderDirectory(target, staging), null);
+            }
         }
 
-        Directory.CreateDirectory(staging);
-        return (new RenderDirectory(target, staging), null);
+        return (null, $"no free name for a staging directory beside '{directory}'");
     }
 
     /// <summary>Writes one host's artifacts; safe to call from several threads at once.</summary>

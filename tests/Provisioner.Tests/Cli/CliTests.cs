@@ -271,7 +271,22 @@ public sealed class CliTests
         Assert.Contains("netplan.yaml.sbn:1:", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("error PRV040", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, Snapshot(output));
-        Assert.False(Directory.Exists(output + ".provision-tmp"));
+        Assert.Empty(Directory.GetDirectories(dir.Path, "out.provision-tmp*"));
+    }
+
+    /// <summary>A directory named like render's staging that render did not create is left alone (issue 15).</summary>
+    [Fact]
+    public async Task Render_ADirectoryItDidNotCreate_IsNeverDeleted()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "out");
+        var theirs = dir.File("out.provision-tmp/keep.txt", "someone's file\n");
+
+        var result = await CliRunner.RunAsync("render", Fleet, "-o", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("someone's file\n", File.ReadAllText(theirs));
+        Assert.True(File.Exists(Path.Combine(output, ".provision-render")));
     }
 
     private static SortedDictionary<string, string> Snapshot(string directory) =>

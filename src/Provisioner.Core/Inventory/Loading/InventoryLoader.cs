@@ -70,7 +70,10 @@ public static class InventoryLoader
 
         var dto = DtoBinder.Bind<InventoryDto>(mapping, diagnostics);
         var inventory = Map(dto, file, diagnostics);
-        return new LoadResult(diagnostics.HasErrors ? null : inventory, diagnostics.Sorted());
+        // Every diagnostic names a place: one a check could not tie to a key points at the file's
+        // first line rather than nowhere.
+        var located = diagnostics.Sorted().Select(d => d.Location is null ? d with { Location = new Diagnostics.SourceLocation(file, 1, 1) } : d).ToList();
+        return new LoadResult(diagnostics.HasErrors ? null : inventory, located);
     }
 
     private static Model.Inventory Map(InventoryDto dto, string file, DiagnosticBag diagnostics)

@@ -33,7 +33,7 @@ public sealed class VmMapper(ValueReader read)
             Image: MapImage(vm.Image, at),
             Network: MapNetwork(vm.Network, hostName, gpu.Address, defaultBridge),
             Users: MapUsers(vm.Users, at),
-            Worker: MapWorker(vm.Worker));
+            Worker: MapWorker(vm.Worker, at));
     }
 
     private Firmware MapFirmware(FirmwareDto? firmware, OsFamily os)
@@ -112,20 +112,22 @@ public sealed class VmMapper(ValueReader read)
         return result;
     }
 
-    private WorkerSettings MapWorker(WorkerDto? worker)
+    private WorkerSettings MapWorker(WorkerDto? worker, Dto.Dto at)
     {
+        // With no 'worker' mapping at all, a missing key is pointed at where the VM is set.
+        var where = worker?.Location ?? at.Location;
         var kind = read.Choice(worker?.Kind, "vm.worker.kind", Allowed.For<WorkerDto>(nameof(WorkerDto.Kind)), "queue");
         var queueUrl = read.Url(worker?.QueueUrl, "vm.worker.queue_url", "redis", "rediss");
         var managerUrl = read.Url(worker?.ManagerUrl, "vm.worker.manager_url", "http", "https");
         if (kind == "queue" && worker?.QueueUrl is null)
         {
-            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, worker?.Location, "worker kind 'queue' needs 'queue_url'",
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, where, "worker kind 'queue' needs 'queue_url'",
                 "set defaults.vm.worker.queue_url: redis://HOST:6379/0, or kind: none");
         }
 
         if (kind == "flamenco" && worker?.ManagerUrl is null)
         {
-            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, worker?.Location, "worker kind 'flamenco' needs 'manager_url'",
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, where, "worker kind 'flamenco' needs 'manager_url'",
                 "set vm.worker.manager_url: http://MANAGER:8080");
         }
 
