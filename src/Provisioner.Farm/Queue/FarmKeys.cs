@@ -28,7 +28,10 @@ public static class FarmKeys
 
     public static string Task(string taskId) => "farm:task:" + taskId;
 
-    public static string Queue(Priority priority) => "farm:queue:" + priority.ToString().ToLowerInvariant();
+    /// <summary>What every task queue's key starts with (one queue per <see cref="Priority"/>).</summary>
+    public const string QueuePrefix = "farm:queue:";
+
+    public static string Queue(Priority priority) => QueuePrefix + priority.ToString().ToLowerInvariant();
 
     public static string Lease(string taskId) => "farm:lease:" + taskId;
 

@@ -16,9 +16,36 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue)
 {
     public const string Rejected = "farm:rejected";
 
+    /// <summary>
+    /// Moves the tasks of queues no worker reads (farm:queue:7, from a numeric priority an older
+    /// build accepted) to the normal queue, so no job stays stranded. Returns how many moved.
+    /// </summary>
+    public async Task<int> RequeueStrandedAsync(CancellationToken cancellationToken)
+    {
+        var known = Enum.GetValues<Priority>().Select(FarmKeys.Queue).ToHashSet(StringComparer.Ordinal);
+        var moved = 0;
+        var cursor = "0";
+        do
+        {
+            var reply = (RedisResult[])(await queue.Run(() => redis.ExecuteAsync("SCAN", cursor, "MATCH", FarmKeys.QueuePrefix + "*", "COUNT", 100), cancellationToken).ConfigureAwait(false))!;
+            cursor = reply[0].ToString();
+            foreach (var key in ((RedisResult[])reply[1]!).Select(k => k.ToString()).Where(k => !known.Contains(k)))
+            {
+                while (!(await queue.Run(() => redis.ListMoveAsync(key, FarmKeys.Queue(Priority.Normal), ListSide.Right, ListSide.Left), cancellationToken).ConfigureAwait(false)).IsNull)
+                {
+                    moved++;
+                }
+            }
+        }
+        while (cursor != "0" && !cancellationToken.IsCancellationRequested);
+
+        return moved;
+    }
+
     /// <summary>Takes in every seed job waiting (plus any this worker had half taken in before a crash). Returns how many were submitted.</summary>
     public async Task<int> TakeInAsync(string worker, CancellationToken cancellationToken)
     {
+        await RequeueStrandedAsync(cancellationToken).ConfigureAwait(false);
         var intake = FarmKeys.WorkerIntake(worker);
         var submitted = 0;
         while (!cancellationToken.IsCancellationRequested)

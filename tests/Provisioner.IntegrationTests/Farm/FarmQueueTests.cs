@@ -28,6 +28,21 @@ public sealed class FarmQueueTests
         Assert.Equal(["high", "normal", "low"], order);
     }
 
+    /// <summary>A task stranded on a queue no worker reads (farm:queue:7, from a numeric priority an older build took) is moved to the normal queue by the next intake.</summary>
+    [Fact]
+    public async Task StrandedQueue_IsRequeuedByTheNextIntake()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("stranded"), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        await farm.Database.ListMoveAsync(FarmKeys.Queue(Priority.Normal), FarmKeys.QueuePrefix + "7", StackExchange.Redis.ListSide.Right, StackExchange.Redis.ListSide.Left);
+        Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        Assert.Equal(0, await new SeedIntake(farm.Database, farm.Queue).TakeInAsync("w", CancellationToken.None));
+
+        Assert.Equal("stranded", (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))?.Job.Id);
+        Assert.False(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "7"));
+    }
+
     [Fact]
     public async Task ExpiredLease_ReapedToTheFront_HeartbeatThenSaysLost_AndCompleteIsRefused()
     {
