@@ -37,13 +37,13 @@ public static class ProvisionCli
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await stderr.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + Core.Text.Printable.Escape(e.Message)).ConfigureAwait(false);
             return ExitCodes.Error;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var verbose = args.Contains("--verbose") || args.Contains("-v");
-            await stderr.WriteLineAsync($"error: unexpected {e.GetType().Name}: {e.Message}" + (verbose ? "\n" + e : " (run again with --verbose for the details, and report it)")).ConfigureAwait(false);
+            await stderr.WriteLineAsync($"error: unexpected {e.GetType().Name}: {Core.Text.Printable.Escape(e.Message)}" + (verbose ? "\n" + e : " (run again with --verbose for the details, and report it)")).ConfigureAwait(false);
             return ExitCodes.Error;
         }
     }

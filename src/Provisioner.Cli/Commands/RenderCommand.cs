@@ -34,7 +34,7 @@ internal static class RenderCommand
                 }
 
                 target.Commit();
-                io.Out.WriteLine($"Rendered {target.FileCount} file(s) for {loaded.Hosts.Count} host(s) into {directory}.");
+                io.Out.WriteLine($"Rendered {target.FileCount} file(s) for {loaded.Hosts.Count} host(s) into {Core.Text.Printable.Escape(directory)}.");
             }
 
             return ExitCodes.Success;

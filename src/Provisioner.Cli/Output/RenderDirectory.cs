@@ -30,10 +30,21 @@ public sealed class RenderDirectory : IDisposable
     /// <summary>Opens a staging directory for <paramref name="directory"/>, or says why it must not be replaced.</summary>
     public static (RenderDirectory? Directory, string? Problem) Open(string directory)
     {
+        var shown = Core.Text.Printable.Value(directory);
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            return (null, "-o needs a directory to write into");
+        }
+
         var target = Path.GetFullPath(directory).TrimEnd('/');
+        if (File.Exists(target))
+        {
+            return (null, $"-o '{shown}' is a file, not a directory");
+        }
+
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, Marker)))
         {
-            return (null, $"'{directory}' exists and is not the output of an earlier 'provision render'; choose an empty or new directory");
+            return (null, $"'{shown}' exists and is not the output of an earlier 'provision render'; choose an empty or new directory");
         }
 
         // A staging directory of our own, beside the target (so the final move is a rename): a
@@ -43,12 +54,21 @@ public sealed class RenderDirectory : IDisposable
             var staging = $"{target}.provision-tmp-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
             if (!Directory.Exists(staging) && !File.Exists(staging))
             {
-                Directory.CreateDirectory(staging);
+                try
+                {
+                    Directory.CreateDirectory(staging);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The OS's reason, about the path the user gave (not our staging name).
+                    return (null, $"-o '{shown}': cannot create it: " + Core.Text.Printable.Escape(e.Message.Replace(staging, target, StringComparison.Ordinal)));
+                }
+
                 return (new RenderDirectory(target, staging), null);
             }
         }
 
-        return (null, $"no free name for a staging directory beside '{directory}'");
+        return (null, $"no free name for a staging directory beside '{shown}'");
     }
 
     /// <summary>Writes one host's artifacts; safe to call from several threads at once.</summary>

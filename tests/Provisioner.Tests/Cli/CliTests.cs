@@ -274,6 +274,28 @@ public sealed class CliTests
         Assert.Empty(Directory.GetDirectories(dir.Path, "out.provision-tmp*"));
     }
 
+    /// <summary>Odd -o paths (issue 15): one line naming the path given and the reason, never a trace; a control character in it is printed escaped.</summary>
+    [Fact]
+    public async Task Render_OddOutputPaths_OneLineEach_ControlCharactersEscaped()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("a-file", "x\n");
+
+        var empty = await CliRunner.RunAsync("render", Fleet, "-o", "");
+        var isFile = await CliRunner.RunAsync("render", Fleet, "-o", file);
+        var under = await CliRunner.RunAsync("render", Fleet, "-o", Path.Combine(file, "out"));
+        var escaped = await CliRunner.RunAsync("render", Fleet, "-o", Path.Combine(dir.Path, "out\u001b]0;owned\u0007"));
+
+        Assert.Equal((1, "error: -o needs a directory to write into\n"), (empty.ExitCode, empty.Stderr));
+        Assert.Equal((1, $"error: -o '{file}' is a file, not a directory\n"), (isFile.ExitCode, isFile.Stderr));
+        Assert.Equal(1, under.ExitCode);
+        Assert.StartsWith($"error: -o '{Path.Combine(file, "out")}': cannot create it: ", under.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(".provision-tmp", under.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, escaped.ExitCode);
+        Assert.EndsWith("out\\x1b]0;owned\\x07.\n", escaped.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', escaped.Stdout);
+    }
+
     /// <summary>A directory named like render's staging that render did not create is left alone (issue 15).</summary>
     [Fact]
     public async Task Render_ADirectoryItDidNotCreate_IsNeverDeleted()
