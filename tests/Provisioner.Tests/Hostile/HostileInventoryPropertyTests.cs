@@ -21,8 +21,10 @@ namespace Provisioner.Tests.Hostile;
 /// mutation (deep nesting, an alias fan-out). For every case, load, render and the runbook:
 /// never throw; every diagnostic is located and prints no raw control character; an accepted case
 /// renders files with no control character but newline and tab, well-formed domain XML, and a
-/// runbook with exactly one code block per step. PROVISION_FUZZ_ITER sets the number of cases
-/// (default 150; a nightly-style run sets thousands).
+/// runbook with exactly one code block per step. Every tenth accepted case also goes through the
+/// real tools: bash -n (and dash -n for sh scripts) on every script and runbook block,
+/// virt-xml-validate on every domain, cloud-init schema on each host's first user-data.
+/// PROVISION_FUZZ_ITER sets the number of cases (default 150; a nightly-style run sets thousands).
 /// </summary>
 public sealed partial class HostileInventoryPropertyTests
 {
@@ -93,6 +95,45 @@ public sealed partial class HostileInventoryPropertyTests
         return string.Join('\n', lines) + "\n";
     }
 
+    // The tools that will read the files: a shell, libvirt's schema, cloud-init's schema.
+    private static void Validate(IEnumerable<Artifact> artifacts, string runbook)
+    {
+        using var dir = new TempDirectory();
+        var userData = false;
+        foreach (var artifact in artifacts)
+        {
+            var file = dir.File(artifact.RelativePath, artifact.Content);
+            if (artifact.Content.StartsWith("#!/bin/sh", StringComparison.Ordinal) || artifact.Content.StartsWith("#!/bin/bash", StringComparison.Ordinal) || artifact.RelativePath.Contains("/default/grub.d/", StringComparison.Ordinal))
+            {
+                var shell = artifact.Content.StartsWith("#!/bin/bash", StringComparison.Ordinal) ? "bash" : "dash";
+                var result = ExternalTool.Run(shell, "-n", file);
+                Assert.True(result.ExitCode == 0, $"{artifact.RelativePath} ({shell} -n): {result}");
+            }
+            else if (artifact.RelativePath.EndsWith("/domain.xml", StringComparison.Ordinal))
+            {
+                var result = ExternalTool.Run("virt-xml-validate", file, "domain");
+                Assert.True(result.ExitCode == 0, $"{artifact.RelativePath}: {result}");
+            }
+            else if (artifact.RelativePath.EndsWith("/user-data", StringComparison.Ordinal) && !userData)
+            {
+                userData = true;
+                var result = ExternalTool.Run("cloud-init", "schema", "--config-file", file);
+                Assert.True(result.ExitCode == 0, $"{artifact.RelativePath}: {result}");
+            }
+        }
+
+        var block = 0;
+        foreach (Match match in BlockPattern().Matches(runbook))
+        {
+            var file = dir.File($"runbook-block-{block++}.sh", match.Groups["body"].Value);
+            var result = ExternalTool.Run("bash", "-n", file);
+            Assert.True(result.ExitCode == 0, $"runbook block {block}: {result}");
+        }
+    }
+
+    [GeneratedRegex(@"^(?<fence>`{3,})sh\n(?<body>(?:.*\n)*?)\k<fence>$", RegexOptions.Multiline)]
+    private static partial Regex BlockPattern();
+
     // Walks the Markdown as CommonMark does: a fence opens a block that only a line of the same
     // fence closes. Each step is one `sh` block followed by its "Expect:" line, outside any block.
     private static (int Blocks, int Expects, bool Open) Blocks(string markdown)
@@ -125,16 +166,29 @@ public sealed partial class HostileInventoryPropertyTests
     [Fact]
     public void MutatedInventories_NeverCrash_AreLocated_AndNeverInjectControlCharacters()
     {
-        var (accepted, refused) = (0, 0);
-        Cases.Sample(text => { if (AssertHandled(text)) { accepted++; } else { refused++; } }, iter: Iterations, threads: 1);
+        var (accepted, refused, validated) = (0, 0, 0);
+        Cases.Sample(text =>
+        {
+            var validate = accepted % 10 == 0;
+            if (AssertHandled(text, validate))
+            {
+                validated += validate ? 1 : 0;
+                accepted++;
+            }
+            else
+            {
+                refused++;
+            }
+        }, iter: Iterations, threads: 1);
 
         // Both paths ran: hostile values refused with located diagnostics, and values that are
-        // legal (an empty optional key, a zero, unusual Unicode in free text) rendered and checked.
-        Assert.True(accepted > 0 && refused > 0, $"{accepted} accepted, {refused} refused");
+        // legal (an empty optional key, a zero, unusual Unicode in free text) rendered and checked,
+        // some of them through the real validators.
+        Assert.True(accepted > 0 && refused > 0 && validated > 0, $"{accepted} accepted ({validated} through the validators), {refused} refused");
     }
 
-    /// <summary>True when the case was accepted (and its output checked), false when refused.</summary>
-    private static bool AssertHandled(string text)
+    /// <summary>True when the case was accepted (and its output checked), false when refused. <paramref name="validate"/>: also run the real validators.</summary>
+    private static bool AssertHandled(string text, bool validate)
     {
         var load = InventoryLoader.Load(text, "hostile.yaml");
         foreach (var diagnostic in load.Diagnostics)
@@ -163,6 +217,11 @@ public sealed partial class HostileInventoryPropertyTests
             }
 
             var runbook = RunbookBuilder.Render(RunbookBuilder.View(host, "hostile.yaml"), templates);
+            if (validate)
+            {
+                Validate(ArtifactTree.For(host), runbook);
+            }
+
             Assert.False(runbook.Any(c => Printable.NeedsEscape(c) && c is not '\n' and not '\t'), "the runbook holds a control character from the input");
             var (blocks, expects, open) = Blocks(runbook);
             Assert.True(!open && blocks == expects, $"the runbook has {blocks} code blocks for {expects} steps{(open ? ", one left open" : "")}: input opened or closed a fence");
