@@ -126,9 +126,9 @@ internal static class VmChecks
             yield return new(CheckStatus.Fail, $"{qemu.Name} has no q35 machine type, which every worker domain uses");
         }
 
-        foreach (var loader in input.Desired.Vms.Select(v => v.Vm.Firmware).Where(f => f.SecureBoot).Select(f => f.Loader).Distinct(StringComparer.Ordinal))
+        if (qemu.Version is { } version && version < SmmQemu)
         {
-            if (qemu.Version is { } version && version < SmmQemu)
+            foreach (var loader in input.Desired.Vms.Select(v => v.Vm.Firmware).Where(f => f.SecureBoot).Select(f => f.Loader).Distinct(StringComparer.Ordinal))
             {
                 failed = true;
                 yield return new(CheckStatus.Fail, $"{loader} is a secure-boot OVMF build, which stops without SMM, and {qemu.Name} has none (QEMU 2.4 added it)");

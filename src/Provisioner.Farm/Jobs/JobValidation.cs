@@ -77,10 +77,17 @@ public static partial class JobValidation
     /// An absolute path as it stands, normalised: a seed client's /mnt/renders/../../etc/cron.d
     /// would leave the share it names, and a control character would reach logs and terminals.
     /// </summary>
-    public static bool IsCleanAbsolutePath(string path) =>
-        path.StartsWith('/') && !path.Any(char.IsControl)
-        && path.Split('/').Skip(1).SkipLast(1).All(segment => segment is not ("." or ".." or ""))
-        && path.Split('/')[^1] is not ("." or "..");
+    public static bool IsCleanAbsolutePath(string path)
+    {
+        if (!path.StartsWith('/') || path.Any(char.IsControl))
+        {
+            return false;
+        }
+
+        // Segments after the leading '/': none is '.' or '..', and only the last may be empty (a trailing '/').
+        var segments = path.Split('/')[1..];
+        return segments.All(segment => segment is not ("." or "..")) && segments[..^1].All(segment => segment.Length > 0);
+    }
 
     [GeneratedRegex("\\A[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex IdPattern();

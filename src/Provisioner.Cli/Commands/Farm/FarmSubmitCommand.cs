@@ -28,10 +28,8 @@ internal static class FarmSubmitCommand
             Description = "high, normal or low: higher queues are always taken first.",
             DefaultValueFactory = _ => Priority.Normal,
             // The names only: Enum.Parse would take "7" too, a queue no worker reads.
-            CustomParser = result => Enum.TryParse<Priority>(result.Tokens.Single().Value, ignoreCase: true, out var named) && Enum.IsDefined(named)
-                && !char.IsAsciiDigit(result.Tokens.Single().Value.TrimStart('-', '+').FirstOrDefault())
-                ? named
-                : Refused(result),
+            CustomParser = result => Enum.GetValues<Priority>().Where(p => p.ToString().Equals(result.Tokens.Single().Value, StringComparison.OrdinalIgnoreCase))
+                .Select(p => (Priority?)p).FirstOrDefault() ?? Refused(result),
         };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 };
         var timeout = new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 };

@@ -168,7 +168,7 @@ public sealed class HostMapper(ValueReader read)
 
     private HugepageSettings MapHugepages(HugepagesDto? dto, List<Gpu> gpus, ByteSize size)
     {
-        var needed = gpus.Where(g => g.Vm.HugepageBacked).Sum(g => new HugepageSettings(size, 0).PagesFor(g.Vm.Memory));
+        var needed = gpus.Where(g => g.Vm.HugepageBacked).Sum(g => HugepageSettings.PagesFor(g.Vm.Memory, size));
         if (dto?.Count is null || dto.Count.Value == "auto")
         {
             return new HugepageSettings(size, needed);

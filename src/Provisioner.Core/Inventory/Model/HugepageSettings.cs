@@ -7,9 +7,6 @@ public sealed record HugepageSettings(ByteSize PageSize, long Count)
 {
     public bool IsGigantic => PageSize.Bytes == ByteSize.GiB;
 
-    /// <summary>The pages a VM of <paramref name="memory"/> takes (a partial page still takes a whole one).</summary>
-    public long PagesFor(ByteSize memory) => (memory.Bytes + PageSize.Bytes - 1) / PageSize.Bytes;
-
-    /// <summary>The directory name sysfs gives this size under hugepages/ (hugepages-1048576kB).</summary>
-    public string SysfsName => "hugepages-" + PageSize.KibiBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + "kB";
+    /// <summary>The pages of <paramref name="pageSize"/> a VM of <paramref name="memory"/> takes (a partial page still takes a whole one).</summary>
+    public static long PagesFor(ByteSize memory, ByteSize pageSize) => (memory.Bytes + pageSize.Bytes - 1) / pageSize.Bytes;
 }

@@ -28,9 +28,8 @@ public static partial class SafeText
     public static bool IsLocalPath(string text) =>
         text.StartsWith("~/", StringComparison.Ordinal) ? IsAbsolutePath(text[1..]) : IsAbsolutePath(text) || RelativePattern().IsMatch(text);
 
-    /// <summary>Host names for SSH: DNS names or IP literals.</summary>
     /// <summary>
-    /// A DNS name or an IP address. All-digit dotted names are addresses, and must parse as one
+    /// Host names for SSH: a DNS name or an IP address. All-digit dotted names are addresses, and must parse as one
     /// (no leading zeros: glibc reads 010 as octal 8, .NET as 10).
     /// </summary>
     public static bool IsHostAddress(string text) => HostAddressPattern().IsMatch(text)

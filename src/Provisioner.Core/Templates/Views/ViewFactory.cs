@@ -28,7 +28,7 @@ public static class ViewFactory
     {
         var pages = host.Hugepages;
         List<GpuPagesView> onNode = [.. host.Gpus.Where(g => g.Vm.HugepageBacked && g.Vm.NumaPlacement)
-            .Select(g => new GpuPagesView(g.Address.ToString(), pages.PagesFor(g.Vm.Memory)))];
+            .Select(g => new GpuPagesView(g.Address.ToString(), HugepageSettings.PagesFor(g.Vm.Memory, pages.PageSize)))];
         return new HugepagesView(pages.IsGigantic ? "1G" : "2M", pages.PageSize.KibiBytes, pages.Count,
             new ByteSize(pages.PageSize.Bytes * pages.Count).ToString(), onNode, Math.Max(0, pages.Count - onNode.Sum(g => g.Pages)));
     }
