@@ -32,6 +32,6 @@ var database = redis.GetDatabase();
 var queue = new FarmQueue(database, clock);
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
 var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger);
-var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue), renderer, clock, logger);
+var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, clock, logger);
 await agent.RunAsync(stop.Token);
 return 0;

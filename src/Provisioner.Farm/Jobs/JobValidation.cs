@@ -66,7 +66,7 @@ public static partial class JobValidation
 
     // A value a message may echo: printable ASCII and short, else only its length (a seed client's
     // job may carry ESC or newlines meant for a terminal or a log).
-    private static string Quote(string value) =>
+    public static string Quote(string value) =>
         value.Length <= 120 && value.All(c => c is >= ' ' and <= '~') ? $"'{value}'" : $"({value.Length} characters, not shown: they hold control or non-ASCII characters, or are too long)";
 
     private static bool IsSource(string src) =>
@@ -88,6 +88,32 @@ public static partial class JobValidation
         var segments = path.Split('/')[1..];
         return segments.All(segment => segment is not ("." or "..")) && segments[..^1].All(segment => segment.Length > 0);
     }
+
+    /// <summary>
+    /// Where a job may read its scene from and write its frames to, on the worker that runs it: the
+    /// roots it was given (the work disk, the share). Null when the job stays inside them. A seed
+    /// client's clean but foreign /etc/cron.d is refused here, not by the path's shape.
+    /// </summary>
+    public static string? OutsideRoots(JobSpec spec, IReadOnlyList<string> roots)
+    {
+        var allowed = roots.Count == 0 ? "(none)" : string.Join(", ", roots);
+        if (spec.Src.StartsWith('/') && !IsUnder(spec.Src, roots))
+        {
+            return $"src {Quote(spec.Src)} is outside the directories this worker may read (PROVISION_ALLOWED_ROOTS: {allowed}); put the scene on the share or give an http(s) URL";
+        }
+
+        return IsUnder(spec.Output, roots)
+            ? null
+            : $"output {Quote(spec.Output)} is outside the directories this worker may write (PROVISION_ALLOWED_ROOTS: {allowed}); write to the share";
+    }
+
+    /// <summary>A root itself, or anything below it; never a sibling that only shares its prefix (/srv/work2 is not under /srv/work).</summary>
+    private static bool IsUnder(string path, IReadOnlyList<string> roots) =>
+        IsCleanAbsolutePath(path) && roots.Any(root =>
+        {
+            var trimmed = root.TrimEnd('/');
+            return trimmed.Length == 0 || path == trimmed || path.StartsWith(trimmed + "/", StringComparison.Ordinal);
+        });
 
     [GeneratedRegex("\\A[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex IdPattern();

@@ -12,7 +12,7 @@ namespace Provisioner.Farm.Queue;
 /// cannot be read is not silently lost: with an id it gets <c>status failed</c> and the reason;
 /// without one it is kept on <c>farm:rejected</c>.
 /// </summary>
-public sealed class SeedIntake(IDatabase redis, FarmQueue queue)
+public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<string> allowedRoots)
 {
     public const string Rejected = "farm:rejected";
 
@@ -74,6 +74,11 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue)
     private async Task<bool> SubmitAsync(string json, CancellationToken cancellationToken)
     {
         var spec = JobSpec.TryParse(json, out var error);
+        if (spec is not null && JobValidation.OutsideRoots(spec, allowedRoots) is { } outside)
+        {
+            (spec, error) = (null, outside);
+        }
+
         if (spec is null)
         {
             await RejectAsync(json, error, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
 using Provisioner.Worker.Files;
 using Provisioner.Worker.Rendering;
@@ -25,6 +26,12 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         if (refusal is not null)
         {
             return RenderOutcome.Failed(refusal, refusedDevice: true);
+        }
+
+        // A job submitted elsewhere may name paths this worker was not given (the unit could not write there anyway).
+        if (JobValidation.OutsideRoots(job, config.AllowedRoots) is { } outside)
+        {
+            return RenderOutcome.Failed(outside);
         }
 
         string scene;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Provisioner.Farm.Jobs;
 
 namespace Provisioner.Worker.Agent;
 
@@ -18,6 +19,12 @@ public sealed record WorkerConfig
     public string Device { get; init; } = "OPTIX";
 
     public required string WorkDirectory { get; init; }
+
+    /// <summary>
+    /// The directories jobs may read scenes from and write frames to (PROVISION_ALLOWED_ROOTS,
+    /// colon-separated): the work disk and the share, the same paths the unit's ReadWritePaths opens.
+    /// </summary>
+    public IReadOnlyList<string> AllowedRoots { get; init; } = ["/srv/work"];
 
     public string Blender { get; init; } = "blender";
 
@@ -60,6 +67,17 @@ public sealed record WorkerConfig
         if (variable("PROVISION_RENDER_DEVICE") is { Length: > 0 } device)
         {
             config = config with { Device = device is "OPTIX" or "CUDA" or "CPU" ? device : throw new ArgumentException($"PROVISION_RENDER_DEVICE='{device}' must be OPTIX, CUDA or CPU") };
+        }
+
+        if (variable("PROVISION_ALLOWED_ROOTS") is { Length: > 0 } roots)
+        {
+            var list = roots.Split(':', StringSplitOptions.RemoveEmptyEntries);
+            config = config with
+            {
+                AllowedRoots = list.Length > 0 && list.All(JobValidation.IsCleanAbsolutePath)
+                    ? list
+                    : throw new ArgumentException($"PROVISION_ALLOWED_ROOTS={JobValidation.Quote(roots)} must be absolute directories separated by ':' (no '.' or '..')"),
+            };
         }
 
         if (variable("PROVISION_BLENDER") is { Length: > 0 } blender)

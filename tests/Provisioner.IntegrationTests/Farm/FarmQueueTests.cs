@@ -37,10 +37,35 @@ public sealed class FarmQueueTests
         await farm.Database.ListMoveAsync(FarmKeys.Queue(Priority.Normal), FarmKeys.QueuePrefix + "7", StackExchange.Redis.ListSide.Right, StackExchange.Redis.ListSide.Left);
         Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
 
-        Assert.Equal(0, await new SeedIntake(farm.Database, farm.Queue).TakeInAsync("w", CancellationToken.None));
+        Assert.Equal(0, await new SeedIntake(farm.Database, farm.Queue, ["/"]).TakeInAsync("w", CancellationToken.None));
 
         Assert.Equal("stranded", (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))?.Job.Id);
         Assert.False(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "7"));
+    }
+
+    /// <summary>Seed jobs whose paths are clean but leave the worker's roots (the share, the work disk) are refused with the roots named, never queued.</summary>
+    [Fact]
+    public async Task SeedJob_OutsideTheAllowedRoots_IsRejectedWithTheRootsNamed()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Database.ListLeftPushAsync(FarmKeys.SeedQueue, """{"id":"cron","src":"/mnt/renders/s.blend","frames":"1","output":"/etc/cron.d"}""");
+        await farm.Database.ListLeftPushAsync(FarmKeys.SeedQueue, """{"id":"shadow","src":"/etc/shadow","frames":"1","output":"/mnt/renders/out"}""");
+        await farm.Database.ListLeftPushAsync(FarmKeys.SeedQueue, """{"id":"sibling","src":"/mnt/renders/s.blend","frames":"1","output":"/mnt/renders2/out"}""");
+        await farm.Database.ListLeftPushAsync(FarmKeys.SeedQueue, """{"id":"fine","src":"/mnt/renders/s.blend","frames":"1","output":"/srv/work/out"}""");
+
+        Assert.Equal(1, await new SeedIntake(farm.Database, farm.Queue, ["/mnt/renders", "/srv/work"]).TakeInAsync("w", CancellationToken.None));
+
+        foreach (var (id, field) in new[] { ("cron", "output '/etc/cron.d'"), ("shadow", "src '/etc/shadow'"), ("sibling", "output '/mnt/renders2/out'") })
+        {
+            var hash = await farm.Database.HashGetAllAsync(FarmKeys.Job(id));
+            var fields = hash.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
+            Assert.Equal("failed", fields["status"]);
+            Assert.Contains($"rejected: {field} is outside the directories this worker may", fields["error"], StringComparison.Ordinal);
+            Assert.Contains("/mnt/renders, /srv/work", fields["error"], StringComparison.Ordinal);
+        }
+
+        Assert.Equal("fine", (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))?.Job.Id);
+        Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
     }
 
     [Fact]

@@ -41,6 +41,8 @@ public sealed class WorkerProcess : IDisposable
         start.Environment["PROVISION_WORKER_NAME"] = name;
         start.Environment["PROVISION_QUEUE_URL"] = queueUrl;
         start.Environment["PROVISION_WORK_DIR"] = Path.Combine(workDirectory, name);
+        // The tests' scenes and outputs live in their own temporary directories.
+        start.Environment["PROVISION_ALLOWED_ROOTS"] = Path.GetTempPath().TrimEnd('/');
         start.Environment["PROVISION_RENDER_DEVICE"] = "CPU";
         start.Environment["PROVISION_BLENDER_THREADS"] = "1";
         start.Environment["PROVISION_LEASE_SECONDS"] = "6";

@@ -74,6 +74,35 @@ public sealed class JobTests
         Assert.Contains("PROVISION_WORKER_NAME is not set", missing.Message, StringComparison.Ordinal);
         var badDevice = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(k => k == "PROVISION_RENDER_DEVICE" ? "GPU" : env.GetValueOrDefault(k)));
         Assert.Contains("must be OPTIX, CUDA or CPU", badDevice.Message, StringComparison.Ordinal);
+        Assert.Equal(["/srv/work"], config.AllowedRoots);
+        var roots = WorkerConfig.FromEnvironment(k => k == "PROVISION_ALLOWED_ROOTS" ? "/srv/work:/mnt/renders" : env.GetValueOrDefault(k));
+        Assert.Equal(["/srv/work", "/mnt/renders"], roots.AllowedRoots);
+        var badRoot = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(k => k == "PROVISION_ALLOWED_ROOTS" ? "/srv/work:../etc" : env.GetValueOrDefault(k)));
+        Assert.Contains("PROVISION_ALLOWED_ROOTS='/srv/work:../etc' must be absolute directories", badRoot.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/mnt/renders/shot/s.blend", "/mnt/renders/shot/####.png", null)]
+    [InlineData("https://assets.example/s.blend", "/srv/work/out", null)]
+    [InlineData("/mnt/renders", "/mnt/renders", null)]
+    [InlineData("/etc/shadow", "/mnt/renders/out", "src '/etc/shadow' is outside the directories this worker may read")]
+    [InlineData("/mnt/renders/s.blend", "/etc/cron.d", "output '/etc/cron.d' is outside the directories this worker may write")]
+    [InlineData("/mnt/renders/s.blend", "/mnt/renders2/out", "output '/mnt/renders2/out' is outside")]
+    [InlineData("/mnt/renders/s.blend", "/srv/workshop", "output '/srv/workshop' is outside")]
+    public void OutsideRoots_OnlyTheRootsAndBelow_NeverASiblingSharingTheirPrefix(string src, string output, string? expected)
+    {
+        var spec = new JobSpec { Id = "j", Src = src, Frames = "1", Output = output };
+
+        var problem = JobValidation.OutsideRoots(spec, ["/mnt/renders/", "/srv/work"]);
+
+        if (expected is null)
+        {
+            Assert.Null(problem);
+        }
+        else
+        {
+            Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
