@@ -19,8 +19,8 @@ internal static class ApplyCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Apply without asking for confirmation." };
         var limit = CommonOptions.Limit();
         var parallel = CommonOptions.Parallel("Hosts worked on at once.");
-        var maxUnavailable = new Option<int>("--max-unavailable") { Description = "Hosts rebooting at once (rolling reboots).", DefaultValueFactory = _ => 1 };
-        var rebootTimeout = new Option<int>("--reboot-timeout") { Description = "Seconds to wait for a host to come back with a new boot_id.", DefaultValueFactory = _ => 600 };
+        var maxUnavailable = CommonOptions.InRange(new Option<int>("--max-unavailable") { Description = "Hosts rebooting at once (rolling reboots).", DefaultValueFactory = _ => 1 }, 1, 1000);
+        var rebootTimeout = CommonOptions.InRange(new Option<int>("--reboot-timeout") { Description = "Seconds to wait for a host to come back with a new boot_id.", DefaultValueFactory = _ => 600 }, 10, 86_400);
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing had to change, 2 when changes were applied, 1 on any error." };
         var logFile = new Option<string?>("--log-file") { Description = "Also write a JSON-lines log (one event per line, with host and run) to this file." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Write the detailed log to stderr too." };
@@ -33,8 +33,8 @@ internal static class ApplyCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new ApplySettings(parse.GetValue(target)!, parse.GetValue(yes), parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)),
-                Math.Max(1, parse.GetValue(maxUnavailable)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(rebootTimeout))),
+            var settings = new ApplySettings(parse.GetValue(target)!, parse.GetValue(yes), parse.GetValue(limit), parse.GetValue(parallel),
+                parse.GetValue(maxUnavailable), TimeSpan.FromSeconds(parse.GetValue(rebootTimeout)),
                 parse.GetValue(detailed), parse.GetValue(logFile), parse.GetValue(verbose), !parse.GetValue(noVms),
                 VmReplacement.Parse(parse.GetValue(recreate), parse.GetValue(deleteDisks)));
             return await RunAsync(settings, io, cancellationToken).ConfigureAwait(false);

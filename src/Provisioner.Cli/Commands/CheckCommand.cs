@@ -29,7 +29,7 @@ internal static class CheckCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var withVms = !parse.GetValue(noVms);
-            var opened = await HostSessions.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), withVms,
+            var opened = await HostSessions.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(limit), parse.GetValue(parallel), withVms,
                 VmReplacement.None, io, cancellationToken, deepFacts: true).ConfigureAwait(false);
             if (opened is null)
             {

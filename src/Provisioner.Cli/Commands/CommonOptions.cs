@@ -8,7 +8,25 @@ internal static class CommonOptions
 
     public static Option<string?> Limit(params string[] aliases) => new("--limit", aliases) { Description = "Only hosts whose name matches these globs (comma-separated, e.g. 'hk-*,sg-gpu-01')." };
 
-    public static Option<int> Parallel(string description) => new("--parallel") { Description = description, DefaultValueFactory = _ => 10 };
+    public static Option<int> Parallel(string description) => InRange(new Option<int>("--parallel") { Description = description, DefaultValueFactory = _ => 10 }, 1, 1000);
+
+    /// <summary>
+    /// Refuses a number outside [min, max] while the command line is parsed, before anything
+    /// connects: a typo like --parallel 0 or --task-timeout -1 is an error, not silently clamped.
+    /// </summary>
+    public static Option<T> InRange<T>(Option<T> option, long min, long max)
+    {
+        option.Validators.Add(result =>
+        {
+            // The token as typed: a value that is no number at all gets System.CommandLine's own
+            // "cannot parse" error, and the default (no token) is in range by construction.
+            if (result.Tokens.Count > 0 && long.TryParse(result.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var number) && (number < min || number > max))
+            {
+                result.AddError($"{option.Name} must be from {min} to {max} (got {number})");
+            }
+        });
+        return option;
+    }
 
     public static Option<string?> Recreate() => new("--recreate") { Description = "Replace these worker VMs on purpose (comma-separated names): the domain is destroyed and defined anew, its old disks kept beside (NAME.replaced-RUN) unless --delete-disks." };
 

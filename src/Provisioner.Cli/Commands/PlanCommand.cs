@@ -29,7 +29,7 @@ internal static class PlanCommand
             var path = parse.GetValue(inventory)!;
             if (!parse.GetValue(offline))
             {
-                var live = await HostSessions.RunAsync(path, parse.GetValue(limit), Math.Max(1, parse.GetValue(parallel)), !parse.GetValue(noVms), VmReplacement.Parse(parse.GetValue(recreate), parse.GetValue(deleteDisks)), io, cancellationToken).ConfigureAwait(false);
+                var live = await HostSessions.RunAsync(path, parse.GetValue(limit), parse.GetValue(parallel), !parse.GetValue(noVms), VmReplacement.Parse(parse.GetValue(recreate), parse.GetValue(deleteDisks)), io, cancellationToken).ConfigureAwait(false);
                 return live is null ? ExitCodes.Error : Report(live, parse, json, diff, outFile, detailed, io);
             }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Provisioner.Core.Text;
 
 namespace Provisioner.Core.Discovery;
 
@@ -27,11 +28,11 @@ public static partial class DiscoverySnippet
     {
         var facts = host.Facts;
         var i = CultureInfo.InvariantCulture;
-        text.Append(i, $"  # {facts.OsRelease.GetValueOrDefault("PRETTY_NAME", facts.OsId)}, kernel {facts.Kernel}; {facts.Cpu?.Model ?? "CPU unknown"} ({facts.Cpu?.Count ?? 0} CPUs, {facts.Cpu?.VirtualizationFlag ?? "no virtualization flag"}); {host.MemoryGib} GiB in {facts.NumaNodes.Count} NUMA node(s)\n");
-        text.Append(i, $"  - name: {host.Name}\n");
-        text.Append(i, $"    address: {host.Address}\n");
-        text.Append(host.Os is { } os ? $"    os: {os.ToString().ToLowerInvariant()}\n" : $"    os: auto   # {facts.OsId} {facts.OsVersionId} is not a supported OS\n");
-        text.Append(i, $"    cpu_vendor: {host.CpuVendor}\n");
+        text.Append(i, $"  # {Comment(facts.OsRelease.GetValueOrDefault("PRETTY_NAME", facts.OsId))}, kernel {Comment(facts.Kernel)}; {Comment(facts.Cpu?.Model ?? "CPU unknown")} ({facts.Cpu?.Count ?? 0} CPUs, {Comment(facts.Cpu?.VirtualizationFlag ?? "no virtualization flag")}); {host.MemoryGib} GiB in {facts.NumaNodes.Count} NUMA node(s)\n");
+        text.Append(i, $"  - name: {Scalar(host.Name)}\n");
+        text.Append(i, $"    address: {Scalar(host.Address)}\n");
+        text.Append(host.Os is { } os ? $"    os: {os.ToString().ToLowerInvariant()}\n" : $"    os: auto   # {Comment(facts.OsId)} {Comment(facts.OsVersionId)} is not a supported OS\n");
+        text.Append(i, $"    cpu_vendor: {Scalar(host.CpuVendor)}\n");
         text.Append(i, $"    memory: {host.MemoryGib}GiB\n");
         text.Append(i, $"    host_reserve: {host.HostReserveGib}GiB\n");
         if (host.Gpus.Count == 0)
@@ -46,11 +47,11 @@ public static partial class DiscoverySnippet
         var models = (isolated.Count > 0 ? isolated : host.Gpus).GroupBy(g => g.Device.VendorDevice).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         var model = models[0].First();
         text.Append("    gpu_model:\n");
-        text.Append(i, $"      name: \"{ModelName(host, model)}\"\n");
+        text.Append(i, $"      name: {Scalar(ModelName(host, model))}\n");
         text.Append("      functions:\n");
         foreach (var function in model.Companions.Prepend(model.Device))
         {
-            text.Append(i, $"        - {{ function: {function.Address[^1]}, id: \"{function.VendorDevice}\"{HostDriver(host.Facts, function)} }}   # {Describe(host, function)}\n");
+            text.Append(i, $"        - {{ function: {(char.IsAsciiDigit(function.Address[^1]) ? function.Address[^1..] : Scalar(function.Address[^1..]))}, id: {Scalar(function.VendorDevice)}{HostDriver(host.Facts, function)} }}   # {Comment(Describe(host, function))}\n");
         }
 
         text.Append("    vm:\n");
@@ -66,7 +67,7 @@ public static partial class DiscoverySnippet
             }
 
             notes.AddRange(gpu.Strangers.Select(s => $"WARNING: its group also holds {s.Address} ({s.VendorDevice}), move the card"));
-            text.Append(i, $"      - {{ address: \"{gpu.Device.Address}\" }}   # {string.Join(", ", notes)}\n");
+            text.Append(i, $"      - {{ address: {Scalar(gpu.Device.Address)} }}   # {Comment(string.Join(", ", notes))}\n");
         }
     }
 
@@ -85,6 +86,19 @@ public static partial class DiscoverySnippet
         var module = facts.DriverInfo(driver)?.Module ?? driver;
         return !Desired.HostDrivers.Always.Contains(module) && Inventory.Values.SafeText.IsModuleName(module) ? $", host_driver: {module}" : "";
     }
+
+    // What a host reports (os-release, /proc/cpuinfo, pci.ids names, sysfs) is data, not YAML: a
+    // newline in PRETTY_NAME must not end the comment and add keys, a quote must not end a value.
+    private static string Comment(string text) => Printable.Escape(text);
+
+    /// <summary>
+    /// A value as YAML reads it back: plain when it is a simple name or address, else
+    /// double-quoted with escapes. Words YAML would read as another type (null, true, 1e3) are quoted too.
+    /// </summary>
+    private static string Scalar(string text) =>
+        PlainSafe().IsMatch(text) && !char.IsDigit(text[0]) && text.ToLowerInvariant() is not ("null" or "true" or "false" or "yes" or "no" or "on" or "off" or "y" or "n")
+            ? text
+            : Templates.TemplateFunctions.YamlQuote(text);
 
     private static string Describe(DiscoveredHost host, Facts.PciDeviceFacts device) =>
         host.Facts.Deep?.PciNames.GetValueOrDefault(device.Address) is { } names ? $"{names.Class}: {names.Vendor} {names.Device}" : $"class {device.Class}";
@@ -107,6 +121,10 @@ public static partial class DiscoverySnippet
 
         return Spaces().Replace(Unsafe().Replace(name, " "), " ").Trim();
     }
+
+    // No leading/trailing space, no YAML indicator, nothing the plain style would read as another type than a string it holds.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]*\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainSafe();
 
     [GeneratedRegex(" {2,}", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();

@@ -34,6 +34,11 @@ public sealed class CliTests
     [InlineData("--priority", "7", "--priority must be high, normal or low, not '7'")]
     [InlineData("--task-seconds", "NaN", "--task-seconds must be a number of seconds from 1 to 86400")]
     [InlineData("--task-seconds", "-5", "--task-seconds must be a number of seconds from 1 to 86400")]
+    [InlineData("--chunk", "0", "--chunk must be from 1 to 1000000 (got 0)")]
+    [InlineData("--chunk", "99999999999", "--chunk must be from 1 to 1000000 (got 99999999999)")]
+    [InlineData("--samples", "-1", "--samples must be from 1 to 1000000 (got -1)")]
+    [InlineData("--max-attempts", "0", "--max-attempts must be from 1 to 100 (got 0)")]
+    [InlineData("--task-timeout", "5", "--task-timeout must be from 10 to 604800 (got 5)")]
     public async Task FarmSubmit_HostileNumbers_AreRefusedBeforeConnecting(string option, string value, string message)
     {
         var result = await CliRunner.RunAsync("farm", "submit", "/srv/shots/a.blend", "--frames", "1-4", option, value, "-I", Example);
@@ -41,6 +46,31 @@ public sealed class CliTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Counts are refused out of range, not silently clamped (--parallel 0 used to become 1).</summary>
+    [Theory]
+    [InlineData("apply", "--parallel", "0", "--parallel must be from 1 to 1000 (got 0)")]
+    [InlineData("apply", "--max-unavailable", "-3", "--max-unavailable must be from 1 to 1000 (got -3)")]
+    [InlineData("apply", "--reboot-timeout", "0", "--reboot-timeout must be from 10 to 86400 (got 0)")]
+    [InlineData("plan", "--parallel", "5000", "--parallel must be from 1 to 1000 (got 5000)")]
+    [InlineData("check", "--parallel", "0", "--parallel must be from 1 to 1000 (got 0)")]
+    public async Task HostCommands_OutOfRangeCounts_AreRefusedBeforeConnecting(string command, string option, string value, string message)
+    {
+        var result = await CliRunner.RunAsync(command, Example, option, value);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FarmStatus_LastZero_IsRefused()
+    {
+        var result = await CliRunner.RunAsync("farm", "status", "--last", "0", "-I", Example);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--last must be from 1 to 10000 (got 0)", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

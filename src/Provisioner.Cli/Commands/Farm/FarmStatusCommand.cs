@@ -10,7 +10,7 @@ internal static class FarmStatusCommand
     public static Command Create(CliIo io)
     {
         var job = new Argument<string?>("job") { Description = "One job in detail; without it, the recent jobs.", Arity = ArgumentArity.ZeroOrOne };
-        var last = new Option<int>("--last") { Description = "How many recent jobs to list.", DefaultValueFactory = _ => 20 };
+        var last = CommonOptions.InRange(new Option<int>("--last") { Description = "How many recent jobs to list.", DefaultValueFactory = _ => 20 }, 1, 10_000);
         var allFrames = new Option<bool>("--frames") { Description = "With JOB: list every rendered frame with its time and worker." };
         var inventory = FarmCommand.Inventory();
         var queue = FarmCommand.Queue();
@@ -31,7 +31,7 @@ internal static class FarmStatusCommand
             var now = io.Time.GetUtcNow();
             if (parse.GetValue(job) is not { } jobId)
             {
-                var jobs = await reader.JobsAsync(Math.Max(1, parse.GetValue(last)), cancellationToken).ConfigureAwait(false);
+                var jobs = await reader.JobsAsync(parse.GetValue(last), cancellationToken).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
                     io.Out.Write(JsonOutput.Serialize(new { FormatVersion = 1, Jobs = jobs.Select(j => FarmTables.JobJson(j, null, now)) }));

@@ -19,9 +19,9 @@ internal static class FarmSubmitCommand
         var frames = new Option<string>("--frames", "-f") { Description = "Frames: 1-240, 1,5,9 or a mix (1-10,20).", Required = true };
         var id = new Option<string?>("--id") { Description = "Job id (default: the scene's name and the time)." };
         var output = new Option<string?>("--output", "-o") { Description = "Absolute directory for the frames (or a pattern with '#'); default: NAME-ID beside the scene." };
-        var chunk = new Option<int?>("--chunk") { Description = "Frames per task. Default: sized toward --task-seconds from this scene's measured frame time." };
+        var chunk = CommonOptions.InRange(new Option<int?>("--chunk") { Description = "Frames per task. Default: sized toward --task-seconds from this scene's measured frame time." }, 1, 1_000_000);
         var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
-        var samples = new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." };
+        var samples = CommonOptions.InRange(new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." }, 1, 1_000_000);
         var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
         var priority = new Option<Priority>("--priority")
         {
@@ -31,8 +31,8 @@ internal static class FarmSubmitCommand
             CustomParser = result => Enum.GetValues<Priority>().Where(p => p.ToString().Equals(result.Tokens.Single().Value, StringComparison.OrdinalIgnoreCase))
                 .Select(p => (Priority?)p).FirstOrDefault() ?? Refused(result),
         };
-        var maxAttempts = new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 };
-        var timeout = new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 };
+        var maxAttempts = CommonOptions.InRange(new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 }, 1, 100);
+        var timeout = CommonOptions.InRange(new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 }, 10, 7 * 24 * 3600);
         var sha256 = new Option<string?>("--sha256") { Description = "For a URL scene: its sha256 (workers refuse other content)." };
         var inventory = FarmCommand.Inventory();
         var queue = FarmCommand.Queue();
@@ -46,12 +46,6 @@ internal static class FarmSubmitCommand
             if (frameList is null)
             {
                 io.Error.WriteLine("error: --frames: " + framesError);
-                return ExitCodes.Error;
-            }
-
-            if (parse.GetValue(chunk) is < 1)
-            {
-                io.Error.WriteLine("error: --chunk must be at least 1");
                 return ExitCodes.Error;
             }
 
