@@ -4,6 +4,7 @@ using Provisioner.Worker.Agent;
 using Provisioner.Worker.Files;
 using Provisioner.Worker.Rendering;
 using Serilog;
+using StackExchange.Redis;
 
 // provision-worker: the render agent of a worker VM. Settings come from the environment
 // (/etc/provision-worker/worker.env through the systemd unit); see docs/farm.md.
@@ -27,9 +28,21 @@ catch (ArgumentException e)
 }
 
 var clock = TimeProvider.System;
-using var redis = await RedisAddress.ConnectAsync(config.QueueUrl, config.QueuePassword, stop.Token);
+ConnectionMultiplexer redis;
+try
+{
+    redis = await RedisAddress.ConnectAsync(config.QueueUrl, config.QueuePassword, stop.Token);
+}
+catch (Exception e) when (e is FormatException or RedisConnectionException)
+{
+    // A malformed PROVISION_QUEUE_URL, or no sentinel answering: said in one line; systemd restarts us.
+    logger.Error("provision-worker: {Error}", e.Message.Split('\n')[0]);
+    return 2;
+}
+
+using var connection = redis;
 var database = redis.GetDatabase();
-var queue = new FarmQueue(database, clock);
+var queue = new FarmQueue(database, clock, replicas: RedisAddress.ReplicasToWait(config.QueueUrl));
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
 var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger);
 var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, clock, logger);

@@ -40,7 +40,7 @@ internal static class FarmTables
         console.MarkupLine($"{Markup.Escape(spec.Id)}: {StatusMarkup(job.Status)}  {Bar(progress.Fraction)}");
         stdout.WriteLine($"  scene:    {spec.Src}{(spec.Sha256 is null ? "" : " (sha256 " + spec.Sha256[..12] + "…)")}");
         stdout.WriteLine($"  frames:   {spec.Frames}: {job.FramesDone} done, {job.FramesFailed} failed, {job.FramesTotal - job.FramesDone - job.FramesFailed} to go of {job.FramesTotal}");
-        stdout.WriteLine($"  tasks:    {job.TasksDone}/{job.TasksTotal} done; priority {spec.Priority.ToString().ToLowerInvariant()}, {spec.MaxAttempts} attempts each");
+        stdout.WriteLine($"  tasks:    {job.TasksDone}/{job.TasksTotal} done, {tasks.Count(t => t.State == "running")} running; priority {spec.Priority.ToString().ToLowerInvariant()}, pool {spec.Pool}, {spec.MaxAttempts} attempts each");
         stdout.WriteLine($"  output:   {spec.Output}");
         var elapsed = job.Started is { } started ? (job.Finished ?? now) - started : (TimeSpan?)null;
         stdout.WriteLine($"  time:     elapsed {Duration(elapsed)}, ETA {Duration(progress.Eta)}");
@@ -58,10 +58,11 @@ internal static class FarmTables
             stdout.WriteLine("  last error: " + job.LastError);
         }
 
+        // The tasks a worker holds now; queued ones are only counted (a 10,000-task job lists a handful).
         var open = tasks.Where(t => t.State != "done").ToList();
         if (open.Count > 0)
         {
-            var table = new Table().Border(TableBorder.Simple).Title("tasks not done").AddColumns("task", "frames", "state", "worker", "attempts", "last error");
+            var table = new Table().Border(TableBorder.Simple).Title("tasks running").AddColumns("task", "frames", "state", "worker", "attempts", "last error");
             foreach (var task in open)
             {
                 table.AddRow(Markup.Escape(task.TaskId), task.Frames, StatusMarkup(task.State), Markup.Escape(task.Worker), task.Attempts.ToString(I), Markup.Escape(task.LastError));

@@ -37,6 +37,14 @@ public sealed record JobSpec
 
     public Priority Priority { get; init; } = Priority.Normal;
 
+    /// <summary>
+    /// Who the job is for (a project, a client): idle workers take from the pools of a priority in
+    /// turn, so one huge job cannot starve the others. The seed's clients' jobs go to <see cref="DefaultPool"/>.
+    /// </summary>
+    public string Pool { get; init; } = DefaultPool;
+
+    public const string DefaultPool = "default";
+
     /// <summary>Attempts per task before the task, and with it the job, fails.</summary>
     public int MaxAttempts { get; init; } = 3;
 

@@ -39,6 +39,11 @@ public static partial class JobValidation
             return "priority must be high, normal or low";
         }
 
+        if (!IsValidId(spec.Pool))
+        {
+            return $"pool {Quote(spec.Pool)} may only hold letters, digits, '.', '_' and '-' (at most 64, not starting with '.')";
+        }
+
         if (spec.Device is not null && !Devices.Contains(spec.Device))
         {
             return $"device '{spec.Device}' must be one of {string.Join(", ", Devices)}";

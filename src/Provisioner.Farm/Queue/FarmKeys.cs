@@ -15,8 +15,20 @@ public static class FarmKeys
     /// <summary>Sorted set of job ids by submit time (ms).</summary>
     public const string Jobs = "farm:jobs";
 
-    /// <summary>Set of worker names that ever heartbeated; their task lists are what the reaper scans.</summary>
+    /// <summary>Set of worker names that ever took a task or heartbeated (what <c>farm workers</c> lists).</summary>
     public const string Workers = "farm:workers";
+
+    /// <summary>Sorted set task → lease deadline (ms, Redis's clock): what the reaper reads, cheapest deadline first.</summary>
+    public const string Leases = "farm:leases";
+
+    /// <summary>The reaper's lock (SET NX PX): one reaper acts per period, farm-wide.</summary>
+    public const string ReaperLock = "farm:reaper";
+
+    /// <summary>Counter that orders the pools' turns.</summary>
+    public const string Turn = "farm:turn";
+
+    /// <summary>Set while a scan for stranded queues ran recently (SET NX EX): one scan per period, farm-wide.</summary>
+    public const string StrandedScan = "farm:stranded-scan";
 
     public static string Job(string jobId) => "job:" + jobId;
 
@@ -28,12 +40,18 @@ public static class FarmKeys
 
     public static string Task(string taskId) => "farm:task:" + taskId;
 
-    /// <summary>What every task queue's key starts with (one queue per <see cref="Priority"/>).</summary>
+    /// <summary>What every task queue's key starts with (one queue per <see cref="Priority"/> and pool).</summary>
     public const string QueuePrefix = "farm:queue:";
 
-    public static string Queue(Priority priority) => QueuePrefix + priority.ToString().ToLowerInvariant();
+    public static string Queue(Priority priority, string pool) => QueuePrefix + Name(priority) + ":" + pool;
 
-    public static string Lease(string taskId) => "farm:lease:" + taskId;
+    /// <summary>Sorted set pool → turn of the pools with tasks queued at a priority (the lowest turn is served next).</summary>
+    public static string Pools(Priority priority) => "farm:pools:" + Name(priority);
+
+    /// <summary>Set of the job's tasks held by a worker right now: what <c>farm status JOB</c> lists, never every task.</summary>
+    public static string JobRunning(string jobId) => "farm:job:" + jobId + ":running";
+
+    public static string Name(Priority priority) => priority.ToString().ToLowerInvariant();
 
     public static string Worker(string worker) => "farm:worker:" + worker;
 

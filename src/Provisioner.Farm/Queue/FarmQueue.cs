@@ -8,10 +8,12 @@ namespace Provisioner.Farm.Queue;
 
 /// <summary>
 /// The farm's queue on Redis. A job is split into tasks of a few frames; a worker takes a task by
-/// moving it atomically from a priority queue to its own task list and holding a lease key that
-/// its heartbeat renews; when a worker dies its lease expires and <see cref="ReapAsync"/> puts
-/// the task back. So a task is never lost, and a frame is recorded once however often it was
-/// rendered. See docs/farm.md for the keys and the life of a task.
+/// moving it atomically from a queue (by priority, then pools in turn) to its own task list under
+/// a lease whose deadline its heartbeat pushes back; when a worker dies its deadline passes and
+/// <see cref="ReapAsync"/> puts the task back. So a task is never lost, and a frame is recorded
+/// once however often it was rendered. Under Sentinel (<paramref name="replicas"/> &gt; 0) the
+/// writes a failover must not undo wait for a replica. See docs/farm.md for the keys, the life of
+/// a task and what a failover can lose.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "it is the farm's queue (in Redis), the word users and docs use")]
 public sealed class FarmQueue
@@ -19,13 +21,19 @@ public sealed class FarmQueue
     private readonly IDatabase redis;
     private readonly TimeProvider clock;
     private readonly ResiliencePipeline retry;
+    private readonly int replicas;
 
-    public FarmQueue(IDatabase redis, TimeProvider clock, TimeSpan? patience = null)
+    public FarmQueue(IDatabase redis, TimeProvider clock, TimeSpan? patience = null, int replicas = 0)
     {
         this.redis = redis;
         this.clock = clock;
+        this.replicas = replicas;
         retry = RedisRetry.Create(patience ?? TimeSpan.FromSeconds(60));
     }
+
+    /// <summary>How long one WAIT for a replica may take, and how many rounds a write that must survive gets.</summary>
+    private static readonly TimeSpan ReplicaWait = TimeSpan.FromSeconds(1);
+    private const int DurableRounds = 5;
 
     private string Now => clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
@@ -42,7 +50,25 @@ public sealed class FarmQueue
         }
 
         var frames = chunks.Sum(c => c.Count);
-        return await Run(async () =>
+        for (var round = 1; ; round++)
+        {
+            var submitted = await SubmitOnceAsync(spec, chunks, frames, cancellationToken).ConfigureAwait(false);
+            if (await ReplicatedAsync(cancellationToken).ConfigureAwait(false) || round == DurableRounds)
+            {
+                return submitted;
+            }
+
+            // Not confirmed by a replica: after a failover the job may be gone. Ours if it is there with our spec.
+            var stored = await Run(() => redis.HashGetAsync(FarmKeys.Job(spec.Id), "spec"), cancellationToken).ConfigureAwait(false);
+            if (stored.HasValue)
+            {
+                return submitted || stored == spec.ToJson();
+            }
+        }
+    }
+
+    private async Task<bool> SubmitOnceAsync(JobSpec spec, IReadOnlyList<FrameList> chunks, int frames, CancellationToken cancellationToken) =>
+        await Run(async () =>
         {
             var transaction = redis.CreateTransaction();
             transaction.AddCondition(Condition.KeyNotExists(FarmKeys.Job(spec.Id)));
@@ -51,7 +77,7 @@ public sealed class FarmQueue
             [
                 new("status", "queued"), new("spec", spec.ToJson()), new("progress", 0),
                 new("src", spec.Src), new("frames", spec.Frames), new("output", spec.Output),
-                new("priority", spec.Priority.ToString().ToLowerInvariant()), new("max_attempts", spec.MaxAttempts),
+                new("priority", FarmKeys.Name(spec.Priority)), new("pool", spec.Pool), new("max_attempts", spec.MaxAttempts),
                 new("frames_total", frames), new("frames_done", 0), new("frames_failed", 0),
                 new("tasks_total", chunks.Count), new("tasks_done", 0), new("submitted_ms", now),
                 new("error", ""), new("last_error", ""),
@@ -69,11 +95,12 @@ public sealed class FarmQueue
             }
 
             _ = transaction.ListRightPushAsync(FarmKeys.JobTasks(spec.Id), taskIds);
-            _ = transaction.ListRightPushAsync(FarmKeys.Queue(spec.Priority), taskIds);
+            _ = transaction.ListRightPushAsync(FarmKeys.Queue(spec.Priority, spec.Pool), taskIds);
+            // A new pool takes its turn at once (turn 0 sorts first); one that has tasks keeps its place.
+            _ = transaction.SortedSetAddAsync(FarmKeys.Pools(spec.Priority), spec.Pool, 0, SortedSetWhen.NotExists);
             _ = transaction.SortedSetAddAsync(FarmKeys.Jobs, spec.Id, clock.GetUtcNow().ToUnixTimeMilliseconds());
             return await transaction.ExecuteAsync().ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Takes the next task (high before normal before low) under a lease, or null when every queue is empty.</summary>
     public async Task<TaskLease?> TakeAsync(string worker, TimeSpan lease, CancellationToken cancellationToken)
@@ -88,6 +115,18 @@ public sealed class FarmQueue
         var taskId = (string)values[0]!;
         var spec = JobSpec.TryParse((string)values[4]!, out var error)
                    ?? throw new InvalidDataException($"job of task {taskId} is unreadable: {error}");
+
+        // Render only a take a failover cannot undo: confirmed by a replica, or still ours on the
+        // primary after a switch (a lost take means the task is queued again for someone else).
+        for (var round = 1; !await ReplicatedAsync(cancellationToken).ConfigureAwait(false) && round < DurableRounds; round++)
+        {
+            var held = await Run(() => redis.ExecuteAsync("LPOS", FarmKeys.WorkerTasks(worker), taskId), cancellationToken).ConfigureAwait(false);
+            if (held.IsNull)
+            {
+                return null;
+            }
+        }
+
         return new TaskLease(taskId, spec, FrameList.Parse((string)values[2]!), (int)values[3]);
     }
 
@@ -114,14 +153,28 @@ public sealed class FarmQueue
             args.Add((long)frame.Render.TotalMilliseconds);
         }
 
-        var result = (RedisResult[])(await Script(FarmScripts.Complete, cancellationToken, [.. args]).ConfigureAwait(false))!;
-        return (string)result[0]! == "done";
+        // Running Complete again counts nothing twice, so an unconfirmed completion is simply repeated
+        // (after a failover it lands on the promoted replica, which may not have had it).
+        for (var round = 1; ; round++)
+        {
+            var result = (RedisResult[])(await Script(FarmScripts.Complete, cancellationToken, [.. args]).ConfigureAwait(false))!;
+            if ((string)result[0]! != "done")
+            {
+                return false;
+            }
+
+            if (await ReplicatedAsync(cancellationToken).ConfigureAwait(false) || round == DurableRounds)
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>A failed attempt with its error (Blender's own words): the task is requeued or, out of attempts, fails the job.</summary>
     public async Task<FailOutcome> FailAsync(string worker, TaskLease task, string error, CancellationToken cancellationToken)
     {
         var result = (string)(await Script(FarmScripts.Fail, cancellationToken, worker, Now, task.TaskId, Truncate(error)).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
         return Outcome(result);
     }
 
@@ -129,22 +182,65 @@ public sealed class FarmQueue
     public async Task<FailOutcome> ReleaseAsync(string worker, TaskLease task, CancellationToken cancellationToken)
     {
         var result = (string)(await Script(FarmScripts.Release, cancellationToken, worker, task.TaskId).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
         return Outcome(result);
     }
 
-    /// <summary>Requeues every task whose lease expired (its worker died or hung). Any client may run it; workers do so periodically.</summary>
+    /// <summary>Requeues every task whose lease expired (its worker died or hung), up to 1000 per call. Any client may run it.</summary>
     public async Task<int> ReapAsync(CancellationToken cancellationToken) =>
-        (int)await Script(FarmScripts.Reap, cancellationToken, Now).ConfigureAwait(false);
+        (int)await Script(FarmScripts.Reap, cancellationToken, Now, "", 0, 1000).ConfigureAwait(false);
+
+    /// <summary>
+    /// The workers' periodic reap: only the first caller per <paramref name="every"/> farm-wide acts
+    /// (under a lock), so a thousand workers cost one reap per period. Null when another had its turn.
+    /// </summary>
+    public async Task<int?> ReapInTurnAsync(string worker, TimeSpan every, CancellationToken cancellationToken)
+    {
+        var reaped = (int)await Script(FarmScripts.Reap, cancellationToken, Now, worker, Ms(every), 1000).ConfigureAwait(false);
+        return reaped < 0 ? null : reaped;
+    }
+
+    /// <summary>Moves the tasks of a list no worker reads onto their jobs' queues (at most 1000 per call); returns how many.</summary>
+    internal async Task<int> AdoptAsync(string key, CancellationToken cancellationToken) =>
+        (int)await Script(FarmScripts.Adopt, cancellationToken, key).ConfigureAwait(false);
 
     /// <summary>Cancels a job: returns "cancelled", "unknown", or the status it already had (done, failed, cancelled).</summary>
-    public async Task<string> CancelAsync(string jobId, CancellationToken cancellationToken) =>
-        (string)(await Script(FarmScripts.Cancel, cancellationToken, jobId, Now).ConfigureAwait(false))!;
+    public async Task<string> CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Cancel, cancellationToken, jobId, Now).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>Runs a failed or cancelled job again (unfinished tasks get fresh attempts). Returns the status and how many tasks were queued.</summary>
     public async Task<(string Status, int Requeued)> RetryAsync(string jobId, CancellationToken cancellationToken)
     {
         var result = (RedisResult[])(await Script(FarmScripts.Retry, cancellationToken, jobId).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
         return ((string)result[0]!, (int)result[1]);
+    }
+
+    /// <summary>
+    /// True once this connection's writes so far reached <c>replicas</c> replicas (WAIT), or at
+    /// once when none is asked for. False when a replica did not confirm in time or the primary went
+    /// away meanwhile: the caller then checks what the (new) primary holds.
+    /// </summary>
+    private async Task<bool> ReplicatedAsync(CancellationToken cancellationToken)
+    {
+        if (replicas == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var acknowledged = await redis.ExecuteAsync("WAIT", replicas, (long)ReplicaWait.TotalMilliseconds).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (long)acknowledged >= replicas;
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Measured seconds per frame of a scene (by content hash), or null when none was rendered yet.</summary>

@@ -2,20 +2,46 @@ namespace Provisioner.Farm.Queue;
 
 /// <summary>
 /// The queue's state changes as Lua scripts: Redis runs each one atomically, so a task is always in
-/// exactly one place (a priority queue, one worker's task list, done, or failed) whatever crashes
-/// when. Key names follow <see cref="FarmKeys"/>. Times come from the caller's clock (ARGV).
+/// exactly one place (a queue, one worker's task list, done, or failed) whatever crashes when. Key
+/// names follow <see cref="FarmKeys"/>. Times shown to people (taken, finished) come from the
+/// caller's clock (ARGV); lease deadlines come from Redis's own clock (TIME), so a worker whose clock
+/// runs ahead cannot expire everyone else's lease. Every operation costs the same whatever the farm's
+/// size: nothing walks all workers or all tasks.
 /// </summary>
 internal static class FarmScripts
 {
-    /// <summary>
-    /// Shared by Fail and Reap: a task that ran out of attempts fails its job with the last error;
-    /// otherwise it goes back to its queue (to the front when its worker died, so it is redone
-    /// first; to the back after a render error, so another worker likely gets it).
-    /// </summary>
-    private const string RequeueOrFail = """
+    /// <summary>Helpers every script below shares (Lua has no includes: they are prepended).</summary>
+    private const string Helpers = """
+        local function server_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+
+        -- A task goes on its job's queue (by priority and pool), and the pool takes turns from now on.
+        -- A priority from an older build that is no name (7) goes to normal, so nothing is stranded.
+        local function enqueue(task, jkey, to_front)
+          local priority = redis.call('HGET', jkey, 'priority')
+          if priority ~= 'high' and priority ~= 'low' then priority = 'normal' end
+          local pool = redis.call('HGET', jkey, 'pool')
+          if not pool or pool == '' then pool = 'default' end
+          local queue = 'farm:queue:' .. priority .. ':' .. pool
+          if to_front then redis.call('LPUSH', queue, task) else redis.call('RPUSH', queue, task) end
+          redis.call('ZADD', 'farm:pools:' .. priority, 'NX', 0, pool)
+        end
+
+        -- A task leaves its worker: the lease index and the job's running set forget it.
+        local function let_go(task, job)
+          redis.call('ZREM', 'farm:leases', task)
+          if job then redis.call('SREM', 'farm:job:' .. job .. ':running', task) end
+        end
+
+        -- A task that ran out of attempts fails its job with the last error; otherwise it goes back
+        -- to its queue (to the front when its worker died, so it is redone first; to the back after
+        -- a render error, so another worker likely gets it).
         local function requeue_or_fail(task, error, now, to_front)
           local tkey = 'farm:task:' .. task
           local job = redis.call('HGET', tkey, 'job')
+          let_go(task, job)
           local jkey = 'job:' .. job
           redis.call('HSET', tkey, 'last_error', error, 'worker', '')
           redis.call('HSET', jkey, 'last_error', error)
@@ -34,71 +60,90 @@ internal static class FarmScripts
             return 'job-failed'
           end
           redis.call('HSET', tkey, 'state', 'queued')
-          local queue = 'farm:queue:' .. redis.call('HGET', jkey, 'priority')
-          if to_front then redis.call('LPUSH', queue, task) else redis.call('RPUSH', queue, task) end
+          enqueue(task, jkey, to_front)
           return 'requeued'
         end
 
         """;
 
-    /// <summary>ARGV: worker, now, lease ms. Moves the first live task of the highest non-empty queue to the worker's list and leases it.</summary>
-    public const string Take = """
-        local worker, now, lease_ms = ARGV[1], ARGV[2], ARGV[3]
+    /// <summary>
+    /// ARGV: worker, now, lease ms. Takes the first live task of the highest priority that has one;
+    /// within a priority the pools take turns (the pool served longest ago first, a new pool at
+    /// once). The task moves to the worker's list under a lease.
+    /// </summary>
+    public const string Take = Helpers + """
+        local worker, now, lease_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
         local mine = 'farm:worker:' .. worker .. ':tasks'
-        -- Known to the reaper from its first take on, even if it dies before its first heartbeat.
+        -- Known by name from its first take on (farm workers lists it), even if it dies before its first heartbeat.
         redis.call('SADD', 'farm:workers', worker)
         for _, priority in ipairs({'high', 'normal', 'low'}) do
+          local pools = 'farm:pools:' .. priority
           while true do
-            local task = redis.call('LMOVE', 'farm:queue:' .. priority, mine, 'LEFT', 'RIGHT')
-            if not task then break end
-            local tkey = 'farm:task:' .. task
-            local job = redis.call('HGET', tkey, 'job')
-            local status = job and redis.call('HGET', 'job:' .. job, 'status')
-            if status == 'queued' or status == 'running' then
-              local jkey = 'job:' .. job
-              redis.call('SET', 'farm:lease:' .. task, worker, 'PX', lease_ms)
-              local attempts = redis.call('HINCRBY', tkey, 'attempts', 1)
-              redis.call('HSET', tkey, 'state', 'running', 'worker', worker, 'taken_ms', now)
-              if status == 'queued' then redis.call('HSET', jkey, 'status', 'running', 'started_ms', now) end
-              redis.call('HSET', 'farm:worker:' .. worker, 'task', task, 'task_ms', now, 'state', 'rendering')
-              return {task, job, redis.call('HGET', tkey, 'frames'), attempts, redis.call('HGET', jkey, 'spec')}
+            local first = redis.call('ZRANGE', pools, 0, 0)
+            if #first == 0 then break end
+            local pool = first[1]
+            local task = redis.call('LMOVE', 'farm:queue:' .. priority .. ':' .. pool, mine, 'LEFT', 'RIGHT')
+            if not task then
+              redis.call('ZREM', pools, pool)
+            else
+              -- Served: this pool goes to the back of the line.
+              redis.call('ZADD', pools, redis.call('INCR', 'farm:turn'), pool)
+              local tkey = 'farm:task:' .. task
+              local job = redis.call('HGET', tkey, 'job')
+              local status = job and redis.call('HGET', 'job:' .. job, 'status')
+              if status == 'queued' or status == 'running' then
+                local jkey = 'job:' .. job
+                redis.call('ZADD', 'farm:leases', server_ms() + lease_ms, task)
+                redis.call('SADD', 'farm:job:' .. job .. ':running', task)
+                local attempts = redis.call('HINCRBY', tkey, 'attempts', 1)
+                redis.call('HSET', tkey, 'state', 'running', 'worker', worker, 'taken_ms', now)
+                if status == 'queued' then redis.call('HSET', jkey, 'status', 'running', 'started_ms', now) end
+                redis.call('HSET', 'farm:worker:' .. worker, 'task', task, 'task_ms', now, 'state', 'rendering')
+                return {task, job, redis.call('HGET', tkey, 'frames'), attempts, redis.call('HGET', jkey, 'spec')}
+              end
+              -- The job was cancelled or failed meanwhile (or the task is unknown): drop the task.
+              redis.call('LREM', mine, 1, task)
+              if job then redis.call('HSET', tkey, 'state', 'dropped') end
             end
-            -- The job was cancelled or failed meanwhile (or the task is unknown): drop the task.
-            redis.call('LREM', mine, 1, task)
-            if job then redis.call('HSET', tkey, 'state', 'dropped') end
           end
         end
         return false
         """;
 
     /// <summary>ARGV: worker, now, lease ms, task ('' when idle), gpu, host. Says ok, idle, lost (the lease is gone) or cancelled (the job ended).</summary>
-    public const string Heartbeat = """
-        local worker, now, lease_ms, task = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+    public const string Heartbeat = Helpers + """
+        local worker, now, lease_ms, task = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         redis.call('SADD', 'farm:workers', worker)
         redis.call('HSET', 'farm:worker:' .. worker, 'heartbeat_ms', now, 'gpu', ARGV[5], 'host', ARGV[6])
         if task == '' then
           redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle')
           return 'idle'
         end
-        if redis.call('GET', 'farm:lease:' .. task) ~= worker then return 'lost' end
-        local job = redis.call('HGET', 'farm:task:' .. task, 'job')
-        local status = redis.call('HGET', 'job:' .. job, 'status')
+        local tkey = 'farm:task:' .. task
+        local deadline = redis.call('ZSCORE', 'farm:leases', task)
+        local server_now = server_ms()
+        if not deadline or tonumber(deadline) < server_now or redis.call('HGET', tkey, 'worker') ~= worker then return 'lost' end
+        local status = redis.call('HGET', 'job:' .. redis.call('HGET', tkey, 'job'), 'status')
         if status ~= 'queued' and status ~= 'running' then return 'cancelled' end
-        redis.call('PEXPIRE', 'farm:lease:' .. task, lease_ms)
+        redis.call('ZADD', 'farm:leases', 'XX', server_now + lease_ms, task)
         return 'ok'
         """;
 
     /// <summary>
     /// ARGV: worker, now, task, scene sha256 ('' if none), then pairs (frame, ms). Accepted only
     /// while the task is still the worker's (a reaped task is someone else's now). Each frame is
-    /// recorded once, whoever renders it.
+    /// recorded once, whoever renders it. Running it again (after a failover, or a retried call)
+    /// says done again and counts nothing twice.
     /// </summary>
-    public const string Complete = """
+    public const string Complete = Helpers + """
         local worker, now, task, scene = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-        if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then return {'lost', 0} end
-        redis.call('DEL', 'farm:lease:' .. task)
         local tkey = 'farm:task:' .. task
+        if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then
+          if redis.call('HGET', tkey, 'state') == 'done' and redis.call('HGET', tkey, 'worker') == worker then return {'done', 0} end
+          return {'lost', 0}
+        end
         local job = redis.call('HGET', tkey, 'job')
+        let_go(task, job)
         local jkey = 'job:' .. job
         redis.call('HSET', tkey, 'state', 'done', 'worker', worker, 'done_ms', now)
         local new, total_ms = 0, 0
@@ -123,10 +168,9 @@ internal static class FarmScripts
         """;
 
     /// <summary>ARGV: worker, now, task, error. A failed attempt: requeued, or the job fails when the task ran out of attempts.</summary>
-    public const string Fail = RequeueOrFail + """
+    public const string Fail = Helpers + """
         local worker, now, task, error = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then return 'lost' end
-        redis.call('DEL', 'farm:lease:' .. task)
         redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle', 'last_error', error)
         return requeue_or_fail(task, error, now, false)
         """;
@@ -135,40 +179,50 @@ internal static class FarmScripts
     /// ARGV: worker, task. Gives a task back without counting an attempt (the worker is stopping,
     /// or the job was cancelled under it).
     /// </summary>
-    public const string Release = """
+    public const string Release = Helpers + """
         local worker, task = ARGV[1], ARGV[2]
         if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then return 'lost' end
-        redis.call('DEL', 'farm:lease:' .. task)
         redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle')
         local tkey = 'farm:task:' .. task
         redis.call('HINCRBY', tkey, 'attempts', -1)
         local job = redis.call('HGET', tkey, 'job')
-        local status = redis.call('HGET', 'job:' .. job, 'status')
+        let_go(task, job)
+        local jkey = 'job:' .. job
+        local status = redis.call('HGET', jkey, 'status')
         if status ~= 'queued' and status ~= 'running' then
           redis.call('HSET', tkey, 'state', 'dropped', 'worker', '')
           return 'dropped'
         end
         redis.call('HSET', tkey, 'state', 'queued', 'worker', '')
-        redis.call('LPUSH', 'farm:queue:' .. redis.call('HGET', 'job:' .. job, 'priority'), task)
+        enqueue(task, jkey, true)
         return 'requeued'
         """;
 
-    /// <summary>ARGV: now. Every task held by a worker whose lease expired is requeued (or fails its job). Returns how many.</summary>
-    public const string Reap = RequeueOrFail + """
-        local now = ARGV[1]
+    /// <summary>
+    /// ARGV: now, holder, hold ms, limit. Requeues (or fails) the tasks whose lease deadline passed,
+    /// read from the lease index: the cost is the number of expired tasks, not workers × tasks.
+    /// With a holder, one reaper acts per hold period farm-wide (a SET NX PX lock; any worker may
+    /// win it) and -1 says another one had its turn. At most limit tasks per run; the next run goes on.
+    /// </summary>
+    public const string Reap = Helpers + """
+        local now, holder, hold_ms, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+        if holder ~= '' and not redis.call('SET', 'farm:reaper', holder, 'NX', 'PX', hold_ms) then return -1 end
         local reaped = 0
-        for _, worker in ipairs(redis.call('SMEMBERS', 'farm:workers')) do
-          local mine = 'farm:worker:' .. worker .. ':tasks'
-          for _, task in ipairs(redis.call('LRANGE', mine, 0, -1)) do
-            if redis.call('EXISTS', 'farm:lease:' .. task) == 0 then
-              redis.call('LREM', mine, 1, task)
-              if redis.call('HGET', 'farm:worker:' .. worker, 'task') == task then
-                redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'lost')
-              end
-              requeue_or_fail(task, 'lease expired: worker ' .. worker .. ' stopped renewing it (killed, hung or cut off)', now, true)
-              reaped = reaped + 1
+        for _, task in ipairs(redis.call('ZRANGEBYSCORE', 'farm:leases', '-inf', server_ms(), 'LIMIT', 0, limit)) do
+          local tkey = 'farm:task:' .. task
+          local worker = redis.call('HGET', tkey, 'worker')
+          if worker and worker ~= '' then
+            redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task)
+            if redis.call('HGET', 'farm:worker:' .. worker, 'task') == task then
+              redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'lost')
             end
           end
+          if redis.call('HGET', tkey, 'job') then
+            requeue_or_fail(task, 'lease expired: worker ' .. (worker or '?') .. ' stopped renewing it (killed, hung or cut off)', now, true)
+          else
+            redis.call('ZREM', 'farm:leases', task)
+          end
+          reaped = reaped + 1
         end
         return reaped
         """;
@@ -187,20 +241,19 @@ internal static class FarmScripts
     /// ARGV: job. A failed or cancelled job runs again: its tasks that did not finish get fresh
     /// attempts and go back to their queue (tasks still queued stay where they are). Done frames stay done.
     /// </summary>
-    public const string Retry = """
+    public const string Retry = Helpers + """
         local job = ARGV[1]
         local jkey = 'job:' .. job
         local status = redis.call('HGET', jkey, 'status')
         if not status then return {'unknown', 0} end
         if status ~= 'failed' and status ~= 'cancelled' then return {status, 0} end
-        local queue = 'farm:queue:' .. redis.call('HGET', jkey, 'priority')
         local requeued = 0
         for _, task in ipairs(redis.call('LRANGE', 'farm:job:' .. job .. ':tasks', 0, -1)) do
           local tkey = 'farm:task:' .. task
           local state = redis.call('HGET', tkey, 'state')
           if state == 'failed' or state == 'dropped' then
             redis.call('HSET', tkey, 'state', 'queued', 'attempts', 0, 'last_error', '')
-            redis.call('RPUSH', queue, task)
+            enqueue(task, jkey, false)
             requeued = requeued + 1
           elseif state == 'queued' or state == 'running' then
             redis.call('HSET', tkey, 'attempts', 0)
@@ -208,5 +261,25 @@ internal static class FarmScripts
         end
         redis.call('HSET', jkey, 'status', 'queued', 'error', '', 'frames_failed', 0, 'finished_ms', '')
         return {'queued', requeued}
+        """;
+
+    /// <summary>
+    /// ARGV: key. Moves the tasks of a list no worker reads (farm:queue:7 from a numeric priority,
+    /// farm:queue:normal from a build without pools) onto their job's queue, at most 1000 per run.
+    /// Returns how many moved.
+    /// </summary>
+    public const string Adopt = Helpers + """
+        local key = ARGV[1]
+        local moved = 0
+        while moved < 1000 do
+          local task = redis.call('LPOP', key)
+          if not task then break end
+          local job = redis.call('HGET', 'farm:task:' .. task, 'job')
+          if job then
+            enqueue(task, 'job:' .. job, false)
+            moved = moved + 1
+          end
+        end
+        return moved
         """;
 }

@@ -16,24 +16,33 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<s
 {
     public const string Rejected = "farm:rejected";
 
+    /// <summary>How often, farm-wide, the keyspace is scanned for stranded queues.</summary>
+    public static readonly TimeSpan StrandedScanEvery = TimeSpan.FromMinutes(5);
+
     /// <summary>
-    /// Moves the tasks of queues no worker reads (farm:queue:7, from a numeric priority an older
-    /// build accepted) to the normal queue, so no job stays stranded. Returns how many moved.
+    /// Moves the tasks of lists no worker reads onto their jobs' queues: farm:queue:7 (a numeric
+    /// priority an older build accepted) or farm:queue:normal (a build before pools), so no job
+    /// stays stranded. The scan walks the keyspace, so it runs once per <paramref name="every"/>
+    /// farm-wide, whoever asks. Returns how many tasks moved.
     /// </summary>
-    public async Task<int> RequeueStrandedAsync(CancellationToken cancellationToken)
+    public async Task<int> RequeueStrandedAsync(TimeSpan every, CancellationToken cancellationToken)
     {
-        var known = Enum.GetValues<Priority>().Select(FarmKeys.Queue).ToHashSet(StringComparer.Ordinal);
+        if (!await queue.Run(() => redis.StringSetAsync(FarmKeys.StrandedScan, "1", every, When.NotExists), cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
         var moved = 0;
         var cursor = "0";
         do
         {
-            var reply = (RedisResult[])(await queue.Run(() => redis.ExecuteAsync("SCAN", cursor, "MATCH", FarmKeys.QueuePrefix + "*", "COUNT", 100), cancellationToken).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await queue.Run(() => redis.ExecuteAsync("SCAN", cursor, "MATCH", FarmKeys.QueuePrefix + "*", "COUNT", 1000), cancellationToken).ConfigureAwait(false))!;
             cursor = reply[0].ToString();
-            foreach (var key in ((RedisResult[])reply[1]!).Select(k => k.ToString()).Where(k => !known.Contains(k)))
+            foreach (var key in ((RedisResult[])reply[1]!).Select(k => k.ToString()).Where(k => !IsQueue(k)))
             {
-                while (!(await queue.Run(() => redis.ListMoveAsync(key, FarmKeys.Queue(Priority.Normal), ListSide.Right, ListSide.Left), cancellationToken).ConfigureAwait(false)).IsNull)
+                for (int step; (step = await queue.AdoptAsync(key, cancellationToken).ConfigureAwait(false)) > 0;)
                 {
-                    moved++;
+                    moved += step;
                 }
             }
         }
@@ -42,10 +51,17 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<s
         return moved;
     }
 
+    /// <summary>A queue workers read: farm:queue:PRIORITY:POOL.</summary>
+    private static bool IsQueue(string key)
+    {
+        var parts = key[FarmKeys.QueuePrefix.Length..].Split(':');
+        return parts.Length == 2 && parts[0] is ("high" or "normal" or "low") && JobValidation.IsValidId(parts[1]);
+    }
+
     /// <summary>Takes in every seed job waiting (plus any this worker had half taken in before a crash). Returns how many were submitted.</summary>
     public async Task<int> TakeInAsync(string worker, CancellationToken cancellationToken)
     {
-        await RequeueStrandedAsync(cancellationToken).ConfigureAwait(false);
+        await RequeueStrandedAsync(StrandedScanEvery, cancellationToken).ConfigureAwait(false);
         var intake = FarmKeys.WorkerIntake(worker);
         var submitted = 0;
         while (!cancellationToken.IsCancellationRequested)

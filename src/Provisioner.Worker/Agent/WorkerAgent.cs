@@ -57,7 +57,8 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
 
     private async Task HousekeepingAsync(CancellationToken stop)
     {
-        var reaped = await queue.ReapAsync(stop).ConfigureAwait(false);
+        // One worker per period reaps for the whole farm (the others find the lock taken).
+        var reaped = await queue.ReapInTurnAsync(config.Name, config.ReapEvery, stop).ConfigureAwait(false);
         if (reaped > 0)
         {
             log.Warning("requeued {Count} task(s) whose worker stopped renewing the lease", reaped);

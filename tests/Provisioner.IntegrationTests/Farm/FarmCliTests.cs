@@ -42,7 +42,7 @@ public sealed class FarmCliTests(FarmScene scene) : IClassFixture<FarmScene>
         var cancel = await CliRunner.RunAsync("farm", "cancel", "cli", "-I", inventory);
         Assert.True(cancel.ExitCode == 0, cancel.Stderr);
         farm.StartWorker("w1");
-        await farm.WaitUntilAsync(async () => await farm.Database.ListLengthAsync(FarmKeys.Queue(Provisioner.Farm.Jobs.Priority.Normal)) == 0, TimeSpan.FromSeconds(60), "the worker drained the queue");
+        await farm.WaitUntilAsync(async () => await farm.Database.ListLengthAsync(FarmKeys.Queue(Provisioner.Farm.Jobs.Priority.Normal, Provisioner.Farm.Jobs.JobSpec.DefaultPool)) == 0, TimeSpan.FromSeconds(60), "the worker drained the queue");
         Assert.Empty(farm.OutputFiles());
         Assert.Equal("cancelled", (await farm.Reader.JobAsync("cli", CancellationToken.None))!.Status);
 

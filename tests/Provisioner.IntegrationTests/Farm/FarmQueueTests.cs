@@ -28,19 +28,33 @@ public sealed class FarmQueueTests
         Assert.Equal(["high", "normal", "low"], order);
     }
 
-    /// <summary>A task stranded on a queue no worker reads (farm:queue:7, from a numeric priority an older build took) is moved to the normal queue by the next intake.</summary>
+    /// <summary>
+    /// Tasks stranded on lists no worker reads (farm:queue:7 from a numeric priority an older build
+    /// took, farm:queue:normal from a build before pools) go to their job's queue at the next intake;
+    /// the keyspace scan then waits its period, whoever asks.
+    /// </summary>
     [Fact]
-    public async Task StrandedQueue_IsRequeuedByTheNextIntake()
+    public async Task StrandedQueues_AreRequeuedByTheNextIntake_OncePerPeriod()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await farm.Queue.SubmitAsync(Job("stranded"), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
-        await farm.Database.ListMoveAsync(FarmKeys.Queue(Priority.Normal), FarmKeys.QueuePrefix + "7", StackExchange.Redis.ListSide.Right, StackExchange.Redis.ListSide.Left);
+        await farm.Queue.SubmitAsync(Job("numeric"), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        await farm.Queue.SubmitAsync(Job("prepools"), FrameList.Parse("1-4").Chunk(4), CancellationToken.None);
+        var queue = FarmKeys.Queue(Priority.Normal, JobSpec.DefaultPool);
+        await farm.Database.ListMoveAsync(queue, FarmKeys.QueuePrefix + "7", StackExchange.Redis.ListSide.Left, StackExchange.Redis.ListSide.Left);
+        await farm.Database.ListMoveAsync(queue, FarmKeys.QueuePrefix + "normal", StackExchange.Redis.ListSide.Left, StackExchange.Redis.ListSide.Left);
         Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
 
         Assert.Equal(0, await new SeedIntake(farm.Database, farm.Queue, ["/"]).TakeInAsync("w", CancellationToken.None));
 
-        Assert.Equal("stranded", (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))?.Job.Id);
+        var taken = new[] { await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None), await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None) };
+        Assert.Equal(["numeric", "prepools"], taken.Select(t => t?.Job.Id).Order(StringComparer.Ordinal));
         Assert.False(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "7"));
+        Assert.False(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "normal"));
+
+        // Stranded again within the period: the next intake does not scan (the keyspace walk is once per period, farm-wide).
+        await farm.Database.ListRightPushAsync(FarmKeys.QueuePrefix + "7", "numeric:0001");
+        Assert.Equal(0, await new SeedIntake(farm.Database, farm.Queue, ["/"]).RequeueStrandedAsync(TimeSpan.FromMinutes(5), CancellationToken.None));
+        Assert.True(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "7"));
     }
 
     /// <summary>Seed jobs whose paths are clean but leave the worker's roots (the share, the work disk) are refused with the roots named, never queued.</summary>

@@ -10,11 +10,13 @@ namespace Provisioner.IntegrationTests.Farm;
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string directory;
+    private readonly IReadOnlyList<string> extra;
     private Process? process;
 
-    private RedisServer(string directory, int port)
+    private RedisServer(string directory, int port, IReadOnlyList<string> extra)
     {
         this.directory = directory;
+        this.extra = extra;
         Port = port;
     }
 
@@ -22,12 +24,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Url => $"redis://127.0.0.1:{Port}/0";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts one; <paramref name="extra"/> are more redis-server arguments (a replica's --replicaof HOST PORT).</summary>
+    public static async Task<RedisServer> StartAsync(IReadOnlyList<string>? extra = null)
     {
         Provisioner.Tests.Support.ExternalTool.Require("redis-server");
         var directory = Path.Combine(Path.GetTempPath(), "provision-redis-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(directory);
-        var server = new RedisServer(directory, Support.LocalPort.Free());
+        var server = new RedisServer(directory, Support.LocalPort.Free(), extra ?? []);
         try
         {
             await server.StartAgainAsync();
@@ -49,7 +52,7 @@ public sealed class RedisServer : IAsyncDisposable
                  {
                      "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
                      "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--protected-mode", "yes",
-                 })
+                 }.Concat(extra))
         {
             start.ArgumentList.Add(argument);
         }

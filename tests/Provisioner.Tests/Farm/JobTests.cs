@@ -115,10 +115,28 @@ public sealed class JobTests
         Assert.Equal((endpoint, database, tls, "pw"), (options.EndPoints[0].ToString()!.Replace("Unspecified/", "", StringComparison.Ordinal), options.DefaultDatabase ?? 0, options.Ssl, options.Password));
     }
 
+    /// <summary>A Sentinel set: the sentinels (26379 by default) and the service they watch; writes then wait for one replica.</summary>
+    [Fact]
+    public void RedisAddress_SentinelSet_NamesTheSentinelsAndTheService()
+    {
+        var options = RedisAddress.Parse("redis-sentinel://10.20.0.5,10.20.0.6:26380,queue-c.example/render-queue/3", "pw");
+
+        Assert.Equal(["10.20.0.5:26379", "10.20.0.6:26380", "queue-c.example:26379"], options.EndPoints.Select(e => e.ToString()!.Replace("Unspecified/", "", StringComparison.Ordinal)));
+        Assert.Equal(("render-queue", 3, "pw"), (options.ServiceName, options.DefaultDatabase, options.Password));
+        Assert.Equal(1, RedisAddress.ReplicasToWait("redis-sentinel://a,b,c/m"));
+        Assert.Equal(0, RedisAddress.ReplicasToWait("redis://a:6379/0"));
+    }
+
     [Theory]
     [InlineData("http://x:6379", "is not redis://HOST:PORT/DB")]
     [InlineData("redis://:hunter2@x:6379/0", "carries credentials")]
     [InlineData("redis://x:6379/99", "must be a number from 0 to 15")]
+    [InlineData("redis-sentinel://a,b,c", "names no Sentinel service")]
+    [InlineData("redis-sentinel://a,,c/mymaster", "'' is not a sentinel's HOST or HOST:PORT")]
+    [InlineData("redis-sentinel://a:99999/mymaster", "'a:99999' is not a sentinel's HOST")]
+    [InlineData("redis-sentinel://:hunter2@a,b/mymaster", "carries credentials")]
+    [InlineData("redis-sentinel://a,b/my master", "names no Sentinel service")]
+    [InlineData("redis-sentinel://a,b/mymaster/x", "the database 'x' must be a number")]
     public void RedisAddress_BadUrls(string url, string expected)
     {
         var error = Assert.Throws<FormatException>(() => RedisAddress.Parse(url, null));

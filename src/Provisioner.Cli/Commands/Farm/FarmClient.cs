@@ -18,7 +18,8 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
 
     public IDatabase Database => connection.GetDatabase();
 
-    public FarmQueue Queue { get; } = new(connection.GetDatabase(), TimeProvider.System, TimeSpan.FromSeconds(5));
+    // Patient enough to ride out a Sentinel failover (a few seconds), not a dead queue.
+    public FarmQueue Queue { get; } = new(connection.GetDatabase(), TimeProvider.System, TimeSpan.FromSeconds(RedisAddress.IsSentinel(url) ? 30 : 5), RedisAddress.ReplicasToWait(url));
 
     public FarmReader Reader => new(Database, Queue);
 

@@ -52,7 +52,7 @@ internal static class FarmStatusCommand
             }
 
             var frames = await reader.FramesAsync(jobId, cancellationToken).ConfigureAwait(false);
-            var tasks = await reader.TasksAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var tasks = await reader.RunningTasksAsync(jobId, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 io.Out.Write(JsonOutput.Serialize(new { FormatVersion = 1, Job = FarmTables.JobJson(status, frames, now), Tasks = tasks }));

@@ -31,6 +31,11 @@ internal static class FarmSubmitCommand
             CustomParser = result => Enum.GetValues<Priority>().Where(p => p.ToString().Equals(result.Tokens.Single().Value, StringComparison.OrdinalIgnoreCase))
                 .Select(p => (Priority?)p).FirstOrDefault() ?? Refused(result),
         };
+        var pool = new Option<string>("--pool")
+        {
+            Description = "Who the job is for (a project or client): within a priority, idle workers take from the pools in turn, so one huge job cannot starve the others.",
+            DefaultValueFactory = _ => JobSpec.DefaultPool,
+        };
         var maxAttempts = CommonOptions.InRange(new Option<int>("--max-attempts") { Description = "Attempts per task before the job fails.", DefaultValueFactory = _ => 3 }, 1, 100);
         var timeout = CommonOptions.InRange(new Option<int>("--task-timeout") { Description = "Seconds one task may run before it is stopped (a failed attempt).", DefaultValueFactory = _ => 3600 }, 10, 7 * 24 * 3600);
         var sha256 = new Option<string?>("--sha256") { Description = "For a URL scene: its sha256 (workers refuse other content)." };
@@ -38,7 +43,7 @@ internal static class FarmSubmitCommand
         var queue = FarmCommand.Queue();
         var command = new Command("submit", "Submit a Blender job: its frames are split into tasks that the worker VMs render in parallel.")
         {
-            scene, frames, id, output, chunk, taskSeconds, samples, device, priority, maxAttempts, timeout, sha256, inventory, queue,
+            scene, frames, id, output, chunk, taskSeconds, samples, device, priority, pool, maxAttempts, timeout, sha256, inventory, queue,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -73,6 +78,7 @@ internal static class FarmSubmitCommand
                 Samples = parse.GetValue(samples),
                 Device = parse.GetValue(device)?.ToUpperInvariant(),
                 Priority = parse.GetValue(priority),
+                Pool = parse.GetValue(pool)!,
                 MaxAttempts = parse.GetValue(maxAttempts),
                 TaskTimeoutSeconds = parse.GetValue(timeout),
             };

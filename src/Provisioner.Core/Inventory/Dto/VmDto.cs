@@ -107,7 +107,7 @@ public sealed class WorkerDto : Dto
     [OneOf("queue", "flamenco", "none"), Doc("queue (Provisioner's Redis queue worker, default), flamenco, or none.")]
     public YamlScalar? Kind { get; set; }
 
-    [Doc("redis://host:port/db of the render queue (kind: queue).")]
+    [Doc("redis://host:port/db of the render queue (kind: queue), or redis-sentinel://HOST1,HOST2,HOST3/SERVICE for a Sentinel-managed primary (docs/farm.md).")]
     public YamlScalar? QueueUrl { get; set; }
 
     [Doc("Queue password as a reference: ${env:NAME} or ${file:/path}. Never inline.")]

@@ -268,6 +268,35 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return scalar.Value;
     }
 
+    /// <summary>
+    /// The render queue's address: redis:// or rediss:// for one server, or
+    /// redis-sentinel://HOST1[:PORT],HOST2,.../SERVICE[/DB] for a Sentinel-managed primary (a host
+    /// list that System.Uri cannot read, hence its own grammar).
+    /// </summary>
+    public string? QueueUrl(YamlScalar? scalar, string key)
+    {
+        if (scalar is null || !scalar.Value.StartsWith("redis-sentinel:", StringComparison.Ordinal))
+        {
+            return Url(scalar, key, "redis", "rediss");
+        }
+
+        if (scalar.Value.Contains('@', StringComparison.Ordinal))
+        {
+            Report(DiagnosticCodes.InlineSecret, scalar, $"'{key}' holds credentials (user:password@): a URL is printed in plans, JSON and runbooks",
+                "leave them out of the URL and give the password as a secret reference in queue_password, e.g. ${env:QUEUE_PASSWORD}");
+            return null;
+        }
+
+        if (!SentinelUrl().IsMatch(scalar.Value))
+        {
+            Report(DiagnosticCodes.MalformedUrl, scalar, $"'{key}' {scalar.Shown} is not a valid redis-sentinel URL",
+                "write redis-sentinel://HOST1,HOST2,HOST3/SERVICE (sentinel port 26379 unless HOST:PORT; SERVICE is the name the sentinels monitor)");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
     public string? Sha256(YamlScalar? scalar, string key)
     {
         if (scalar is null)
@@ -366,6 +395,11 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
 
     [GeneratedRegex("\\A[A-Za-z0-9._~:/?#@!&+,;=%\\[\\]-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex UrlCharacters();
+
+    private const string SentinelHost = "[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?";
+
+    [GeneratedRegex("\\Aredis-sentinel://" + SentinelHost + "(?:," + SentinelHost + ")*/[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:/(?:[0-9]|1[0-5]))?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SentinelUrl();
 
     [GeneratedRegex("\\A[0-9a-fA-F]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Pattern();

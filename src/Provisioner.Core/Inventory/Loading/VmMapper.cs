@@ -117,7 +117,7 @@ public sealed class VmMapper(ValueReader read)
         // With no 'worker' mapping at all, a missing key is pointed at where the VM is set.
         var where = worker?.Location ?? at.Location;
         var kind = read.Choice(worker?.Kind, "vm.worker.kind", Allowed.For<WorkerDto>(nameof(WorkerDto.Kind)), "queue");
-        var queueUrl = read.Url(worker?.QueueUrl, "vm.worker.queue_url", "redis", "rediss");
+        var queueUrl = read.QueueUrl(worker?.QueueUrl, "vm.worker.queue_url");
         var managerUrl = read.Url(worker?.ManagerUrl, "vm.worker.manager_url", "http", "https");
         if (kind == "queue" && worker?.QueueUrl is null)
         {
