@@ -20,7 +20,7 @@ internal static class ApplyCommand
         var limit = CommonOptions.Limit();
         var parallel = CommonOptions.Parallel("Hosts worked on at once.");
         var maxUnavailable = CommonOptions.InRange(new Option<int>("--max-unavailable") { Description = "Hosts rebooting at once (rolling reboots).", DefaultValueFactory = _ => 1 }, 1, 1000);
-        var rebootTimeout = CommonOptions.InRange(new Option<int>("--reboot-timeout") { Description = "Seconds to wait for a host to come back with a new boot_id.", DefaultValueFactory = _ => 600 }, 10, 86_400);
+        var rebootTimeout = CommonOptions.InRange(new Option<int>("--reboot-timeout") { Description = "Seconds to wait for a host to come back with a new boot_id.", DefaultValueFactory = _ => 600 }, 1, 86_400);
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when nothing had to change, 2 when changes were applied, 1 on any error." };
         var logFile = new Option<string?>("--log-file") { Description = "Also write a JSON-lines log (one event per line, with host and run) to this file." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Write the detailed log to stderr too." };

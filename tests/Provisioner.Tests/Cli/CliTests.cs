@@ -52,7 +52,7 @@ public sealed class CliTests
     [Theory]
     [InlineData("apply", "--parallel", "0", "--parallel must be from 1 to 1000 (got 0)")]
     [InlineData("apply", "--max-unavailable", "-3", "--max-unavailable must be from 1 to 1000 (got -3)")]
-    [InlineData("apply", "--reboot-timeout", "0", "--reboot-timeout must be from 10 to 86400 (got 0)")]
+    [InlineData("apply", "--reboot-timeout", "0", "--reboot-timeout must be from 1 to 86400 (got 0)")]
     [InlineData("plan", "--parallel", "5000", "--parallel must be from 1 to 1000 (got 5000)")]
     [InlineData("check", "--parallel", "0", "--parallel must be from 1 to 1000 (got 0)")]
     public async Task HostCommands_OutOfRangeCounts_AreRefusedBeforeConnecting(string command, string option, string value, string message)
