@@ -76,6 +76,10 @@ public static partial class RedisAddress
         }
 
         options.ServiceName = path[0];
+        // The client connects to every replica the sentinels list, and waits out the connect
+        // timeout for one that is down (as the old primary is after a failover, until it is back):
+        // a short timeout keeps each fresh connection, such as a `farm status`, quick meanwhile.
+        options.ConnectTimeout = 1000;
         options.DefaultDatabase = Database(path.Length > 1 ? path[1] : "", url);
         return options;
     }
@@ -112,6 +116,24 @@ public static partial class RedisAddress
     {
         var options = Parse(url, password);
         return await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Connects for a command that runs once (the CLI): throws RedisConnectionException when the
+    /// queue does not answer, but under Sentinel keeps trying for <paramref name="patience"/>,
+    /// because in a failover the sentinels name no usable primary for a few seconds.
+    /// </summary>
+    public static async Task<ConnectionMultiplexer> ConnectNowAsync(string url, string? password, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var options = Parse(url, password);
+        options.AbortOnConnectFail = true;
+        if (!IsSentinel(url))
+        {
+            return await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await RedisRetry.Create(patience).ExecuteAsync(
+            async token => await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     [GeneratedRegex(@"\A(?<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(?<port>[0-9]{1,5}))?\z")]

@@ -10,11 +10,20 @@ namespace Provisioner.IntegrationTests.Farm;
 public sealed class FarmHarness : IAsyncDisposable
 {
     private readonly List<WorkerProcess> workers = [];
+    private readonly RedisServer? redis;
     private ConnectionMultiplexer connection = null!;
 
-    private FarmHarness(RedisServer redis) => Redis = redis;
+    private FarmHarness(RedisServer? redis, string url)
+    {
+        this.redis = redis;
+        Url = url;
+    }
 
-    public RedisServer Redis { get; }
+    /// <summary>The farm's own redis-server (not for a farm on a <see cref="SentinelSet"/>, which the test owns).</summary>
+    public RedisServer Redis => redis ?? throw new InvalidOperationException("this farm runs on a Sentinel set");
+
+    /// <summary>The queue URL the workers are given.</summary>
+    public string Url { get; }
 
     public TempDirectory Directory { get; } = new();
 
@@ -28,16 +37,27 @@ public sealed class FarmHarness : IAsyncDisposable
 
     public static async Task<FarmHarness> StartAsync()
     {
-        var harness = new FarmHarness(await RedisServer.StartAsync());
-        harness.connection = harness.Redis.Connect();
+        var server = await RedisServer.StartAsync();
+        var harness = new FarmHarness(server, server.Url);
+        harness.connection = server.Connect();
         harness.Queue = new FarmQueue(harness.connection.GetDatabase(), TimeProvider.System);
+        harness.Reader = new FarmReader(harness.connection.GetDatabase(), harness.Queue);
+        return harness;
+    }
+
+    /// <summary>A farm on a Sentinel-managed Redis: the client follows the sentinels and its writes wait for a replica, as a worker's do.</summary>
+    public static async Task<FarmHarness> StartAsync(SentinelSet set)
+    {
+        var harness = new FarmHarness(null, set.Url);
+        harness.connection = await RedisAddress.ConnectAsync(set.Url, null, CancellationToken.None);
+        harness.Queue = new FarmQueue(harness.connection.GetDatabase(), TimeProvider.System, replicas: RedisAddress.ReplicasToWait(set.Url));
         harness.Reader = new FarmReader(harness.connection.GetDatabase(), harness.Queue);
         return harness;
     }
 
     public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var worker = WorkerProcess.Start(name, Redis.Url, Path.Combine(Directory.Path, "work"), extra);
+        var worker = WorkerProcess.Start(name, Url, Path.Combine(Directory.Path, "work"), extra);
         workers.Add(worker);
         return worker;
     }
@@ -108,7 +128,11 @@ public sealed class FarmHarness : IAsyncDisposable
         }
 
         connection.Dispose();
-        await Redis.DisposeAsync();
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+        }
+
         Directory.Dispose();
     }
 }

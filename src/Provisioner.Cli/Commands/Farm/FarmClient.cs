@@ -19,7 +19,9 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
     public IDatabase Database => connection.GetDatabase();
 
     // Patient enough to ride out a Sentinel failover (a few seconds), not a dead queue.
-    public FarmQueue Queue { get; } = new(connection.GetDatabase(), TimeProvider.System, TimeSpan.FromSeconds(RedisAddress.IsSentinel(url) ? 30 : 5), RedisAddress.ReplicasToWait(url));
+    public FarmQueue Queue { get; } = new(connection.GetDatabase(), TimeProvider.System, Patience(url), RedisAddress.ReplicasToWait(url));
+
+    private static TimeSpan Patience(string url) => TimeSpan.FromSeconds(RedisAddress.IsSentinel(url) ? 30 : 5);
 
     public FarmReader Reader => new(Database, Queue);
 
@@ -37,9 +39,7 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
         try
         {
             var password = passwordRef is null ? null : SecretResolver.ResolveHere(passwordRef, "farm queue");
-            var options = RedisAddress.Parse(url, password);
-            options.AbortOnConnectFail = true;
-            var connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await RedisAddress.ConnectNowAsync(url, password, Patience(url), cancellationToken).ConfigureAwait(false);
             return new FarmClient(connection, url);
         }
         catch (FormatException e)
