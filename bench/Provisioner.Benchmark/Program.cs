@@ -15,6 +15,13 @@ using Provisioner.Benchmark;
 // measures the render farm (see FarmBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- qemu
 // a bring-up of the real-kernel host, step by step (see QemuBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- queue [--workers 10,100,1000] [--baseline DLL]
+// the queue at farm scale, side by side with an earlier build (see QueueBenchmark, bench/queue-baseline.sh).
+if (args.Length > 0 && args[0] == "queue")
+{
+    return await QueueBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "qemu")
 {
     return QemuBenchmark.Run(Path.Combine(AppContext.BaseDirectory, "provision.dll"));

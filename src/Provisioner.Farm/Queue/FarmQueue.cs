@@ -200,6 +200,10 @@ public sealed class FarmQueue
         return reaped < 0 ? null : reaped;
     }
 
+    /// <summary>Indexes the leases of tasks taken by a build before the lease index (see <see cref="FarmScripts.IndexOldLeases"/>); returns how many.</summary>
+    internal async Task<int> IndexOldLeasesAsync(CancellationToken cancellationToken) =>
+        (int)await Script(FarmScripts.IndexOldLeases, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Moves the tasks of a list no worker reads onto their jobs' queues (at most 1000 per call); returns how many.</summary>
     internal async Task<int> AdoptAsync(string key, CancellationToken cancellationToken) =>
         (int)await Script(FarmScripts.Adopt, cancellationToken, key).ConfigureAwait(false);

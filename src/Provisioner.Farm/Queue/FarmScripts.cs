@@ -264,6 +264,28 @@ internal static class FarmScripts
         """;
 
     /// <summary>
+    /// ARGV: none. A task in a worker's list but not in the lease index was taken by a build
+    /// before the index (its lease a key farm:lease:TASK): index it with that key's deadline, or
+    /// due now when the key is gone, and list it as running, so the reaper sees it. Returns how many.
+    /// </summary>
+    public const string IndexOldLeases = Helpers + """
+        local indexed = 0
+        local now_ms = server_ms()
+        for _, worker in ipairs(redis.call('SMEMBERS', 'farm:workers')) do
+          for _, task in ipairs(redis.call('LRANGE', 'farm:worker:' .. worker .. ':tasks', 0, -1)) do
+            if not redis.call('ZSCORE', 'farm:leases', task) then
+              local left = redis.call('PTTL', 'farm:lease:' .. task)
+              redis.call('ZADD', 'farm:leases', now_ms + math.max(left, 0), task)
+              local job = redis.call('HGET', 'farm:task:' .. task, 'job')
+              if job then redis.call('SADD', 'farm:job:' .. job .. ':running', task) end
+              indexed = indexed + 1
+            end
+          end
+        end
+        return indexed
+        """;
+
+    /// <summary>
     /// ARGV: key. Moves the tasks of a list no worker reads (farm:queue:7 from a numeric priority,
     /// farm:queue:normal from a build without pools) onto their job's queue, at most 1000 per run.
     /// Returns how many moved.

@@ -22,8 +22,9 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<s
     /// <summary>
     /// Moves the tasks of lists no worker reads onto their jobs' queues: farm:queue:7 (a numeric
     /// priority an older build accepted) or farm:queue:normal (a build before pools), so no job
-    /// stays stranded. The scan walks the keyspace, so it runs once per <paramref name="every"/>
-    /// farm-wide, whoever asks. Returns how many tasks moved.
+    /// stays stranded; and indexes the leases of tasks an older build took, so the reaper sees
+    /// them. The scan walks the keyspace, so it runs once per <paramref name="every"/> farm-wide,
+    /// whoever asks. Returns how many tasks moved or were indexed.
     /// </summary>
     public async Task<int> RequeueStrandedAsync(TimeSpan every, CancellationToken cancellationToken)
     {
@@ -32,7 +33,7 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<s
             return 0;
         }
 
-        var moved = 0;
+        var moved = await queue.IndexOldLeasesAsync(cancellationToken).ConfigureAwait(false);
         var cursor = "0";
         do
         {

@@ -57,6 +57,34 @@ public sealed class FarmQueueTests
         Assert.True(await farm.Database.KeyExistsAsync(FarmKeys.QueuePrefix + "7"));
     }
 
+    /// <summary>
+    /// Tasks an older build took have a lease key (farm:lease:TASK) and no place in the lease index:
+    /// the periodic scan indexes them with that key's deadline (due at once when the key is gone),
+    /// so a worker that died under the old build still has its task reaped.
+    /// </summary>
+    [Fact]
+    public async Task LeasesOfAnOlderBuild_AreIndexedByTheScan_AndReapedAtTheirOwnDeadline()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("upgrade"), FrameList.Parse("1-2").Chunk(1), CancellationToken.None);
+        var lasting = (await farm.Queue.TakeAsync("lasting", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        var expired = (await farm.Queue.TakeAsync("expired", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        // As the older build left them: no index entry, no running set, a lease key (or none once it expired).
+        await farm.Database.KeyDeleteAsync([FarmKeys.Leases, FarmKeys.JobRunning("upgrade")]);
+        await farm.Database.StringSetAsync("farm:lease:" + lasting.TaskId, "lasting", TimeSpan.FromMilliseconds(1500));
+        Assert.Equal(0, await farm.Queue.ReapAsync(CancellationToken.None));
+
+        Assert.Equal(2, await new SeedIntake(farm.Database, farm.Queue, ["/"]).RequeueStrandedAsync(TimeSpan.FromMinutes(5), CancellationToken.None));
+
+        Assert.Equal(2, (await farm.Reader.RunningTasksAsync("upgrade", CancellationToken.None)).Count);
+        Assert.Equal(1, await farm.Queue.ReapAsync(CancellationToken.None));
+        var tasks = (await farm.Reader.TasksAsync("upgrade", CancellationToken.None)).ToDictionary(t => t.TaskId);
+        Assert.Equal(("queued", "running"), (tasks[expired.TaskId].State, tasks[lasting.TaskId].State));
+        await Task.Delay(1600);
+        Assert.Equal(1, await farm.Queue.ReapAsync(CancellationToken.None));
+        Assert.Equal("queued", (await farm.Reader.TasksAsync("upgrade", CancellationToken.None)).Single(t => t.TaskId == lasting.TaskId).State);
+    }
+
     /// <summary>Seed jobs whose paths are clean but leave the worker's roots (the share, the work disk) are refused with the roots named, never queued.</summary>
     [Fact]
     public async Task SeedJob_OutsideTheAllowedRoots_IsRejectedWithTheRootsNamed()
