@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command (README): checks the formatting, builds the solution, runs every
-# test project, and ends with the plain line "N passed, N failed" summed over all of them. Needs root for the lab
-# (docs/lab.md).
+# The project's test command (README): installs what the tests need (tests/setup.sh: as root on
+# Debian/Ubuntu; otherwise it says what is missing), checks the formatting, builds the solution,
+# runs every test project, and ends with the plain line "N passed, N failed" summed over all of
+# them. Needs root for the lab (docs/lab.md). PROVISION_TEST_SETUP=skip leaves the machine alone.
 #
 # Without arguments it runs in two phases: the fast suite (every test but the RealKernel
 # category), then the RealKernel category on its own (tests/qemu-host: a Debian host under QEMU's
@@ -10,6 +11,13 @@
 # --filter Category=RealKernel).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${PROVISION_TEST_SETUP:-}" != skip ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    tests/setup.sh || { echo "tests/test.sh: tests/setup.sh could not install what the tests need (above)" >&2; exit 1; }
+  else
+    tests/setup.sh --check || { echo "tests/test.sh: run it as root (sudo tests/test.sh) so it can install what is missing" >&2; exit 1; }
+  fi
+fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 code=0
@@ -22,7 +30,7 @@ if [ "$#" -gt 0 ]; then
   dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" "$@" || code=$?
 else
   dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" --filter "Category!=RealKernel" || code=$?
-  # The image is built here, outside any test's clock (a no-op when the cache has it).
+  # The image is built outside any test's clock (a no-op when the cache has it, as after setup).
   if ! tests/qemu-host/image.sh build >/dev/null; then
     echo "the real-kernel host image could not be built (tests/qemu-host/image.sh build)" >&2
     code=1

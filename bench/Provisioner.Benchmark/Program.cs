@@ -17,6 +17,13 @@ using Provisioner.Benchmark;
 // a bring-up of the real-kernel host, step by step (see QemuBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- queue [--workers 10,100,1000] [--baseline DLL]
 // the queue at farm scale, side by side with an earlier build (see QueueBenchmark, bench/queue-baseline.sh).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- startup RELEASE_BINARY [runs]
+// start-up of whole processes, this build (JIT) beside the release binary (see StartupBenchmark).
+if (args.Length > 1 && args[0] == "startup")
+{
+    return StartupBenchmark.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 11);
+}
+
 if (args.Length > 0 && args[0] == "queue")
 {
     return await QueueBenchmark.RunAsync(args[1..]);

@@ -27,6 +27,7 @@ public static class ProvisionCli
             RunbookCommand.Create(io),
             SchemaCommand.Create(io),
             Commands.Farm.FarmCommand.Create(io),
+            CompletionCommand.Create(io),
         };
         // The one error boundary: an I/O problem with a path the user gave is one line naming it
         // and the OS's reason; anything unexpected is a short message (the trace under --verbose).

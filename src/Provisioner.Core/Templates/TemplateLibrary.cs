@@ -98,7 +98,7 @@ public sealed class TemplateLibrary : IDisposable
             LoopLimit = 100_000,
             EnableRelaxedMemberAccess = false,
             AutoIndent = false, // indentation is explicit, through the indent filter
-            TemplateLoader = new IncludeLoader(PathOf),
+            TemplateLoader = new IncludeLoader(PathOf, ReadText),
         };
         context.PushCulture(CultureInfo.InvariantCulture);
         return context;
@@ -107,13 +107,14 @@ public sealed class TemplateLibrary : IDisposable
     private (Template?, Diagnostic?) Parse(string name)
     {
         var path = PathOf(name);
-        if (!File.Exists(path))
+        var text = ReadText(path);
+        if (text is null)
         {
             return (null, DiagnosticCodes.TemplateError.At(new SourceLocation(path, 1, 1), $"template '{name}' not found",
                 "restore the built-in templates directory or the override file"));
         }
 
-        var template = Template.Parse(File.ReadAllText(path), path);
+        var template = Template.Parse(text, path);
         if (template.HasErrors)
         {
             var first = template.Messages[0];
@@ -121,6 +122,18 @@ public sealed class TemplateLibrary : IDisposable
         }
 
         return (template, null);
+    }
+
+    /// <summary>A template file's text; a built-in one missing on disk comes from the assembly (see <see cref="BuiltInTemplates"/>).</summary>
+    private string? ReadText(string path)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path);
+        }
+
+        var builtIn = Path.GetRelativePath(_builtIn, path);
+        return builtIn.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(builtIn) ? null : BuiltInTemplates.Read(builtIn);
     }
 
     private static SourceLocation Locate(SourceSpan span) =>

@@ -31,6 +31,9 @@ internal static class FarmSubmitCommand
             CustomParser = result => Enum.GetValues<Priority>().Where(p => p.ToString().Equals(result.Tokens.Single().Value, StringComparison.OrdinalIgnoreCase))
                 .Select(p => (Priority?)p).FirstOrDefault() ?? Refused(result),
         };
+        // Completion offers the names as users type them (the enum's own would be High, Low, Normal).
+        priority.CompletionSources.Clear();
+        priority.CompletionSources.Add("high", "normal", "low");
         var pool = new Option<string>("--pool")
         {
             Description = "Who the job is for (a project or client): within a priority, idle workers take from the pools in turn, so one huge job cannot starve the others.",

@@ -122,7 +122,7 @@ public sealed class WorkerDto : Dto
     [Doc("Blender installed in the VM by its first boot: a Linux x64 .tar.xz (download.blender.org or your mirror), pinned by sha256; linked as /usr/local/bin/blender.")]
     public DownloadDto? Blender { get; set; }
 
-    [Doc("The provision-worker agent (kind: queue): a .tar.gz of `dotnet publish src/Provisioner.Worker -r linux-x64 --self-contained`, pinned by sha256.")]
+    [Doc("The provision-worker agent (kind: queue): the release tarball `provision-worker-VERSION-linux-x64.tar.gz` that `tools/release.sh` makes (self-contained, no .NET needed in the VM), pinned by the sha256 in its `.sha256` file.")]
     public DownloadDto? Agent { get; set; }
 
     [Doc("The Flamenco worker (kind: flamenco): flamenco-VERSION-linux-amd64.tar.gz, pinned by sha256.")]
