@@ -21,7 +21,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Deterministic and path-independent (no build machine paths in the binaries).
 # Built under $work, apart from the tree's own bin/ and obj/ (a test may be running from them).
-common=(-c Release -p:ContinuousIntegrationBuild=true -p:Deterministic=true --artifacts-path "$work/artifacts")
+# PathMap: the binaries name their PDBs by path; the temporary directory must not show in them
+# (the sources map to /_/ through ContinuousIntegrationBuild).
+common=(-c Release -p:ContinuousIntegrationBuild=true -p:Deterministic=true --artifacts-path "$work/artifacts" "-p:PathMap=$work=/_release")
 
 echo "release $version ($(git rev-parse --short HEAD)) into $out" >&2
 dotnet publish src/Provisioner.Cli "${common[@]}" -r linux-x64 --self-contained \

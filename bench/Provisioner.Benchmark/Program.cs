@@ -9,6 +9,8 @@ using Provisioner.Benchmark;
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- [hosts] [gpus]
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- 1000 8 fleet.yaml   (only write the inventory)
 // The work directory is $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk out of `render`.
+// PROVISION_BENCH_BINARY=FILE runs that provision instead of `dotnet provision.dll` (the release
+// binary from tools/release.sh, to compare with the build).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [N]
 // applies to N (default 20) fresh lab hosts instead (WIPES the lab; see LabBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
@@ -65,7 +67,8 @@ Directory.CreateDirectory(work);
 var inventory = Path.Combine(work, "fleet.yaml");
 File.WriteAllText(inventory, inventoryText);
 var provision = Path.Combine(AppContext.BaseDirectory, "provision.dll");
-Console.WriteLine($"inventory: {hosts} hosts x {gpus} GPUs ({new FileInfo(inventory).Length / 1024} KiB) in {work}");
+var shown = Environment.GetEnvironmentVariable("PROVISION_BENCH_BINARY") is { Length: > 0 } binary ? binary : "dotnet " + provision;
+Console.WriteLine($"inventory: {hosts} hosts x {gpus} GPUs ({new FileInfo(inventory).Length / 1024} KiB) in {work}; provision: {shown}");
 
 var total = TimeSpan.Zero;
 var peak = 0L;
@@ -92,7 +95,8 @@ return failed ? 1 : 0;
 static (TimeSpan Wall, long PeakKiB, int Exit) Measure(string provision, string[] command, string stdout)
 {
     var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var argument in (string[])["-f", "PEAK_KIB=%M", "-o", stdout + ".time", "dotnet", provision, .. command])
+    string[] program = Environment.GetEnvironmentVariable("PROVISION_BENCH_BINARY") is { Length: > 0 } binary ? [binary] : ["dotnet", provision];
+    foreach (var argument in (string[])["-f", "PEAK_KIB=%M", "-o", stdout + ".time", .. program, .. command])
     {
         start.ArgumentList.Add(argument);
     }
