@@ -38,7 +38,18 @@ tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owne
   -cf - "provision-worker-$version" | gzip -9 -n > "$out/provision-worker-$version-linux-x64.tar.gz"
 
 dotnet pack src/Provisioner.Cli "${common[@]}" -o "$work/pack" >&2
-cp "$work/pack/provision.$version.nupkg" "$out/"
+# NuGet stamps each zip entry with its file's build time: rewrite the entries, same order and
+# bytes, with the commit's time, so the package is as reproducible as what it holds.
+python3 - "$work/pack/provision.$version.nupkg" "$out/provision.$version.nupkg" "$SOURCE_DATE_EPOCH" <<'PY'
+import sys, time, zipfile
+source, target, epoch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+stamp = time.gmtime(max(epoch, 315532800))[:6]  # zip times start in 1980
+with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+    for entry in old.infolist():
+        fixed = zipfile.ZipInfo(entry.filename, stamp)
+        fixed.external_attr, fixed.compress_type = entry.external_attr, zipfile.ZIP_DEFLATED
+        new.writestr(fixed, old.read(entry), compresslevel=9)
+PY
 
 cd "$out"
 files=("provision-$version-linux-x64" "provision-worker-$version-linux-x64.tar.gz" "provision.$version.nupkg")
