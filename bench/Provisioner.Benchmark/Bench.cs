@@ -51,6 +51,15 @@ internal static class Bench
         throw new InvalidOperationException("run the benchmark from the repository (Provisioner.sln not found above " + AppContext.BaseDirectory + ")");
     }
 
+    /// <summary>A throwaway redis-server on 127.0.0.1:<paramref name="port"/> (no persistence), given half a second to listen.</summary>
+    public static async Task<Process> StartRedisAsync(int port)
+    {
+        var redis = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        { RedirectStandardOutput = true, UseShellExecute = false })!;
+        await Task.Delay(500);
+        return redis;
+    }
+
     /// <summary>A free TCP port on 127.0.0.1.</summary>
     public static int FreePort()
     {

@@ -44,11 +44,9 @@ internal static class FarmBenchmark
         Console.WriteLine($"Blender fixed cost per task (start to first frame, median of 3): {median.Fixed.TotalSeconds:F2} s; one frame renders in {median.Frame.TotalSeconds:F2} s; whole 1-frame task {median.Wall.TotalSeconds:F2} s");
 
         var port = Bench.FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        { RedirectStandardOutput = true, UseShellExecute = false })!;
+        using var redis = await Bench.StartRedisAsync(port);
         try
         {
-            await Task.Delay(500);
             using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
             var queue = new FarmQueue(connection.GetDatabase(), TimeProvider.System);
             var reader = new FarmReader(connection.GetDatabase(), queue);

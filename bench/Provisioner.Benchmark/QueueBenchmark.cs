@@ -101,11 +101,9 @@ internal static class QueueBenchmark
     private static async Task<Figures> MeasureAsync(int workers, TimeSpan window)
     {
         var port = Bench.FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxclients", "20000"])
-        { RedirectStandardOutput = true, UseShellExecute = false })!;
+        using var redis = await Bench.StartRedisAsync(port);
         try
         {
-            await Task.Delay(500);
             var url = $"redis://127.0.0.1:{port}/0";
             // A farm's workers each have their own connection; 16 here spread the load as the server sees it.
             var connections = new List<ConnectionMultiplexer>();

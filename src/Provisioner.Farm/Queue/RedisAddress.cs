@@ -127,12 +127,8 @@ public static partial class RedisAddress
     {
         var options = Parse(url, password);
         options.AbortOnConnectFail = true;
-        if (!IsSentinel(url))
-        {
-            return await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return await RedisRetry.Create(patience).ExecuteAsync(
+        var attempts = IsSentinel(url) ? RedisRetry.Create(patience) : Polly.ResiliencePipeline.Empty;
+        return await attempts.ExecuteAsync(
             async token => await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 

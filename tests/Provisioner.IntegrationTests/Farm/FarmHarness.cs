@@ -11,12 +11,15 @@ public sealed class FarmHarness : IAsyncDisposable
 {
     private readonly List<WorkerProcess> workers = [];
     private readonly RedisServer? redis;
-    private ConnectionMultiplexer connection = null!;
+    private readonly ConnectionMultiplexer connection;
 
-    private FarmHarness(RedisServer? redis, string url)
+    private FarmHarness(RedisServer? redis, string url, ConnectionMultiplexer connection, int replicas)
     {
         this.redis = redis;
+        this.connection = connection;
         Url = url;
+        Queue = new FarmQueue(connection.GetDatabase(), TimeProvider.System, replicas: replicas);
+        Reader = new FarmReader(connection.GetDatabase(), Queue);
     }
 
     /// <summary>The farm's own redis-server (not for a farm on a <see cref="SentinelSet"/>, which the test owns).</summary>
@@ -29,31 +32,21 @@ public sealed class FarmHarness : IAsyncDisposable
 
     public string Output => Path.Combine(Directory.Path, "out");
 
-    public FarmQueue Queue { get; private set; } = null!;
+    public FarmQueue Queue { get; }
 
-    public FarmReader Reader { get; private set; } = null!;
+    public FarmReader Reader { get; }
 
     public IDatabase Database => connection.GetDatabase();
 
     public static async Task<FarmHarness> StartAsync()
     {
         var server = await RedisServer.StartAsync();
-        var harness = new FarmHarness(server, server.Url);
-        harness.connection = server.Connect();
-        harness.Queue = new FarmQueue(harness.connection.GetDatabase(), TimeProvider.System);
-        harness.Reader = new FarmReader(harness.connection.GetDatabase(), harness.Queue);
-        return harness;
+        return new FarmHarness(server, server.Url, server.Connect(), replicas: 0);
     }
 
     /// <summary>A farm on a Sentinel-managed Redis: the client follows the sentinels and its writes wait for a replica, as a worker's do.</summary>
-    public static async Task<FarmHarness> StartAsync(SentinelSet set)
-    {
-        var harness = new FarmHarness(null, set.Url);
-        harness.connection = await RedisAddress.ConnectAsync(set.Url, null, CancellationToken.None);
-        harness.Queue = new FarmQueue(harness.connection.GetDatabase(), TimeProvider.System, replicas: RedisAddress.ReplicasToWait(set.Url));
-        harness.Reader = new FarmReader(harness.connection.GetDatabase(), harness.Queue);
-        return harness;
-    }
+    public static async Task<FarmHarness> StartAsync(SentinelSet set) =>
+        new(null, set.Url, await RedisAddress.ConnectAsync(set.Url, null, CancellationToken.None), RedisAddress.ReplicasToWait(set.Url));
 
     public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string>? extra = null)
     {

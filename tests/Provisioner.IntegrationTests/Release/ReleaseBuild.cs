@@ -16,8 +16,6 @@ public sealed record ReleaseBuild(string Directory, string Version)
 
     public string WorkerTarball => Path.Combine(Directory, $"provision-worker-{Version}-linux-x64.tar.gz");
 
-    public string ToolPackage => Path.Combine(Directory, $"provision.{Version}.nupkg");
-
     private static ReleaseBuild Build()
     {
         var directory = Path.Combine(Path.GetTempPath(), "provision-release-" + Guid.NewGuid().ToString("N")[..10]);
