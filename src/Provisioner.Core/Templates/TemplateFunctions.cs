@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Scriban.Runtime;
 
@@ -28,30 +27,11 @@ public static class TemplateFunctions
     /// <summary>A JSON string is a valid YAML double-quoted scalar: safe for any text.</summary>
     public static string YamlQuote(string? text) => JsonSerializer.Serialize(text ?? "", JsonOptions);
 
-    public static string Xml(string? text)
-    {
-        text ??= "";
-        if (text.AsSpan().IndexOfAny("&<>'\"") < 0)
-        {
-            return text; // the common case: nothing to escape, nothing to copy
-        }
-
-        var builder = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '&' => builder.Append("&amp;"),
-                '<' => builder.Append("&lt;"),
-                '>' => builder.Append("&gt;"),
-                '\'' => builder.Append("&apos;"),
-                '"' => builder.Append("&quot;"),
-                _ => builder.Append(c),
-            };
-        }
-
-        return builder.ToString();
-    }
+    /// <summary>
+    /// Escapes &amp; &lt; &gt; ' and " as the five XML entities. SecurityElement.Escape does exactly
+    /// that, and hands the text back uncopied when there is nothing to escape.
+    /// </summary>
+    public static string Xml(string? text) => System.Security.SecurityElement.Escape(text ?? "");
 
     /// <summary>Indents every line but the first by <paramref name="spaces"/> (for YAML block scalars).</summary>
     public static string Indent(string? text, int spaces)
