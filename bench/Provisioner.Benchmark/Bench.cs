@@ -38,6 +38,13 @@ internal static class Bench
         return process.ExitCode;
     }
 
+    /// <summary>The value after <paramref name="name"/> on the command line, or the fallback.</summary>
+    public static string Option(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
     public static string FindRepo()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -6,60 +6,171 @@ using System.Text.RegularExpressions;
 namespace Provisioner.Benchmark;
 
 /// <summary>
-/// apply against N fresh lab hosts (tests/lab; WIPES the lab first): the baseline is N parallel
-/// `ssh host true` with the OpenSSH client; then the first apply (bring-up with the emulated
-/// reboot, all hosts rebooting at once), a live plan, and a no-op apply, each as its own
-/// `provision` process. Counts the SSH logins and exec sessions each host's sshd logged per
-/// command. Targets: no-op apply within 1.5x the baseline, 1 login and at most 2 exec sessions per host.
-/// Lab hosts have no libvirt: the commands run with --no-vms (the host bring-up).
+/// A live fleet: for each host count N (default 20, 50, 100), N fresh lab hosts (tests/lab; WIPES
+/// the lab first). The floor is N parallel `ssh host true` with the OpenSSH client; then this
+/// build's first apply (bring-up with the emulated reboot, every host at once), and a live plan and
+/// a no-op apply, each as its own `provision` process, taking turns with the --baseline build when
+/// one is given (bench/baseline.sh), median of --runs. Every row says its wall time, the CPU
+/// time of our processes (provision, or the ssh clients), the CPU time the rest of the machine spent
+/// meanwhile (the hosts' sshd and shells: this machine runs nothing else during the benchmark), and
+/// the SSH logins and exec sessions each host's sshd logged. Targets: a no-op apply within 1.2x the
+/// floor at 20 hosts and growing no faster than the floor; 1 login and at most 2 exec sessions per
+/// host. Lab hosts have no libvirt: the commands run with --no-vms (the host bring-up).
+///   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [--hosts 20,50,100] [--runs 3] [--baseline DLL]
 /// </summary>
 internal static partial class LabBenchmark
 {
-    public static int Run(int count, string provision)
+    private const double Target = 1.2;
+
+    private sealed record Row(TimeSpan Wall, TimeSpan OurCpu, TimeSpan RestCpu, string Logins, string Sessions, bool Ok);
+
+    public static int Run(string[] args, string provision)
     {
+        var counts = Bench.Option(args, "--hosts", "20,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
+        var runs = int.Parse(Bench.Option(args, "--runs", "3"), CultureInfo.InvariantCulture);
+        var baseline = Bench.Option(args, "--baseline", "");
+        if (baseline.Length > 0 && !File.Exists(baseline))
+        {
+            Console.Error.WriteLine($"--baseline {baseline}: no such file (bench/baseline.sh COMMIT builds one)");
+            return 1;
+        }
+
         var repo = Bench.FindRepo();
         var labScript = Path.Combine(repo, "tests", "lab", "lab.sh");
         var labRoot = Environment.GetEnvironmentVariable("LAB_ROOT") ?? "/var/lib/provision-lab";
-        Bench.Exec(labScript, "wipe");
-        Bench.Exec(labScript, "base");
-        var clock = Stopwatch.StartNew();
-        Bench.Exec(labScript, "up", count.ToString(CultureInfo.InvariantCulture), "a5000x4");
-        Console.WriteLine($"lab: {count} fresh hosts up in {clock.Elapsed.TotalSeconds:F1} s");
-
-        var work = Directory.CreateTempSubdirectory("provision-lab-bench-").FullName;
-        var inventory = Path.Combine(work, "lab.yaml");
-        File.WriteAllText(inventory, Inventory(count, labRoot));
-        var hosts = Enumerable.Range(1, count).Select(i => "h" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-
-        var baseline = Bench.Median(3, () => Bench.Time(() => Parallel.ForEach(hosts, h => Bench.Exec("ssh", [.. SshOptions(labRoot), "root@" + Address(h), "true"]))));
-        Console.WriteLine($"{"ssh true x" + count,-22}{baseline.TotalSeconds,7:F2} s  (OpenSSH client, hosts in parallel; median of 3)");
-
+        Console.WriteLine($"live fleet: lab hosts (sshd in namespaces on this machine), {Environment.ProcessorCount} cores, median of {runs}; now = dotnet {provision}{(baseline.Length > 0 ? ", before = dotnet " + baseline : "")}");
+        Console.WriteLine("CPU: ours = the provision process (or the ssh clients); rest = the rest of the machine meanwhile, i.e. the hosts' sshd and shells");
+        var summary = new List<(int Count, TimeSpan Floor, TimeSpan Now, TimeSpan? Before)>();
         var ok = true;
-        ok &= Measure("apply (bring-up)", provision, ["apply", inventory, "--no-vms", "--yes", "--parallel", $"{count}", "--max-unavailable", $"{count}", "--reboot-timeout", "120"], labRoot, hosts, out _);
-        ok &= Measure("plan (live)", provision, ["plan", inventory, "--no-vms", "--parallel", $"{count}"], labRoot, hosts, out _);
-        var noop = Bench.Median(3, () =>
+        foreach (var count in counts)
         {
-            ok &= Measure("apply (no-op)", provision, ["apply", inventory, "--no-vms", "--parallel", $"{count}", "--detailed-exitcode"], labRoot, hosts, out var wall);
-            return wall;
-        });
-        var ratio = noop / baseline;
-        Console.WriteLine($"no-op apply / ssh true: {ratio:F2}x (target <= 1.50x) {(ratio <= 1.5 ? "met" : "NOT met")}");
-        Directory.Delete(work, recursive: true);
+            Bench.Exec(labScript, "wipe");
+            Bench.Exec(labScript, "base");
+            var clock = Stopwatch.StartNew();
+            Bench.Exec(labScript, "up", count.ToString(CultureInfo.InvariantCulture), "a5000x4");
+            Console.WriteLine();
+            Console.WriteLine($"{count} fresh hosts, up in {clock.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"{"",-30}{"wall",9}{"ours CPU",10}{"rest CPU",10}  per host: logins, exec sessions");
+
+            var work = Directory.CreateTempSubdirectory("provision-lab-bench-").FullName;
+            var inventory = Path.Combine(work, "lab.yaml");
+            File.WriteAllText(inventory, Inventory(count, labRoot));
+            var hosts = Enumerable.Range(1, count).Select(i => "h" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+            var all = count.ToString(CultureInfo.InvariantCulture);
+
+            var floor = Median(runs, () => Measure(labRoot, hosts, () =>
+            {
+                Parallel.ForEach(hosts, new ParallelOptions { MaxDegreeOfParallelism = count }, h => Bench.Exec("ssh", [.. SshOptions(labRoot), "root@" + Address(h), "true"]));
+                return 0;
+            }));
+            Print("ssh true (the floor)", floor);
+
+            var bringUp = Run(provision, ["apply", inventory, "--no-vms", "--yes", "--parallel", all, "--max-unavailable", all, "--reboot-timeout", "120"], labRoot, hosts);
+            Print("apply, bring-up: now", bringUp);
+            ok &= bringUp.Ok;
+
+            string[] plan = ["plan", inventory, "--no-vms", "--parallel", all];
+            string[] noop = ["apply", inventory, "--no-vms", "--parallel", all, "--detailed-exitcode"];
+            var (planNow, planBefore) = Paired(runs, provision, baseline, plan, labRoot, hosts);
+            var (noopNow, noopBefore) = Paired(runs, provision, baseline, noop, labRoot, hosts);
+            var noopDefault = Median(runs, () => Run(provision, ["apply", inventory, "--no-vms", "--detailed-exitcode"], labRoot, hosts));
+            Print("plan (live): now", planNow);
+            Print("apply, no-op: now", noopNow);
+            Print("apply, no-op, default --parallel", noopDefault);
+            if (planBefore is not null && noopBefore is not null)
+            {
+                Print("plan (live): before", planBefore);
+                Print("apply, no-op: before", noopBefore);
+            }
+
+            ok &= planNow.Ok && noopNow.Ok && noopDefault.Ok;
+            Console.WriteLine($"no-op apply / floor: now {noopNow.Wall / floor.Wall:F2}x{(noopBefore is null ? "" : $", before {noopBefore.Wall / floor.Wall:F2}x")} (target <= {Target:F1}x at 20 hosts)");
+            summary.Add((count, floor.Wall, noopNow.Wall, noopBefore?.Wall));
+            Directory.Delete(work, recursive: true);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"hosts",-8}{"floor",9}{"no-op now",11}{"now/floor",11}{(baseline.Length > 0 ? $"{"no-op before",14}{"before/floor",14}" : "")}");
+        foreach (var (count, floor, now, before) in summary)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count,-8}{floor.TotalSeconds,7:F2} s{now.TotalSeconds,9:F2} s{now / floor,10:F2}x{(before is { } b ? $"{b.TotalSeconds,12:F2} s{b / floor,13:F2}x" : "")}"));
+        }
+
         return ok ? 0 : 1;
     }
 
-    /// <summary>Runs one provision command; prints wall time and per-host logins and exec sessions (from each host's sshd log).</summary>
-    private static bool Measure(string name, string provision, string[] command, string labRoot, List<string> hosts, out TimeSpan wall)
+    /// <summary>Runs the two builds in turn, `runs` times each (the machine's noise hits both alike); the median row of each.</summary>
+    private static (Row Now, Row? Before) Paired(int runs, string provision, string baseline, string[] command, string labRoot, List<string> hosts)
+    {
+        var now = new List<Row>();
+        var before = new List<Row>();
+        for (var i = 0; i < runs; i++)
+        {
+            now.Add(Run(provision, command, labRoot, hosts));
+            if (baseline.Length > 0)
+            {
+                before.Add(Run(baseline, command, labRoot, hosts));
+            }
+        }
+
+        return (MedianOf(now), before.Count > 0 ? MedianOf(before) : null);
+    }
+
+    private static Row Median(int runs, Func<Row> measure) => MedianOf([.. Enumerable.Range(0, runs).Select(_ => measure())]);
+
+    private static Row MedianOf(List<Row> rows) => rows.OrderBy(r => r.Wall).ElementAt(rows.Count / 2) with { Ok = rows.All(r => r.Ok) };
+
+    private static Row Run(string provision, string[] command, string labRoot, List<string> hosts) =>
+        Measure(labRoot, hosts, () => Bench.Exec("dotnet", [provision, .. command], allowFailure: true));
+
+    /// <summary>
+    /// Times one action that starts processes, with the CPU they used (this process's reaped
+    /// children), the CPU the rest of the machine used meanwhile, and each host's new sshd log lines.
+    /// Exit 0 or 2 (--detailed-exitcode: changes) is a success.
+    /// </summary>
+    private static Row Measure(string labRoot, List<string> hosts, Func<int> action)
     {
         var before = hosts.ToDictionary(h => h, h => Counts(labRoot, h));
-        var exit = 0;
-        wall = Bench.Time(() => exit = Bench.Exec("dotnet", [provision, .. command], allowFailure: true));
+        var (childrenBefore, selfBefore) = OurCpu();
+        var machineBefore = MachineBusy();
+        var clock = Stopwatch.StartNew();
+        var exit = action();
+        var wall = clock.Elapsed;
+        var machine = MachineBusy() - machineBefore;
+        var (childrenAfter, selfAfter) = OurCpu();
+        var ours = childrenAfter - childrenBefore;
+        var rest = machine - ours - (selfAfter - selfBefore);
         var deltas = hosts.Select(h => (Counts(labRoot, h).Logins - before[h].Logins, Counts(labRoot, h).Sessions - before[h].Sessions)).ToList();
-        var logins = deltas.Select(d => d.Item1).Distinct().Order().ToList();
-        var sessions = deltas.Select(d => d.Item2).Distinct().Order().ToList();
-        Console.WriteLine($"{name,-22}{wall.TotalSeconds,7:F2} s  exit {exit}; per host: logins {string.Join('/', logins)}, exec sessions {string.Join('/', sessions)}");
-        return exit is 0 or 2;
+        return new Row(wall, ours, rest < TimeSpan.Zero ? TimeSpan.Zero : rest,
+            string.Join('/', deltas.Select(d => d.Item1).Distinct().Order()),
+            string.Join('/', deltas.Select(d => d.Item2).Distinct().Order()),
+            exit is 0 or 2);
     }
+
+    private static void Print(string name, Row row) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-30}{row.Wall.TotalSeconds,7:F2} s{row.OurCpu.TotalSeconds,8:F2} s{row.RestCpu.TotalSeconds,8:F2} s  {row.Logins}, {row.Sessions}{(row.Ok ? "" : "  FAILED")}"));
+
+    /// <summary>CPU time of this process's waited-for children, and of this process itself (/proc/self/stat: cutime+cstime, utime+stime).</summary>
+    private static (TimeSpan Children, TimeSpan Self) OurCpu()
+    {
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long Field(int number) => long.Parse(fields[number - 3], CultureInfo.InvariantCulture);
+        return (Ticks(Field(16) + Field(17)), Ticks(Field(14) + Field(15)));
+    }
+
+    /// <summary>The machine's busy CPU time since boot: every /proc/stat column but idle and iowait.</summary>
+    private static TimeSpan MachineBusy()
+    {
+        var columns = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal (guest and guest_nice are inside user and nice).
+        return Ticks(columns.Take(8).Sum() - columns[3] - columns[4]);
+    }
+
+    // Linux reports both files in USER_HZ, 100 on every architecture .NET runs on.
+    private static TimeSpan Ticks(long ticks) => TimeSpan.FromMilliseconds(ticks * 10);
 
     private static (int Logins, int Sessions) Counts(string labRoot, string host)
     {

@@ -11,8 +11,9 @@ using Provisioner.Benchmark;
 // The work directory is $TMPDIR (default /tmp): TMPDIR=/dev/shm takes the disk out of `render`.
 // PROVISION_BENCH_BINARY=FILE runs that provision instead of `dotnet provision.dll` (the release
 // binary from tools/release.sh, to compare with the build).
-//   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [N]
-// applies to N (default 20) fresh lab hosts instead (WIPES the lab; see LabBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- lab [--hosts 20,50,100] [--runs 3] [--baseline DLL]
+// applies to N fresh lab hosts instead, for each N (WIPES the lab; see LabBenchmark), beside an
+// earlier build (bench/baseline.sh COMMIT builds it).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
 // measures the render farm (see FarmBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- qemu
@@ -43,7 +44,7 @@ if (args.Length > 0 && args[0] == "farm")
 
 if (args.Length > 0 && args[0] == "lab")
 {
-    return LabBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20, Path.Combine(AppContext.BaseDirectory, "provision.dll"));
+    return LabBenchmark.Run(args[1..], Path.Combine(AppContext.BaseDirectory, "provision.dll"));
 }
 
 var hosts = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;

@@ -35,9 +35,9 @@ internal static class QueueBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var workerCounts = Option(args, "--workers", "10,100,1000").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
-        var seconds = int.Parse(Option(args, "--seconds", "15"), CultureInfo.InvariantCulture);
-        var baseline = Option(args, "--baseline", "");
+        var workerCounts = Bench.Option(args, "--workers", "10,100,1000").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+        var seconds = int.Parse(Bench.Option(args, "--seconds", "15"), CultureInfo.InvariantCulture);
+        var baseline = Bench.Option(args, "--baseline", "");
         if (args.Contains("--json"))
         {
             // One run for a comparing parent process (see --baseline).
@@ -245,10 +245,4 @@ internal static class QueueBenchmark
 
     private static double Percentile(double[] sorted, int percent) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Length) - 1)];
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
 }

@@ -90,8 +90,12 @@ public static partial class RedisAddress
         // Keep trying in the background when Redis is down, restarting or failing over; callers retry.
         AbortOnConnectFail = false,
         ConnectTimeout = 5000,
-        SyncTimeout = 10000,
-        AsyncTimeout = 10000,
+        // Every queue command is a short script (nothing blocks), so a reply that has not come in
+        // 3 s is not coming: the primary is gone. Time out then and let RedisRetry ask again, by
+        // which time a Sentinel failover has usually named the new primary, rather than waiting
+        // 10 s (the client's default) per attempt on a dead connection.
+        SyncTimeout = 3000,
+        AsyncTimeout = 3000,
         ClientName = "provisioner-farm",
     };
 

@@ -110,6 +110,62 @@ public sealed class FarmQueueTests
         Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
     }
 
+    /// <summary>
+    /// Mid-failover a client may still write to a server it knows as the primary that has become a
+    /// replica: a script gets READONLY, a transaction EXECABORT. The queue waits that out (the next
+    /// promotion ends it) instead of failing the call; a replica runs nothing of a script that
+    /// writes, nor any of a discarded transaction, so each retried call counts once.
+    /// </summary>
+    [Fact]
+    public async Task WritesToAPrimaryTurnedReplica_AreRetried_UntilItIsPrimaryAgain()
+    {
+        await using var server = await RedisServer.StartAsync();
+        using var connection = server.Connect();
+        var queue = new FarmQueue(connection.GetDatabase(), TimeProvider.System, TimeSpan.FromSeconds(20));
+        Assert.True(await queue.SubmitAsync(Job("before"), FrameList.Parse("1-4").Chunk(2), CancellationToken.None));
+        await using var other = await RedisServer.StartAsync(["--replicaof", "127.0.0.1", Port(server)]);
+        using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},127.0.0.1:{other.Port},allowAdmin=true");
+        await SyncedAsync(admin, other);
+        // The failover as the client misses it: the other server is promoted, this one demoted.
+        await admin.GetServer("127.0.0.1", other.Port).ExecuteAsync("REPLICAOF", "NO", "ONE");
+        await admin.GetServer("127.0.0.1", server.Port).ExecuteAsync("REPLICAOF", "127.0.0.1", Port(other));
+        var refused = await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => connection.GetDatabase().StringSetAsync("probe", "1"));
+        Assert.StartsWith("READONLY", refused.Message, StringComparison.Ordinal);
+
+        var submit = queue.SubmitAsync(Job("during-failover"), FrameList.Parse("1-4").Chunk(2), CancellationToken.None);
+        var take = queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None);
+        await Task.Delay(1500);
+        Assert.False(submit.IsCompleted, "the submit to a replica ended (failed or went through) before it was primary again: " + submit.Exception);
+        Assert.False(take.IsCompleted, "the take from a replica ended (failed or went through) before it was primary again: " + take.Exception);
+        await SyncedAsync(admin, server);
+        await admin.GetServer("127.0.0.1", server.Port).ExecuteAsync("REPLICAOF", "NO", "ONE");
+
+        Assert.True(await submit);
+        Assert.Equal(("before", 1), ((await take)!.Job.Id, (await take)!.Attempt));
+        var reader = new FarmReader(connection.GetDatabase(), queue);
+        Assert.Equal(("queued", 2), ((await reader.JobAsync("during-failover", CancellationToken.None))!.Status, (await reader.JobAsync("during-failover", CancellationToken.None))!.TasksTotal));
+        Assert.Equal(1, (await reader.TasksAsync("before", CancellationToken.None)).Count(t => t.State == "running"));
+    }
+
+    private static string Port(RedisServer server) => server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Waits until the replica has loaded its primary's data (its link is up).</summary>
+    private static async Task SyncedAsync(StackExchange.Redis.ConnectionMultiplexer admin, RedisServer replica)
+    {
+        for (var tries = 0; tries < 100; tries++)
+        {
+            var info = (string?)await admin.GetServer("127.0.0.1", replica.Port).ExecuteAsync("INFO", "replication");
+            if (info?.Contains("master_link_status:up", StringComparison.Ordinal) == true)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"the replica on port {replica.Port} did not sync with its primary in 10 s");
+    }
+
     [Fact]
     public async Task ExpiredLease_ReapedToTheFront_HeartbeatThenSaysLost_AndCompleteIsRefused()
     {
