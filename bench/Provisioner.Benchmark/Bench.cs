@@ -18,7 +18,10 @@ internal static class Bench
 
     public static int Exec(string file, params string[] args) => Exec(file, args, allowFailure: false);
 
-    public static int Exec(string file, string[] args, bool allowFailure)
+    public static int Exec(string file, string[] args, bool allowFailure) => Capture(file, args, allowFailure).Exit;
+
+    /// <summary>Runs a process to its end; its exit code and what it wrote.</summary>
+    public static (int Exit, string Output) Capture(string file, string[] args, bool allowFailure)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in args)
@@ -35,7 +38,7 @@ internal static class Bench
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
         }
 
-        return process.ExitCode;
+        return (process.ExitCode, stderr.Result + stdout.Result);
     }
 
     /// <summary>The value after <paramref name="name"/> on the command line, or the fallback.</summary>

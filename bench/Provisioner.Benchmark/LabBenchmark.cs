@@ -121,7 +121,16 @@ internal static partial class LabBenchmark
     private static Row MedianOf(List<Row> rows) => rows.OrderBy(r => r.Wall).ElementAt(rows.Count / 2) with { Ok = rows.All(r => r.Ok) };
 
     private static Row Run(string provision, string[] command, string labRoot, List<string> hosts) =>
-        Measure(labRoot, hosts, () => Bench.Exec("dotnet", [provision, .. command], allowFailure: true));
+        Measure(labRoot, hosts, () =>
+        {
+            var (exit, output) = Bench.Capture("dotnet", [provision, .. command], allowFailure: true);
+            if (exit is not (0 or 2))
+            {
+                Console.Error.WriteLine($"provision {string.Join(' ', command)} exited {exit}; the end of what it wrote:\n{output[Math.Max(0, output.Length - 2000)..]}");
+            }
+
+            return exit;
+        });
 
     /// <summary>
     /// Times one action that starts processes, with the CPU they used (this process's reaped
