@@ -149,7 +149,7 @@ internal static partial class LabBenchmark
         var (childrenAfter, selfAfter) = OurCpu();
         var ours = childrenAfter - childrenBefore;
         var rest = machine - ours - (selfAfter - selfBefore);
-        var deltas = hosts.Select(h => (Counts(labRoot, h).Logins - before[h].Logins, Counts(labRoot, h).Sessions - before[h].Sessions)).ToList();
+        var deltas = hosts.Select(h => Counts(labRoot, h) is var after ? (after.Logins - before[h].Logins, after.Sessions - before[h].Sessions) : default).ToList();
         return new Row(wall, ours, rest < TimeSpan.Zero ? TimeSpan.Zero : rest,
             string.Join('/', deltas.Select(d => d.Item1).Distinct().Order()),
             string.Join('/', deltas.Select(d => d.Item2).Distinct().Order()),

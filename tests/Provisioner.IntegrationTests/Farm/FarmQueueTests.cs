@@ -125,7 +125,7 @@ public sealed class FarmQueueTests
         Assert.True(await queue.SubmitAsync(Job("before"), FrameList.Parse("1-4").Chunk(2), CancellationToken.None));
         await using var other = await RedisServer.StartAsync(["--replicaof", "127.0.0.1", Port(server)]);
         using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},127.0.0.1:{other.Port},allowAdmin=true");
-        await SyncedAsync(admin, other);
+        await other.SyncedAsync();
         // The failover as the client misses it: the other server is promoted, this one demoted.
         await admin.GetServer("127.0.0.1", other.Port).ExecuteAsync("REPLICAOF", "NO", "ONE");
         await admin.GetServer("127.0.0.1", server.Port).ExecuteAsync("REPLICAOF", "127.0.0.1", Port(other));
@@ -137,34 +137,19 @@ public sealed class FarmQueueTests
         await Task.Delay(1500);
         Assert.False(submit.IsCompleted, "the submit to a replica ended (failed or went through) before it was primary again: " + submit.Exception);
         Assert.False(take.IsCompleted, "the take from a replica ended (failed or went through) before it was primary again: " + take.Exception);
-        await SyncedAsync(admin, server);
+        await server.SyncedAsync();
         await admin.GetServer("127.0.0.1", server.Port).ExecuteAsync("REPLICAOF", "NO", "ONE");
 
         Assert.True(await submit);
-        Assert.Equal(("before", 1), ((await take)!.Job.Id, (await take)!.Attempt));
+        var taken = (await take)!;
+        Assert.Equal(("before", 1), (taken.Job.Id, taken.Attempt));
         var reader = new FarmReader(connection.GetDatabase(), queue);
-        Assert.Equal(("queued", 2), ((await reader.JobAsync("during-failover", CancellationToken.None))!.Status, (await reader.JobAsync("during-failover", CancellationToken.None))!.TasksTotal));
+        var job = (await reader.JobAsync("during-failover", CancellationToken.None))!;
+        Assert.Equal(("queued", 2), (job.Status, job.TasksTotal));
         Assert.Equal(1, (await reader.TasksAsync("before", CancellationToken.None)).Count(t => t.State == "running"));
     }
 
     private static string Port(RedisServer server) => server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Waits until the replica has loaded its primary's data (its link is up).</summary>
-    private static async Task SyncedAsync(StackExchange.Redis.ConnectionMultiplexer admin, RedisServer replica)
-    {
-        for (var tries = 0; tries < 100; tries++)
-        {
-            var info = (string?)await admin.GetServer("127.0.0.1", replica.Port).ExecuteAsync("INFO", "replication");
-            if (info?.Contains("master_link_status:up", StringComparison.Ordinal) == true)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"the replica on port {replica.Port} did not sync with its primary in 10 s");
-    }
 
     [Fact]
     public async Task ExpiredLease_ReapedToTheFront_HeartbeatThenSaysLost_AndCompleteIsRefused()

@@ -90,6 +90,42 @@ public sealed class RedisServer : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    /// <summary>Waits until this server, a replica, has loaded its primary's data (its link is up).</summary>
+    public Task SyncedAsync() =>
+        UntilAsync(async () => (await InfoAsync(Port, "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), $"the replica on port {Port} did not sync with its primary in 10 s");
+
+    /// <summary>INFO SECTION of the server on that port, through a short-lived admin connection.</summary>
+    internal static async Task<string> InfoAsync(int port, string section)
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=1000,allowAdmin=true");
+        return (string)(await connection.GetServer("127.0.0.1", port).ExecuteAsync("INFO", section))!;
+    }
+
+    /// <summary>Polls the condition every 200 ms (a server not up yet counts as no) until it holds; throws <paramref name="timedOut"/> when the time is up.</summary>
+    internal static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string timedOut)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is RedisConnectionException or RedisServerException)
+            {
+                // Not up yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new InvalidOperationException(timedOut);
+    }
+
     public ConnectionMultiplexer Connect() => ConnectionMultiplexer.Connect($"127.0.0.1:{Port},abortConnect=false");
 
     public async ValueTask DisposeAsync()

@@ -119,34 +119,10 @@ public sealed class SentinelSet : IAsyncDisposable
         return result;
     }
 
-    private static async Task<string> InfoAsync(int port, string section)
-    {
-        using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=1000,allowAdmin=true");
-        return (string)(await connection.GetServer("127.0.0.1", port).ExecuteAsync("INFO", section))!;
-    }
+    private static Task<string> InfoAsync(int port, string section) => RedisServer.InfoAsync(port, section);
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is RedisConnectionException or RedisServerException)
-            {
-                // Not up yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new InvalidOperationException($"the Sentinel set did not come up: timed out waiting until {what}");
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) =>
+        RedisServer.UntilAsync(condition, TimeSpan.FromSeconds(30), $"the Sentinel set did not come up: timed out waiting until {what}");
 
     public async ValueTask DisposeAsync()
     {
