@@ -122,7 +122,7 @@ public static class DesiredStateBuilder
         var install = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/install-worker.sh.sbn", ("host", hostView), ("vm", vm));
         var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env), ("worker_install", install));
         var networkConfig = scope.Render("vm/network-config.sbn", ("host", hostView), ("vm", vm));
-        var instanceId = "iid-" + Sha256Text.Hex(userData + "\0" + networkConfig)[..16];
+        var instanceId = "iid-" + Sha256Text.Hex(userData, "\0", networkConfig)[..16];
         var metaData = scope.Render("vm/meta-data.sbn", ("host", hostView), ("vm", vm), ("instance_id", instanceId));
         var domain = scope.Render("vm/domain.xml.sbn", ("host", hostView), ("vm", vm));
         var image = new BaseImageResource(gpu.Vm.Image.Url, gpu.Vm.Image.Sha256, paths.BaseImage(gpu.Vm.Image.Sha256));

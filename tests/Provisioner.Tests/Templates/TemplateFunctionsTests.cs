@@ -31,6 +31,22 @@ public sealed class TemplateFunctionsTests : IDisposable
         Assert.Equal(expected, outcome.Text);
     }
 
+    /// <summary>Indent is written by hand for speed: it must give what trim-then-replace gave.</summary>
+    [Theory]
+    [InlineData("", 6)]
+    [InlineData("one line", 6)]
+    [InlineData("one line\n", 6)]
+    [InlineData("a\nb\n\nc\n\n\n", 6)]
+    [InlineData("\n\nlead", 2)]
+    [InlineData("\n", 4)]
+    [InlineData("a\r\nb", 3)]
+    [InlineData("x\ny", 0)]
+    public void Indent_PadsEveryLineButTheFirst_AndDropsTrailingNewlines(string text, int spaces)
+    {
+        var expected = text.TrimEnd('\n').Replace("\n", "\n" + new string(' ', spaces), StringComparison.Ordinal);
+        Assert.Equal(expected, TemplateFunctions.Indent(text, spaces));
+    }
+
     [Theory]
     [InlineData("line one\n{{ 'x' | indent }}\n")]
     [InlineData("line one\n{{ 'x' | xml 1 2 }}\n")]
