@@ -53,7 +53,7 @@ public sealed class RenderDirectory : IDisposable
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var staging = $"{target}.provision-tmp-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
-            if (!Directory.Exists(staging) && !File.Exists(staging))
+            if (!Directory.Exists(staging) && !File.Exists(staging) && !Directory.Exists(EarlierName(staging)) && !File.Exists(EarlierName(staging)))
             {
                 try
                 {
@@ -115,17 +115,32 @@ public sealed class RenderDirectory : IDisposable
         RandomAccess.Write(handle, bytes, 0);
     }
 
+    /// <summary>
+    /// Swaps the new tree in: the earlier render is renamed aside, the staging directory renamed
+    /// to the target, and only then is the earlier one deleted, so the target is never a
+    /// half-deleted tree. The delete runs a host's subtree per task: unlinking 1,000 x 8's
+    /// 90,000 files and directories is a second of kernel time on one core.
+    /// </summary>
     public void Commit()
     {
         File.WriteAllText(Path.Combine(_staging, Marker), "Written by 'provision render'; this directory is replaced whole on the next render.\n", Utf8);
-        if (Directory.Exists(_target))
+        var earlier = Directory.Exists(_target) ? EarlierName(_staging) : null;
+        if (earlier is not null)
         {
-            Directory.Delete(_target, recursive: true);
+            Directory.Move(_target, earlier);
         }
 
         Directory.Move(_staging, _target);
         _committed = true;
+        if (earlier is not null)
+        {
+            Parallel.ForEach(Directory.EnumerateDirectories(earlier), host => Directory.Delete(host, recursive: true));
+            Directory.Delete(earlier, recursive: true);
+        }
     }
+
+    /// <summary>Where the earlier render waits to be deleted: beside the staging directory, free like it.</summary>
+    private static string EarlierName(string staging) => staging + "-earlier";
 
     public void Dispose()
     {

@@ -269,6 +269,9 @@ public sealed class CliTests
         Assert.Equal(0, result.ExitCode);
         Assert.False(Directory.Exists(Path.Combine(output, "el7-intel-01")));
         Assert.True(Directory.Exists(Path.Combine(output, "hk-gpu-01")));
+        Assert.Equal(Rendered.Artifacts(Example).Count + 1, Directory.GetFiles(output, "*", SearchOption.AllDirectories).Length); // + the marker
+        // The earlier tree, renamed aside before the swap, is deleted after it: nothing is left beside the output.
+        Assert.Equal(["out"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
     }
 
     [Fact]
