@@ -33,7 +33,7 @@ public sealed record WorkerConfig
     /// <summary>Blender's -t; null lets Blender use every CPU.</summary>
     public int? Threads { get; init; }
 
-    /// <summary>How long a task stays ours without a heartbeat; renewed every third of it.</summary>
+    /// <summary>How long a task stays ours without a heartbeat; renewed every sixth of it.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often an idle worker looks for work.</summary>

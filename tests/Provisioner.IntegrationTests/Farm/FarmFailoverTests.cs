@@ -20,8 +20,9 @@ public sealed class FarmFailoverTests(FarmScene scene, ITestOutputHelper output)
         await using var set = await SentinelSet.StartAsync();
         await using var farm = await FarmHarness.StartAsync(set);
         await farm.SubmitAsync("failover", scene.Path, "1-24", chunk: 3);
-        // Leases long enough that the seconds of a switch do not expire a live worker's task.
-        var workerSettings = new Dictionary<string, string> { ["PROVISION_LEASE_SECONDS"] = "20" };
+        // The shipped lease (30 s, renewed every 5 s): the seconds of a switch, and a renewal the
+        // new primary never saw, must not expire a live worker's task.
+        var workerSettings = new Dictionary<string, string> { ["PROVISION_LEASE_SECONDS"] = "30" };
         farm.StartWorker("w1", workerSettings);
         farm.StartWorker("w2", workerSettings);
         await farm.WaitUntilAsync(async () => (await farm.Reader.JobAsync("failover", CancellationToken.None))!.TasksDone >= 2, TimeSpan.FromSeconds(120), "two tasks are done");
