@@ -4,7 +4,7 @@ using Provisioner.Tests.Support;
 namespace Provisioner.IntegrationTests;
 
 /// <summary>
-/// Lab twins of real machines (tests/lab/twin.sh from ../shared/realhw/dumps), booted with what
+/// Lab twins of real machines (tests/lab/twin.sh from tests/Provisioner.Tests/Fixtures/realhw/dumps), booted with what
 /// their owners' disks held (the GRUB lines), planned and applied as real hosts.
 /// </summary>
 [Collection(LabCollection.Name)]

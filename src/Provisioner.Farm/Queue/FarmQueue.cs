@@ -216,7 +216,7 @@ public sealed class FarmQueue
         return result;
     }
 
-    /// <summary>Runs a failed or cancelled job again (unfinished tasks get fresh attempts). Returns the status and how many tasks were queued.</summary>
+    /// <summary>Runs a failed or cancelled job again (unfinished tasks get fresh attempts): "retried" and how many tasks were queued, else the job's status (or "unknown") and 0.</summary>
     public async Task<(string Status, int Requeued)> RetryAsync(string jobId, CancellationToken cancellationToken)
     {
         var result = (RedisResult[])(await Script(FarmScripts.Retry, cancellationToken, jobId).ConfigureAwait(false))!;

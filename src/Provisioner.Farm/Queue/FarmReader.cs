@@ -89,6 +89,13 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         (await WorkersAsync(cancellationToken).ConfigureAwait(false)).Count(w => w.Heartbeat is { } beat && now - beat <= within);
 
     /// <summary>A hash's fields as text (empty when the key does not exist).</summary>
+    /// <summary>
+    /// The job's hash as the seed's clients read it (status, progress, error, spec, counts), sorted by
+    /// name; empty when there is no such job. What the service's <c>GET /status/ID</c> answers.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> SeedStatusAsync(string jobId, CancellationToken cancellationToken) =>
+        new SortedDictionary<string, string>(await FieldsAsync(FarmKeys.Job(jobId), cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+
     private async Task<Dictionary<string, string>> FieldsAsync(string key, CancellationToken cancellationToken) =>
         (await queue.Run(() => redis.HashGetAllAsync(key), cancellationToken).ConfigureAwait(false))
             .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);

@@ -240,6 +240,8 @@ internal static class FarmScripts
     /// <summary>
     /// ARGV: job. A failed or cancelled job runs again: its tasks that did not finish get fresh
     /// attempts and go back to their queue (tasks still queued stay where they are). Done frames stay done.
+    /// Returns {'retried', tasks requeued}, or {status, 0} for a job that is not failed or cancelled
+    /// ('queued' among them: a job queued already is not retried), or {'unknown', 0}.
     /// </summary>
     public const string Retry = Helpers + """
         local job = ARGV[1]
@@ -260,7 +262,7 @@ internal static class FarmScripts
           end
         end
         redis.call('HSET', jkey, 'status', 'queued', 'error', '', 'frames_failed', 0, 'finished_ms', '')
-        return {'queued', requeued}
+        return {'retried', requeued}
         """;
 
     /// <summary>

@@ -188,7 +188,8 @@ public sealed class FarmQueueTests
         Assert.Equal("task j:0001 (frames 1-4) failed 2 times; last error: Blender: Error: second", job.Error);
         Assert.Null(await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None));
 
-        Assert.Equal(("queued", 1), await farm.Queue.RetryAsync("j", CancellationToken.None));
+        Assert.Equal(("retried", 1), await farm.Queue.RetryAsync("j", CancellationToken.None));
+        Assert.Equal(("queued", 0), await farm.Queue.RetryAsync("j", CancellationToken.None)); // queued already: not retried again
         var fresh = (await farm.Queue.TakeAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!;
         Assert.Equal(1, fresh.Attempt);
         Assert.Equal(("unknown", 0), await farm.Queue.RetryAsync("nope", CancellationToken.None));

@@ -22,7 +22,7 @@ public sealed class Lab : IDisposable
     // h17 is applied beside it; h18 is brought up, then given each trap `check` must catch; h19
     // cannot reserve enough hugepages on its second node; h20 is built by replaying a runbook;
     // h21 (Rocky 9, the machine's libvirtd socket) by replaying an EL9 runbook with its worker VM;
-    // h22 and h23 are lab twins of real machines (twin:NN: ../shared/realhw dump NN through tests/lab/twin.sh):
+    // h22 and h23 are lab twins of real machines (twin:NN: Fixtures/realhw dump NN through tests/lab/twin.sh):
     // the Z370 whose two cards share a group, and the Sapphire Rapids server with three isolated A5000s;
     // h24 the B550M (its 2070 SUPER's USB function on the built-in xhci_hcd, a GT 710 kept by the
     // host); h25 an Ubuntu-like kernel with vfio-pci built in; h26..h30 the other published

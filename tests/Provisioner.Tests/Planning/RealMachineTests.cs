@@ -9,7 +9,7 @@ namespace Provisioner.Tests.Planning;
 
 /// <summary>
 /// Verdicts on real machines, from the IOMMU listings their owners published
-/// (../shared/realhw/dumps), and on small profiles of our own for each rule.
+/// (tests/Provisioner.Tests/Fixtures/realhw/dumps), and on small profiles of our own for each rule.
 /// </summary>
 public sealed class RealMachineTests
 {

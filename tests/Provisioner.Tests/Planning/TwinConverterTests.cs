@@ -4,7 +4,7 @@ using Provisioner.Tests.Support;
 namespace Provisioner.Tests.Planning;
 
 /// <summary>
-/// tests/lab/twin.sh on every published machine of ../shared/realhw: what each dump shows comes
+/// tests/lab/twin.sh on every published machine of Fixtures/realhw (the project's shared/realhw): what each dump shows comes
 /// out in the profile (the lab boots it; the planner tests read it as facts), and what it does
 /// not show is named as assumed.
 /// </summary>

@@ -12,18 +12,12 @@ public static class Repo
     public static string Templates => Path("templates");
 
     /// <summary>
-    /// ../shared/realhw/dumps: what owners of real GPU machines published, laid beside the
-    /// repository's clone (the project's shared folder; CI lays it there too).
+    /// What owners of real GPU machines published (the project's shared/realhw), kept in the
+    /// repository as fixtures: a clone alone passes the tests, with nothing laid beside it.
+    /// The files are the published ones byte for byte; Fixtures/realhw/README.md says where each
+    /// comes from and what a correct tool reports on it.
     /// </summary>
-    public static string RealHardwareDumps
-    {
-        get
-        {
-            var dumps = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, "..", "shared", "realhw", "dumps"));
-            return Directory.Exists(dumps) ? dumps
-                : throw new DirectoryNotFoundException($"{dumps} is missing: the real machines' dumps are the project's shared/realhw, laid beside the repository's clone");
-        }
-    }
+    public static string RealHardwareDumps => System.IO.Path.Combine(Fixtures, "realhw", "dumps");
 
     /// <summary>The dump whose file name starts with <paramref name="prefix"/> ("08").</summary>
     public static string RealHardwareDump(string prefix) => Directory.GetFiles(RealHardwareDumps, prefix + "-*.txt").Single();

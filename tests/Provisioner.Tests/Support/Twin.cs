@@ -4,7 +4,7 @@ using Provisioner.Core.Facts;
 namespace Provisioner.Tests.Support;
 
 /// <summary>
-/// A real machine as the lab twins it: its owner's published dump (../shared/realhw/dumps) through
+/// A real machine as the lab twins it: its owner's published dump (tests/Provisioner.Tests/Fixtures/realhw/dumps) through
 /// the converter (tests/lab/twin.sh), and the facts the probe would read from it with its IOMMU
 /// on, as it was when the owner listed its groups.
 /// </summary>

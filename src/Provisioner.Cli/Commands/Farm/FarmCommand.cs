@@ -12,6 +12,7 @@ internal static class FarmCommand
         FarmWorkersCommand.Create(io),
         FarmCancelCommand.Create(io),
         FarmRetryCommand.Create(io),
+        FarmServeCommand.Create(io),
     };
 
     /// <summary>The inventory that names the queue (the same file as apply's).</summary>

@@ -23,7 +23,7 @@ internal static class FarmRetryCommand
             var (status, requeued) = await client.Queue.RetryAsync(jobId, cancellationToken).ConfigureAwait(false);
             switch (status)
             {
-                case "queued":
+                case "retried":
                     io.Out.WriteLine($"retrying {jobId}: {requeued} task(s) queued again with fresh attempts");
                     return ExitCodes.Success;
                 case "unknown":

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Queue;
+using StackExchange.Redis;
+
+namespace Provisioner.Service;
+
+/// <summary>
+/// The HTTP endpoints: the seed's <c>POST /submit</c> and <c>GET /status/ID</c>, with its payloads,
+/// and the REST API under <c>/api/v1</c>. Each one is a call into src/Provisioner.Farm, the same
+/// calls `provision farm` makes, so the two never disagree.
+/// </summary>
+internal static class FarmEndpoints
+{
+    public static void Map(IEndpointRouteBuilder routes, FarmQueue queue, FarmReader reader, TimeProvider time)
+    {
+        // The seed's API: {src, frames, samples, device, output, extra, blend} -> {job_id}.
+        routes.MapPost("/submit", async (HttpRequest request, CancellationToken cancellationToken) =>
+        {
+            var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
+            return refusal ?? Results.Ok(new { job_id = job!.Id });
+        });
+
+        // The seed's status: the job's hash as its clients read it from Redis (status, progress, error, ...).
+        routes.MapGet("/status/{id}", async (string id, CancellationToken cancellationToken) =>
+        {
+            if (!JobValidation.IsValidId(id))
+            {
+                return Problems.BadId(id);
+            }
+
+            var fields = await reader.SeedStatusAsync(id, cancellationToken).ConfigureAwait(false);
+            return fields.Count == 0 ? Problems.NoJob(id) : Results.Ok(fields);
+        });
+
+        var api = routes.MapGroup("/api/v1");
+        api.MapGet("/jobs", async (int? limit, CancellationToken cancellationToken) =>
+        {
+            if (limit is < 1 or > FarmServiceOptions.MaxJobs)
+            {
+                return Problems.Of(StatusCodes.Status400BadRequest, $"limit must be from 1 to {FarmServiceOptions.MaxJobs} (got {limit})");
+            }
+
+            var jobs = await reader.JobsAsync(limit ?? 100, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(jobs.Select(JobView.Of));
+        });
+
+        api.MapPost("/jobs", async (HttpRequest request, CancellationToken cancellationToken) =>
+        {
+            var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
+            return refusal ?? await JobAnswerAsync(job!.Id, reader, created: true, cancellationToken).ConfigureAwait(false);
+        });
+
+        api.MapGet("/jobs/{id}", (string id, CancellationToken cancellationToken) => JobAnswerAsync(id, reader, created: false, cancellationToken));
+
+        api.MapGet("/jobs/{id}/tasks", async (string id, CancellationToken cancellationToken) =>
+            await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
+            ?? Results.Ok(await reader.TasksAsync(id, cancellationToken).ConfigureAwait(false)));
+
+        api.MapGet("/jobs/{id}/frames", async (string id, CancellationToken cancellationToken) =>
+            await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
+            ?? Results.Ok((await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false))
+                .Select(f => new { f.Frame, RenderSeconds = f.Render.TotalSeconds, f.Worker })));
+
+        api.MapPost("/jobs/{id}/cancel", async (string id, CancellationToken cancellationToken) =>
+        {
+            if (!JobValidation.IsValidId(id))
+            {
+                return Problems.BadId(id);
+            }
+
+            return await queue.CancelAsync(id, cancellationToken).ConfigureAwait(false) switch
+            {
+                "cancelled" => await JobAnswerAsync(id, reader, created: false, cancellationToken).ConfigureAwait(false),
+                "unknown" => Problems.NoJob(id),
+                var status => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status} already: nothing to cancel"),
+            };
+        });
+
+        api.MapPost("/jobs/{id}/retry", async (string id, CancellationToken cancellationToken) =>
+        {
+            if (!JobValidation.IsValidId(id))
+            {
+                return Problems.BadId(id);
+            }
+
+            var (status, _) = await queue.RetryAsync(id, cancellationToken).ConfigureAwait(false);
+            return status switch
+            {
+                "unknown" => Problems.NoJob(id),
+                "retried" => await JobAnswerAsync(id, reader, created: false, cancellationToken).ConfigureAwait(false),
+                _ => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status}: only a failed or cancelled job can be retried"),
+            };
+        });
+
+        api.MapGet("/workers", async (CancellationToken cancellationToken) =>
+            Results.Ok(await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)));
+    }
+
+    /// <summary>Reads a job from the body and submits it; the job, or the problem that refused it.</summary>
+    private static async Task<(JobSpec? Job, IResult? Refusal)> SubmitAsync(HttpRequest request, FarmQueue queue, TimeProvider time, CancellationToken cancellationToken)
+    {
+        SubmitRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<SubmitRequest>(FarmService.Json, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Of(StatusCodes.Status400BadRequest, "the body is not a job: " + Problems.Shown(e.Message), "send a JSON object such as {\"src\": \"/srv/scenes/shot.blend\", \"frames\": \"1-240\"}"));
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "a job must be sent as JSON", "send the header 'Content-Type: application/json'"));
+        }
+
+        if (body is null)
+        {
+            return (null, Problems.Of(StatusCodes.Status400BadRequest, "the body is JSON null, not a job"));
+        }
+
+        var (spec, tasks, error) = body.ToJob(time.GetUtcNow());
+        if (spec is null)
+        {
+            return (null, Problems.Of(StatusCodes.Status400BadRequest, error!));
+        }
+
+        if (!await queue.SubmitAsync(spec, tasks, cancellationToken).ConfigureAwait(false))
+        {
+            return (null, Problems.Of(StatusCodes.Status409Conflict, $"a job '{spec.Id}' exists already", "pick another id, or retry that job"));
+        }
+
+        return (spec, null);
+    }
+
+    private static async Task<IResult?> KnownJobAsync(string id, FarmReader reader, CancellationToken cancellationToken)
+    {
+        if (!JobValidation.IsValidId(id))
+        {
+            return Problems.BadId(id);
+        }
+
+        return await reader.JobAsync(id, cancellationToken).ConfigureAwait(false) is null ? Problems.NoJob(id) : null;
+    }
+
+    private static async Task<IResult> JobAnswerAsync(string id, FarmReader reader, bool created, CancellationToken cancellationToken)
+    {
+        if (!JobValidation.IsValidId(id))
+        {
+            return Problems.BadId(id);
+        }
+
+        var job = await reader.JobAsync(id, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return Problems.NoJob(id);
+        }
+
+        return created ? Results.Created($"/api/v1/jobs/{id}", JobView.Of(job)) : Results.Ok(JobView.Of(job));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
+
+namespace Provisioner.Service;
+
+/// <summary>
+/// A job as a client posts it. The seed's clients send <c>{src, frames, samples, device, output,
+/// extra, blend}</c>; the REST API also takes the rest of what `provision farm submit` can say.
+/// Every check is the CLI's, with its words, so both refuse the same jobs the same way.
+/// </summary>
+public sealed record SubmitRequest(
+    string? Id,
+    string? Src,
+    string? Frames,
+    int? Samples,
+    string? Device,
+    string? Output,
+    JsonElement? Extra,
+    string? Blend,
+    string? Sha256,
+    string? Priority,
+    string? Pool,
+    int? MaxAttempts,
+    int? TaskTimeoutSeconds,
+    int? Chunk)
+{
+    /// <summary>The job and its tasks, or what is wrong with the request (naming the field).</summary>
+    public (JobSpec? Spec, IReadOnlyList<FrameList> Tasks, string? Error) ToJob(DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(Src))
+        {
+            return Refuse("src: the scene is missing: a .blend path the workers see on the shared storage, or an http(s) URL");
+        }
+
+        var frames = FrameList.TryParse(Frames, out var framesError);
+        if (frames is null)
+        {
+            return Refuse("frames: " + framesError);
+        }
+
+        if (Blend is not null)
+        {
+            return Refuse("blend: scenes packed in a .zip are not taken yet: submit the .blend itself as src");
+        }
+
+        if (Chunk is < 1 or > 1_000_000)
+        {
+            return Refuse($"chunk must be from 1 to 1000000 frames per task (got {Chunk})");
+        }
+
+        Farm.Jobs.Priority? priority = Priority is null ? Farm.Jobs.Priority.Normal
+            : Enum.GetValues<Farm.Jobs.Priority>().Where(p => p.ToString().Equals(Priority, StringComparison.OrdinalIgnoreCase)).Select(p => (Farm.Jobs.Priority?)p).FirstOrDefault();
+        if (priority is null)
+        {
+            return Refuse($"priority '{Priority}' is not one of high, normal, low");
+        }
+
+        var id = Id ?? JobDefaults.Id(Src, now);
+        var spec = new JobSpec
+        {
+            Id = id,
+            Src = Src,
+            Sha256 = Sha256,
+            Frames = frames.ToString(),
+            Output = Output ?? JobDefaults.Output(Src, id) ?? "",
+            Samples = Samples,
+            Device = Device?.ToUpperInvariant(),
+            Extra = Extra,
+            Priority = priority.Value,
+            Pool = Pool ?? JobSpec.DefaultPool,
+            MaxAttempts = MaxAttempts ?? 3,
+            TaskTimeoutSeconds = TaskTimeoutSeconds ?? 3600,
+        };
+        if (spec.Output.Length == 0)
+        {
+            return Refuse("output: a scene given as a URL needs an output: an absolute directory the workers can write (shared storage)");
+        }
+
+        return JobValidation.Problem(spec) is { } problem ? Refuse(problem) : (spec, frames.Chunk(Chunk ?? ChunkSizing.DefaultChunk), null);
+    }
+
+    private static (JobSpec?, IReadOnlyList<FrameList>, string?) Refuse(string error) => (null, [], error);
+}
