@@ -45,16 +45,17 @@ internal static class FarmEndpoints
             }
 
             var jobs = await reader.JobsAsync(limit ?? 100, cancellationToken).ConfigureAwait(false);
-            return Results.Ok(jobs.Select(JobView.Of));
+            var now = time.GetUtcNow();
+            return Results.Ok(jobs.Select(job => JobReport.Of(job, null, now)));
         });
 
         api.MapPost("/jobs", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
             var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
-            return refusal ?? await JobAnswerAsync(job!.Id, reader, created: true, cancellationToken).ConfigureAwait(false);
+            return refusal ?? await JobAnswerAsync(job!.Id, reader, time, created: true, cancellationToken).ConfigureAwait(false);
         });
 
-        api.MapGet("/jobs/{id}", (string id, CancellationToken cancellationToken) => JobAnswerAsync(id, reader, created: false, cancellationToken));
+        api.MapGet("/jobs/{id}", (string id, CancellationToken cancellationToken) => JobAnswerAsync(id, reader, time, created: false, cancellationToken));
 
         api.MapGet("/jobs/{id}/tasks", async (string id, CancellationToken cancellationToken) =>
             await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
@@ -74,7 +75,7 @@ internal static class FarmEndpoints
 
             return await queue.CancelAsync(id, cancellationToken).ConfigureAwait(false) switch
             {
-                "cancelled" => await JobAnswerAsync(id, reader, created: false, cancellationToken).ConfigureAwait(false),
+                "cancelled" => await JobAnswerAsync(id, reader, time, created: false, cancellationToken).ConfigureAwait(false),
                 "unknown" => Problems.NoJob(id),
                 var status => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status} already: nothing to cancel"),
             };
@@ -91,7 +92,7 @@ internal static class FarmEndpoints
             return status switch
             {
                 "unknown" => Problems.NoJob(id),
-                "retried" => await JobAnswerAsync(id, reader, created: false, cancellationToken).ConfigureAwait(false),
+                "retried" => await JobAnswerAsync(id, reader, time, created: false, cancellationToken).ConfigureAwait(false),
                 _ => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status}: only a failed or cancelled job can be retried"),
             };
         });
@@ -146,7 +147,7 @@ internal static class FarmEndpoints
         return await reader.JobAsync(id, cancellationToken).ConfigureAwait(false) is null ? Problems.NoJob(id) : null;
     }
 
-    private static async Task<IResult> JobAnswerAsync(string id, FarmReader reader, bool created, CancellationToken cancellationToken)
+    private static async Task<IResult> JobAnswerAsync(string id, FarmReader reader, TimeProvider time, bool created, CancellationToken cancellationToken)
     {
         if (!JobValidation.IsValidId(id))
         {
@@ -159,6 +160,7 @@ internal static class FarmEndpoints
             return Problems.NoJob(id);
         }
 
-        return created ? Results.Created($"/api/v1/jobs/{id}", JobView.Of(job)) : Results.Ok(JobView.Of(job));
+        var report = JobReport.Of(job, null, time.GetUtcNow());
+        return created ? Results.Created($"/api/v1/jobs/{id}", report) : Results.Ok(report);
     }
 }

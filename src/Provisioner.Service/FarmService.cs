@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -35,10 +36,12 @@ public static class FarmService
             kestrel.Limits.MaxRequestBodySize = FarmServiceOptions.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
+        // As every --json output of the CLI (JsonOutput): snake_case, enums as words.
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.PropertyNameCaseInsensitive = true;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {

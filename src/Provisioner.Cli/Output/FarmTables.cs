@@ -108,29 +108,8 @@ internal static class FarmTables
         Consoles.For(stdout, terminal).Write(table);
     }
 
-    /// <summary>The job for --json: its spec and figures, times in seconds.</summary>
-    public static object JobJson(JobStatus job, IReadOnlyList<FrameRecord>? frames, DateTimeOffset now)
-    {
-        var progress = JobProgress.Of(job, frames ?? [], now);
-        return new
-        {
-            job.Spec,
-            job.Status,
-            job.FramesTotal,
-            job.FramesDone,
-            job.FramesFailed,
-            job.TasksTotal,
-            job.TasksDone,
-            job.Submitted,
-            job.Started,
-            job.Finished,
-            job.Error,
-            job.LastError,
-            EtaSeconds = progress.Eta?.TotalSeconds,
-            MeanFrameSeconds = progress.MeanFrame?.TotalSeconds,
-            Frames = frames?.Select(f => new { f.Frame, Seconds = f.Render.TotalSeconds, f.Worker }),
-        };
-    }
+    /// <summary>The job for --json: its spec and figures, times in seconds (the service's API answers the same).</summary>
+    public static JobReport JobJson(JobStatus job, IReadOnlyList<FrameRecord>? frames, DateTimeOffset now) => JobReport.Of(job, frames, now);
 
     private static string Bar(double fraction)
     {

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Provisioner.Service;
+using Provisioner.Tests.Support;
 using Provisioner.Worker.Rendering;
 
 namespace Provisioner.IntegrationTests.Farm;
@@ -41,7 +42,21 @@ public sealed class FarmServiceTests(FarmScene scene) : IClassFixture<FarmScene>
         var status = await service.Http.GetFromJsonAsync<Dictionary<string, string>>($"status/{jobId}");
         Assert.Equal(("done", "100", "3", "3"), (status!["status"], status["progress"], status["frames_total"], status["frames_done"]));
         var listed = JsonDocument.Parse(await service.Http.GetStringAsync("api/v1/jobs")).RootElement.EnumerateArray().Single();
-        Assert.Equal((jobId, "done", 100, 3), (listed.GetProperty("id").GetString(), listed.GetProperty("status").GetString(), listed.GetProperty("progress").GetInt32(), listed.GetProperty("frames_done").GetInt32()));
+        Assert.Equal((jobId, "done", 3, "normal"), (listed.GetProperty("spec").GetProperty("id").GetString(), listed.GetProperty("status").GetString(), listed.GetProperty("frames_done").GetInt32(),
+            listed.GetProperty("spec").GetProperty("priority").GetString()));
+        // The same report `provision farm status --json` prints: one model, the same words.
+        var cli = await CliRunner.RunAsync("farm", "status", jobId, "--json", "--queue", farm.Url);
+        var fromCli = JsonDocument.Parse(cli.Stdout).RootElement.GetProperty("job");
+        var fromApi = JsonDocument.Parse(await service.Http.GetStringAsync($"api/v1/jobs/{jobId}")).RootElement;
+        Assert.Equal(
+            [.. fromCli.EnumerateObject().Where(p => p.Name != "frames").Select(p => p.Name)],
+            fromApi.EnumerateObject().Where(p => p.Name != "frames").Select(p => p.Name));
+        foreach (var field in new[] { "status", "frames_total", "frames_done", "tasks_done", "error", "submitted", "finished" })
+        {
+            Assert.Equal(fromCli.GetProperty(field).ToString(), fromApi.GetProperty(field).ToString());
+        }
+
+        Assert.Equal(JsonSerializer.Serialize(fromCli.GetProperty("spec")), JsonSerializer.Serialize(fromApi.GetProperty("spec")));
         var frames = JsonDocument.Parse(await service.Http.GetStringAsync($"api/v1/jobs/{jobId}/frames")).RootElement;
         Assert.Equal([1, 2, 3], frames.EnumerateArray().Select(f => f.GetProperty("frame").GetInt32()));
         var workers = JsonDocument.Parse(await service.Http.GetStringAsync("api/v1/workers")).RootElement;
@@ -101,7 +116,7 @@ public sealed class FarmServiceTests(FarmScene scene) : IClassFixture<FarmScene>
         Assert.Equal("/api/v1/jobs/tokened", right.Headers.Location?.ToString());
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         var created = JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(("queued", 2), (created.GetProperty("status").GetString(), created.GetProperty("tasks_total").GetInt32()));
+        Assert.Equal(("queued", 2, "tokened"), (created.GetProperty("status").GetString(), created.GetProperty("tasks_total").GetInt32(), created.GetProperty("spec").GetProperty("id").GetString()));
         Assert.DoesNotContain(Token, service.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-token", service.Log, StringComparison.Ordinal);
     }
