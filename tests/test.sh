@@ -19,7 +19,17 @@ if [ "${PROVISION_TEST_SETUP:-}" != skip ]; then
   fi
 fi
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# Run with sudo from a user's clone (as the README says), the build's output (bin/, obj/) would be
+# root's afterwards and that user's next plain `dotnet build` could not write there: what this
+# run created goes back to them at the end.
+marker=$(mktemp)
+give_back() {
+  if [ -n "${SUDO_UID:-}" ] && [ "$(id -u)" -eq 0 ]; then
+    find . -xdev -user 0 -newer "$marker" -exec chown -h "$SUDO_UID:$SUDO_GID" {} + 2>/dev/null || true
+  fi
+  rm -rf "$results" "$marker"
+}
+trap give_back EXIT
 code=0
 # Formatting is part of the suite: the tree must be as 'dotnet format' leaves it.
 if ! dotnet format Provisioner.sln --verify-no-changes; then
