@@ -25,7 +25,8 @@ results=$(mktemp -d)
 marker=$(mktemp)
 give_back() {
   if [ -n "${SUDO_UID:-}" ] && [ "$(id -u)" -eq 0 ]; then
-    find . -xdev -user 0 -newer "$marker" -exec chown -h "$SUDO_UID:$SUDO_GID" {} + 2>/dev/null || true
+    # -cnewer, not -newer: files copied from the NuGet cache keep their packages' old mtimes.
+    find . -xdev -user 0 -cnewer "$marker" -exec chown -h "$SUDO_UID:$SUDO_GID" {} + 2>/dev/null || true
   fi
   rm -rf "$results" "$marker"
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Provisioner.Farm.Queue;
 using StackExchange.Redis;
 
@@ -78,7 +79,12 @@ public static class FarmService
             await log.WriteLineAsync($"{context.Request.Method} {context.Request.Path.ToUriComponent()} {context.Response.StatusCode} {time.GetElapsedTime(started).TotalMilliseconds:F0} ms").ConfigureAwait(false);
         });
 
-        FarmEndpoints.Map(app, queue, new FarmReader(redis, queue), time);
+        var reader = new FarmReader(redis, queue);
+        FarmEndpoints.Map(app, queue, reader, time);
+        // Each service its own registry: nothing of the process (or of another service in it) mixes in.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        FarmMetrics.Register(registry, reader, time);
+        app.MapMetrics("/metrics", registry);
         return app;
     }
 

@@ -19,9 +19,25 @@ cmd_start() {
   getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
   id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
   mkdir -p /var/run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/lib/libvirt/images /etc/libvirt
-  if ! grep -q '^# provision-lab' /etc/libvirt/qemu.conf 2>/dev/null; then
-    [ -f /etc/libvirt/qemu.conf ] && cp /etc/libvirt/qemu.conf /etc/libvirt/qemu.conf.before-provision-lab
-    printf '# provision-lab: guests as root, no cgroups, no security driver (container without systemd)\nuser = "root"\ngroup = "root"\nsecurity_driver = "none"\ncgroup_controllers = [ ]\n' > /etc/libvirt/qemu.conf
+  # No private /dev per guest (namespaces = [ ]): in a chroot or container libvirt cannot build
+  # one, and QEMU then fails with "Could not open '/dev/urandom'" (seen in a debootstrap chroot).
+  # Rewritten when it differs (an older lab's file), the machine's own kept once beside it.
+  local qemu_conf='# provision-lab: guests as root, no cgroups, no security driver, no private /dev (container or chroot without systemd)
+user = "root"
+group = "root"
+security_driver = "none"
+cgroup_controllers = [ ]
+namespaces = [ ]'
+  if [ "$(cat /etc/libvirt/qemu.conf 2>/dev/null)" != "$qemu_conf" ]; then
+    if [ -f /etc/libvirt/qemu.conf ] && ! grep -q '^# provision-lab' /etc/libvirt/qemu.conf; then
+      cp /etc/libvirt/qemu.conf /etc/libvirt/qemu.conf.before-provision-lab
+    fi
+    printf '%s\n' "$qemu_conf" > /etc/libvirt/qemu.conf
+    # A running libvirtd read the old file: start it again with this one.
+    if pgrep -x libvirtd >/dev/null; then
+      pkill -x libvirtd || true
+      for _ in $(seq 1 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
+    fi
   fi
   # The bridge lab worker VMs attach to (vm.network.bridge: prvlab0); no ports, no address.
   ip link show prvlab0 >/dev/null 2>&1 || { ip link add prvlab0 type bridge && ip link set prvlab0 up; }

@@ -89,6 +89,20 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         (await WorkersAsync(cancellationToken).ConfigureAwait(false)).Count(w => w.Heartbeat is { } beat && now - beat <= within);
 
     /// <summary>A hash's fields as text (empty when the key does not exist).</summary>
+    /// <summary>Tasks waiting per priority, summed over its pools (what /metrics reports as queue depth).</summary>
+    public async Task<IReadOnlyDictionary<Priority, long>> QueueDepthsAsync(CancellationToken cancellationToken)
+    {
+        var depths = new SortedDictionary<Priority, long>();
+        foreach (var priority in Enum.GetValues<Priority>())
+        {
+            var pools = await queue.Run(() => redis.SortedSetRangeByRankAsync(FarmKeys.Pools(priority)), cancellationToken).ConfigureAwait(false);
+            var lengths = await Task.WhenAll(pools.Select(pool => queue.Run(() => redis.ListLengthAsync(FarmKeys.Queue(priority, pool.ToString())), cancellationToken))).ConfigureAwait(false);
+            depths[priority] = lengths.Sum();
+        }
+
+        return depths;
+    }
+
     /// <summary>
     /// The job's hash as the seed's clients read it (status, progress, error, spec, counts), sorted by
     /// name; empty when there is no such job. What the service's <c>GET /status/ID</c> answers.

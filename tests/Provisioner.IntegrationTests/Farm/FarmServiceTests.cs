@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Provisioner.Service;
 using Provisioner.Tests.Support;
 using Provisioner.Worker.Rendering;
+using Xunit.Abstractions;
 
 namespace Provisioner.IntegrationTests.Farm;
 
@@ -18,7 +19,7 @@ namespace Provisioner.IntegrationTests.Farm;
 /// Blender for the job it takes in.
 /// </summary>
 [Collection("farm")]
-public sealed class FarmServiceTests(FarmScene scene) : IClassFixture<FarmScene>
+public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) : IClassFixture<FarmScene>
 {
     private const string Token = "test-token-0123456789abcdef";
 
@@ -147,6 +148,36 @@ public sealed class FarmServiceTests(FarmScene scene) : IClassFixture<FarmScene>
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal("queued", (await farm.Reader.JobAsync("steered", CancellationToken.None))!.Status);
         Assert.Equal(HttpStatusCode.Conflict, retryAgain.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_ReportTheQueueFromRedis_WithBoundedLabels()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await using var service = await Service.StartAsync(farm, Token);
+        await farm.SubmitAsync("normal-one", "/srv/a.blend", "1-10", chunk: 5);
+        await farm.SubmitAsync("high-one", "/srv/b.blend", "1-3", chunk: 1, priority: Provisioner.Farm.Jobs.Priority.High);
+        await farm.Queue.CancelAsync("normal-one", CancellationToken.None);
+        await farm.Queue.HeartbeatAsync("w7", null, TimeSpan.FromSeconds(30), "GPU 0", "host-a", CancellationToken.None);
+
+        // Prometheus on this machine scrapes without the token (a read from loopback).
+        var text = await service.Http.GetStringAsync("metrics");
+        output.WriteLine(text);
+
+        Assert.Contains("farm_queue_up 1", text, StringComparison.Ordinal);
+        Assert.Contains("farm_queue_depth{priority=\"high\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("farm_queue_depth{priority=\"normal\"} 2", text, StringComparison.Ordinal); // a cancelled job's tasks wait until a take drops them
+        Assert.Contains("farm_jobs{status=\"queued\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("farm_jobs{status=\"cancelled\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("farm_workers{state=\"idle\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("farm_worker_frames{worker=\"w7\"} 0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("normal-one", text, StringComparison.Ordinal); // no job ids as labels
+        Assert.DoesNotContain("high-one", text, StringComparison.Ordinal);
+
+        // The queue gone: the page says so instead of showing an empty farm.
+        await farm.Redis.KillAsync();
+        var down = await service.Http.GetStringAsync("metrics");
+        Assert.Contains("farm_queue_up 0", down, StringComparison.Ordinal);
     }
 
     private static HttpRequestMessage Json(string path, object body, string? token = null)
