@@ -105,23 +105,13 @@ internal static class OfflineBenchmark
     private static (TimeSpan Wall, long PeakKiB) Measure(string[] program, string[] command, string work, ref bool failed)
     {
         var times = Path.Combine(work, "time.txt");
-        var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-f", "PEAK_KIB=%M", "-o", times, .. program, .. command])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
+        var (exit, output) = Bench.Capture("/usr/bin/time", ["-f", "PEAK_KIB=%M", "-o", times, .. program, .. command], allowFailure: true);
         var wall = clock.Elapsed;
-        _ = output.Result;
-        if (process.ExitCode != 0)
+        if (exit != 0)
         {
-            Console.Error.WriteLine($"{string.Join(' ', program)} {command[0]} exited {process.ExitCode}:");
-            Console.Error.Write(errors.Result);
+            Console.Error.WriteLine($"{string.Join(' ', program)} {command[0]} exited {exit}:");
+            Console.Error.Write(output);
             failed = true;
         }
 

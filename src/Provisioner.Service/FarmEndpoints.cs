@@ -64,7 +64,7 @@ internal static class FarmEndpoints
         api.MapGet("/jobs/{id}/frames", async (string id, CancellationToken cancellationToken) =>
             await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
             ?? Results.Ok((await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false))
-                .Select(f => new { f.Frame, RenderSeconds = f.Render.TotalSeconds, f.Worker })));
+                .Select(JobReport.RenderedFrame.Of)));
 
         api.MapPost("/jobs/{id}/cancel", async (string id, CancellationToken cancellationToken) =>
         {
@@ -107,7 +107,7 @@ internal static class FarmEndpoints
         SubmitRequest? body;
         try
         {
-            body = await request.ReadFromJsonAsync<SubmitRequest>(FarmService.Json, cancellationToken).ConfigureAwait(false);
+            body = await request.ReadFromJsonAsync<SubmitRequest>(cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException e)
         {

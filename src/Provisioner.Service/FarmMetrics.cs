@@ -11,9 +11,6 @@ namespace Provisioner.Service;
 /// </summary>
 internal sealed class FarmMetrics
 {
-    /// <summary>A worker whose last heartbeat is older than this is reported lost (as `farm workers` calls it silent).</summary>
-    public static readonly TimeSpan Silent = TimeSpan.FromSeconds(90);
-
     /// <summary>How long one scrape may wait for the queue.</summary>
     public static readonly TimeSpan ScrapeBudget = TimeSpan.FromSeconds(5);
 
@@ -84,7 +81,7 @@ internal sealed class FarmMetrics
         foreach (var worker in await reader.WorkersAsync(cancellationToken).ConfigureAwait(false))
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
-            var state = age is null || age > Silent ? "lost" : worker.Task.Length > 0 ? "busy" : "idle";
+            var state = age is null || age > WorkerStatus.SilentAfter ? "lost" : worker.Task.Length > 0 ? "busy" : "idle";
             states[state]++;
             workerFrames.WithLabels(worker.Name).Set(worker.Frames);
             if (age is not null)

@@ -20,12 +20,6 @@ namespace Provisioner.Service;
 /// </summary>
 public static class FarmService
 {
-    /// <summary>The API's JSON: snake_case like the seed's payloads and our job specs.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
     public static WebApplication Build(FarmServiceOptions options, IDatabase redis, FarmQueue queue, TimeProvider time, TextWriter log)
     {
         // Production always: its error pages never show a stack trace, whatever ASPNETCORE_ENVIRONMENT says.
@@ -37,7 +31,7 @@ public static class FarmService
             kestrel.Limits.MaxRequestBodySize = FarmServiceOptions.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
-        // As every --json output of the CLI (JsonOutput): snake_case, enums as words.
+        // Requests and answers alike, as every --json output of the CLI (JsonOutput): snake_case, enums as words.
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -11,7 +11,7 @@ internal static class FarmTables
     private static readonly CultureInfo I = CultureInfo.InvariantCulture;
 
     /// <summary>A worker whose heartbeat is older than this is shown as silent (its lease will have expired).</summary>
-    private static readonly TimeSpan Silent = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Silent = WorkerStatus.SilentAfter;
 
     public static void WriteJobs(IReadOnlyList<JobStatus> jobs, DateTimeOffset now, TextWriter stdout, bool terminal)
     {

@@ -24,7 +24,10 @@ public sealed record JobReport(
     IEnumerable<JobReport.RenderedFrame>? Frames)
 {
     /// <summary>One rendered frame: how long Blender took, and which worker.</summary>
-    public sealed record RenderedFrame(int Frame, double Seconds, string Worker);
+    public sealed record RenderedFrame(int Frame, double Seconds, string Worker)
+    {
+        public static RenderedFrame Of(FrameRecord frame) => new(frame.Frame, frame.Render.TotalSeconds, frame.Worker);
+    }
 
     /// <summary>The report at <paramref name="now"/>; <paramref name="frames"/> (when read) gives the pace and is listed.</summary>
     public static JobReport Of(JobStatus job, IReadOnlyList<FrameRecord>? frames, DateTimeOffset now)
@@ -32,6 +35,6 @@ public sealed record JobReport(
         var progress = JobProgress.Of(job, frames ?? [], now);
         return new JobReport(job.Spec, job.Status, job.FramesTotal, job.FramesDone, job.FramesFailed, job.TasksTotal, job.TasksDone,
             job.Submitted, job.Started, job.Finished, job.Error, job.LastError, progress.Eta?.TotalSeconds, progress.MeanFrame?.TotalSeconds,
-            frames?.Select(f => new RenderedFrame(f.Frame, f.Render.TotalSeconds, f.Worker)));
+            frames?.Select(RenderedFrame.Of));
     }
 }

@@ -88,7 +88,6 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
     public async Task<int> LiveWorkersAsync(DateTimeOffset now, TimeSpan within, CancellationToken cancellationToken) =>
         (await WorkersAsync(cancellationToken).ConfigureAwait(false)).Count(w => w.Heartbeat is { } beat && now - beat <= within);
 
-    /// <summary>A hash's fields as text (empty when the key does not exist).</summary>
     /// <summary>Tasks waiting per priority, summed over its pools (what /metrics reports as queue depth).</summary>
     public async Task<IReadOnlyDictionary<Priority, long>> QueueDepthsAsync(CancellationToken cancellationToken)
     {
@@ -110,6 +109,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
     public async Task<IReadOnlyDictionary<string, string>> SeedStatusAsync(string jobId, CancellationToken cancellationToken) =>
         new SortedDictionary<string, string>(await FieldsAsync(FarmKeys.Job(jobId), cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
 
+    /// <summary>A hash's fields as text (empty when the key does not exist).</summary>
     private async Task<Dictionary<string, string>> FieldsAsync(string key, CancellationToken cancellationToken) =>
         (await queue.Run(() => redis.HashGetAllAsync(key), cancellationToken).ConfigureAwait(false))
             .ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);

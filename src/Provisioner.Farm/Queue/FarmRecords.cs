@@ -62,7 +62,14 @@ public sealed record WorkerStatus(
     string Gpu,
     string Host,
     long Frames,
-    string LastError);
+    string LastError)
+{
+    /// <summary>
+    /// A worker whose last heartbeat is older than this is gone (killed, hung or cut off):
+    /// `farm workers` shows it silent, /metrics counts it lost. Workers beat every few seconds.
+    /// </summary>
+    public static readonly TimeSpan SilentAfter = TimeSpan.FromSeconds(90);
+}
 
 /// <summary>A rendered frame of a job: when it took how long, and who rendered it.</summary>
 public sealed record FrameRecord(int Frame, TimeSpan Render, string Worker);
