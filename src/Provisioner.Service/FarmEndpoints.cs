@@ -97,9 +97,63 @@ internal static class FarmEndpoints
             };
         });
 
+        api.MapPost("/jobs/{id}/priority", async (string id, PriorityRequest? body, CancellationToken cancellationToken) =>
+        {
+            if (!JobValidation.IsValidId(id))
+            {
+                return Problems.BadId(id);
+            }
+
+            if (body?.Priority is not { } priority)
+            {
+                return Problems.Of(StatusCodes.Status400BadRequest, "the body names no priority", "send {\"priority\": \"high\"} (high, normal or low)");
+            }
+
+            var (outcome, moved) = await queue.ReprioritizeAsync(id, priority, cancellationToken).ConfigureAwait(false);
+            return FarmAnswers.Succeeded(outcome)
+                ? await JobAnswerAsync(id, reader, time, created: false, cancellationToken).ConfigureAwait(false)
+                : Refused(outcome, FarmAnswers.Priority(id, priority, outcome, moved));
+        });
+
         api.MapGet("/workers", async (CancellationToken cancellationToken) =>
-            Results.Ok(await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)));
+        {
+            var now = time.GetUtcNow();
+            return Results.Ok((await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Select(w => WorkerReport.Of(w, now)));
+        });
+
+        api.MapPost("/workers/{name}/drain", (string name, CancellationToken cancellationToken) =>
+            SteerAsync(name, reader, time, async () => await queue.DrainAsync(name, true, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+
+        api.MapPost("/workers/{name}/undrain", (string name, CancellationToken cancellationToken) =>
+            SteerAsync(name, reader, time, async () => await queue.DrainAsync(name, false, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+
+        api.MapDelete("/workers/{name}", async (string name, CancellationToken cancellationToken) =>
+        {
+            var outcome = await queue.ForgetAsync(name, cancellationToken).ConfigureAwait(false);
+            return FarmAnswers.Succeeded(outcome) ? Results.NoContent() : Refused(outcome, FarmAnswers.Forget(Problems.Shown(name), outcome));
+        });
     }
+
+    /// <summary>Drain or undrain: the worker as it is now, or the problem.</summary>
+    private static async Task<IResult> SteerAsync(string name, FarmReader reader, TimeProvider time, Func<Task<string>> act, Func<string, string> words, CancellationToken cancellationToken)
+    {
+        var outcome = await act().ConfigureAwait(false);
+        if (!FarmAnswers.Succeeded(outcome))
+        {
+            return Refused(outcome, words(outcome));
+        }
+
+        var worker = (await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Single(w => w.Name == name);
+        return Results.Ok(WorkerReport.Of(worker, time.GetUtcNow()));
+    }
+
+    /// <summary>A steering operation that did not go through: 404 for nothing by that name, 409 for a refusal, with the CLI's words.</summary>
+    private static IResult Refused(string outcome, string message) =>
+        Problems.Of(outcome == "unknown" ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict, message);
+
+    /// <summary>The body of POST /api/v1/jobs/ID/priority.</summary>
+    internal sealed record PriorityRequest(Priority? Priority);
+
 
     /// <summary>Reads a job from the body and submits it; the job, or the problem that refused it.</summary>
     private static async Task<(JobSpec? Job, IResult? Refusal)> SubmitAsync(HttpRequest request, FarmQueue queue, TimeProvider time, CancellationToken cancellationToken)

@@ -77,12 +77,11 @@ internal sealed class FarmMetrics
         }
 
         var now = time.GetUtcNow();
-        var states = new Dictionary<string, int>(StringComparer.Ordinal) { ["busy"] = 0, ["idle"] = 0, ["lost"] = 0 };
+        var states = Enum.GetValues<WorkerCondition>().ToDictionary(c => c, _ => 0);
         foreach (var worker in await reader.WorkersAsync(cancellationToken).ConfigureAwait(false))
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
-            var state = age is null || age > WorkerStatus.SilentAfter ? "lost" : worker.Task.Length > 0 ? "busy" : "idle";
-            states[state]++;
+            states[worker.Condition(now)]++;
             workerFrames.WithLabels(worker.Name).Set(worker.Frames);
             if (age is not null)
             {
@@ -92,7 +91,7 @@ internal sealed class FarmMetrics
 
         foreach (var (state, count) in states)
         {
-            workers.WithLabels(state).Set(count);
+            workers.WithLabels(state.ToString().ToLowerInvariant()).Set(count);
         }
     }
 }

@@ -43,6 +43,7 @@ public static class FarmService
             // Errors no endpoint answered itself get words too, never an exception's text.
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
+                StatusCodes.Status400BadRequest => "the request's body could not be read: see docs/openapi.json for what each endpoint takes",
                 StatusCodes.Status413PayloadTooLarge => $"the body is larger than the {FarmServiceOptions.MaxBodyBytes / 1024} KiB a job may be",
                 StatusCodes.Status503ServiceUnavailable => "the queue does not answer; the service goes on and asks again on the next request",
                 StatusCodes.Status404NotFound => "no such endpoint: the API is under /api/v1 (jobs, workers), the seed's at /submit and /status/ID",

@@ -10,7 +10,7 @@ namespace Provisioner.Service;
 /// token, writes and reads from elsewhere carry it as a bearer token (no cookies, so a web page
 /// elsewhere has nothing to ride on). Without one the service only listens on loopback, and two
 /// browser tricks are closed: a request must name this machine (a rebound DNS name that points at
-/// 127.0.0.1 does not), and a write must say it is JSON, which a page on another site cannot send
+/// 127.0.0.1 does not), and a POST must say it is JSON, which a page on another site cannot send
 /// without a CORS preflight this service never grants.
 /// </summary>
 internal sealed class ServiceAccess(string? token)
@@ -30,7 +30,9 @@ internal sealed class ServiceAccess(string? token)
                     "use http://127.0.0.1:PORT/, or give the service a token to serve other names");
             }
 
-            if (write && !IsJson(request.ContentType))
+            // Only POST can come from another site's page without a preflight (a "simple" request);
+            // PUT and DELETE always need one, which is never granted.
+            if (HttpMethods.IsPost(request.Method) && !IsJson(request.ContentType))
             {
                 return Problems.Of(StatusCodes.Status415UnsupportedMediaType, "a write must be sent as JSON",
                     "send the header 'Content-Type: application/json' (curl -H 'Content-Type: application/json')");

@@ -97,7 +97,7 @@ internal static class FarmTables
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
             var heartbeat = age is null ? "never" : Duration(age) + " ago";
-            table.AddRow(Markup.Escape(worker.Name), StatusMarkup(age is null || age > Silent ? "silent" : worker.State),
+            table.AddRow(Markup.Escape(worker.Name), StatusMarkup(worker.Condition(now).ToString().ToLowerInvariant()),
                 age > Silent ? "[red]" + heartbeat + "[/]" : heartbeat,
                 Markup.Escape(worker.Task.Length == 0 ? "-" : worker.Task),
                 worker.Task.Length > 0 && worker.TaskSince is { } since ? Duration(now - since) : "-",
@@ -122,8 +122,8 @@ internal static class FarmTables
     {
         "done" => "[green]done[/]",
         "failed" or "silent" or "lost" => $"[red]{status}[/]",
-        "running" or "rendering" => $"[blue]{status}[/]",
-        "cancelled" or "dropped" => $"[yellow]{status}[/]",
+        "running" or "rendering" or "busy" => $"[blue]{status}[/]",
+        "cancelled" or "dropped" or "draining" => $"[yellow]{status}[/]",
         "" => "-",
         _ => Markup.Escape(status),
     };

@@ -224,6 +224,40 @@ public sealed class FarmQueue
         return ((string)result[0]!, (int)result[1]);
     }
 
+    /// <summary>Moves a queued or running job to another priority: "changed" and how many queued tasks moved, "unchanged", the status of a finished job, or "unknown".</summary>
+    public async Task<(string Status, int Moved)> ReprioritizeAsync(string jobId, Priority priority, CancellationToken cancellationToken)
+    {
+        var stored = await Run(() => redis.HashGetAsync(FarmKeys.Job(jobId), "spec"), cancellationToken).ConfigureAwait(false);
+        if (stored.IsNull)
+        {
+            return ("unknown", 0);
+        }
+
+        // The spec keeps the priority too (a requeued task and `farm status` read it there); an
+        // unreadable one is left as it is and only the queue moves.
+        var spec = JobSpec.TryParse(stored.ToString(), out _);
+        var json = spec is null ? stored.ToString() : (spec with { Priority = priority }).ToJson();
+        var result = (RedisResult[])(await Script(FarmScripts.Reprioritize, cancellationToken, jobId, FarmKeys.Name(priority), json).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
+        return ((string)result[0]!, (int)result[1]);
+    }
+
+    /// <summary>Drains (<paramref name="drain"/> true) or undrains a worker: "draining", "undrained" or "unknown".</summary>
+    public async Task<string> DrainAsync(string worker, bool drain, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Drain, cancellationToken, worker, drain ? "1" : "").ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Forgets a worker silent for longer than <see cref="WorkerStatus.SilentAfter"/>: "forgotten", "alive", "holding" (a task) or "unknown".</summary>
+    public async Task<string> ForgetAsync(string worker, CancellationToken cancellationToken)
+    {
+        var result = (string)(await Script(FarmScripts.Forget, cancellationToken, worker, Now, Ms(WorkerStatus.SilentAfter)).ConfigureAwait(false))!;
+        await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
     /// <summary>
     /// True once this connection's writes so far reached <c>replicas</c> replicas (WAIT), or at
     /// once when none is asked for. False when a replica did not confirm in time or the primary went

@@ -78,7 +78,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         {
             var fields = await FieldsAsync(FarmKeys.Worker(name), cancellationToken).ConfigureAwait(false);
             workers.Add(new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
-                Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error")));
+                Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error"), Get(fields, "draining") == "1"));
         }
 
         return workers;

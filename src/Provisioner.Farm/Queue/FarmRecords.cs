@@ -62,13 +62,37 @@ public sealed record WorkerStatus(
     string Gpu,
     string Host,
     long Frames,
-    string LastError)
+    string LastError,
+    bool Draining)
 {
     /// <summary>
     /// A worker whose last heartbeat is older than this is gone (killed, hung or cut off):
     /// `farm workers` shows it silent, /metrics counts it lost. Workers beat every few seconds.
     /// </summary>
     public static readonly TimeSpan SilentAfter = TimeSpan.FromSeconds(90);
+
+    /// <summary>What the worker is doing as of <paramref name="now"/>: the one reading `farm workers`, the API, the dashboard and /metrics all show.</summary>
+    public WorkerCondition Condition(DateTimeOffset now) =>
+        Heartbeat is not { } beat || now - beat > SilentAfter ? WorkerCondition.Lost
+        : Draining ? WorkerCondition.Draining
+        : Task.Length > 0 ? WorkerCondition.Busy
+        : WorkerCondition.Idle;
+}
+
+/// <summary>A worker's condition (see <see cref="WorkerStatus.Condition"/>).</summary>
+public enum WorkerCondition
+{
+    /// <summary>Rendering a task.</summary>
+    Busy,
+
+    /// <summary>Beating, waiting for a task.</summary>
+    Idle,
+
+    /// <summary>Drained: finishing what it holds, taking nothing new.</summary>
+    Draining,
+
+    /// <summary>No heartbeat for longer than <see cref="WorkerStatus.SilentAfter"/>: killed, hung or cut off.</summary>
+    Lost,
 }
 
 /// <summary>A rendered frame of a job: when it took how long, and who rendered it.</summary>

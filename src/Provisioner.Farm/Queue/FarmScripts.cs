@@ -76,6 +76,8 @@ internal static class FarmScripts
         local mine = 'farm:worker:' .. worker .. ':tasks'
         -- Known by name from its first take on (farm workers lists it), even if it dies before its first heartbeat.
         redis.call('SADD', 'farm:workers', worker)
+        -- Drained (provision farm drain): no new task until undrained.
+        if redis.call('HGET', 'farm:worker:' .. worker, 'draining') == '1' then return false end
         for _, priority in ipairs({'high', 'normal', 'low'}) do
           local pools = 'farm:pools:' .. priority
           while true do
@@ -263,6 +265,71 @@ internal static class FarmScripts
         end
         redis.call('HSET', jkey, 'status', 'queued', 'error', '', 'frames_failed', 0, 'finished_ms', '')
         return {'retried', requeued}
+        """;
+
+    /// <summary>
+    /// ARGV: job, priority (high, normal, low), the spec with that priority. A queued or running job
+    /// moves to another priority: its queued tasks leave the old queue for the new one (in their
+    /// order), and tasks a worker holds go to the new queue if they are ever requeued. The cost is
+    /// the job's queued tasks times the old queue's length (LREM), bounded by the job, not the farm.
+    /// Returns {'changed', tasks moved}, {'unchanged', 0}, {status, 0} for a finished job, or {'unknown', 0}.
+    /// </summary>
+    public const string Reprioritize = Helpers + """
+        local job, new_priority, spec = ARGV[1], ARGV[2], ARGV[3]
+        local jkey = 'job:' .. job
+        local status = redis.call('HGET', jkey, 'status')
+        if not status then return {'unknown', 0} end
+        if status ~= 'queued' and status ~= 'running' then return {status, 0} end
+        local old = redis.call('HGET', jkey, 'priority')
+        if old ~= 'high' and old ~= 'low' then old = 'normal' end
+        if old == new_priority then return {'unchanged', 0} end
+        local pool = redis.call('HGET', jkey, 'pool')
+        if not pool or pool == '' then pool = 'default' end
+        local from = 'farm:queue:' .. old .. ':' .. pool
+        redis.call('HSET', jkey, 'priority', new_priority, 'spec', spec)
+        local moved = 0
+        for _, task in ipairs(redis.call('LRANGE', 'farm:job:' .. job .. ':tasks', 0, -1)) do
+          if redis.call('HGET', 'farm:task:' .. task, 'state') == 'queued' and redis.call('LREM', from, 1, task) > 0 then
+            enqueue(task, jkey, false)
+            moved = moved + 1
+          end
+        end
+        return {'changed', moved}
+        """;
+
+    /// <summary>
+    /// ARGV: worker, on ('1' drain, '' undrain). A draining worker finishes the task it holds and
+    /// takes no other (Take refuses it) until undrained; it goes on beating, so it is not lost.
+    /// Returns 'draining', 'undrained' or 'unknown'.
+    /// </summary>
+    public const string Drain = """
+        local worker, on = ARGV[1], ARGV[2]
+        if redis.call('SISMEMBER', 'farm:workers', worker) == 0 then return 'unknown' end
+        if on == '1' then
+          redis.call('HSET', 'farm:worker:' .. worker, 'draining', '1')
+          return 'draining'
+        end
+        redis.call('HDEL', 'farm:worker:' .. worker, 'draining')
+        return 'undrained'
+        """;
+
+    /// <summary>
+    /// ARGV: worker, now, silent ms. Forgets a worker that stopped beating: gone from `farm workers`
+    /// and /metrics. Refused while it beats (it would only come back) or while it holds a task (the
+    /// reaper requeues that task when its lease runs out; forget it after). Seed jobs it was taking
+    /// in go back to the seed queue. Returns 'forgotten', 'alive', 'holding' or 'unknown'.
+    /// </summary>
+    public const string Forget = """
+        local worker, now, silent_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+        if redis.call('SISMEMBER', 'farm:workers', worker) == 0 then return 'unknown' end
+        local wkey = 'farm:worker:' .. worker
+        local beat = tonumber(redis.call('HGET', wkey, 'heartbeat_ms') or '0')
+        if now - beat <= silent_ms then return 'alive' end
+        if redis.call('LLEN', wkey .. ':tasks') > 0 then return 'holding' end
+        while redis.call('LMOVE', wkey .. ':intake', 'queue:blender', 'RIGHT', 'LEFT') do end
+        redis.call('SREM', 'farm:workers', worker)
+        redis.call('DEL', wkey, wkey .. ':tasks', wkey .. ':intake')
+        return 'forgotten'
         """;
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
     public async Task TheSeedsCurlExample_Renders_AndStatusAnswersAsItsClientsRead()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await using var service = await Service.StartAsync(farm, token: null);
+        await using var service = await FarmServiceHost.StartAsync(farm, token: null);
         var payload = JsonSerializer.Serialize(new { src = scene.Path, frames = "1-3", samples = 4, device = "CPU", output = farm.Output });
 
         // The seed's client: curl, JSON body, no token (the service is on loopback).
@@ -69,14 +69,14 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
     public async Task BadInput_GetsProblemDetailsWithTheReason_NeverA500()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await using var service = await Service.StartAsync(farm, token: null);
+        await using var service = await FarmServiceHost.StartAsync(farm, token: null);
 
         var cases = new (HttpRequestMessage Request, HttpStatusCode Status, string Detail)[]
         {
-            (Json("submit", new { src = "/srv/a.blend", frames = "x-y" }), HttpStatusCode.BadRequest, "frames: 'x-y' is not a frame or a range"),
-            (Json("submit", new { frames = "1-3" }), HttpStatusCode.BadRequest, "src: the scene is missing"),
-            (Json("submit", new { src = "/srv/shot01.zip", frames = "1-3", blend = "shot01.blend" }), HttpStatusCode.BadRequest, "blend: scenes packed in a .zip are not taken yet"),
-            (Json("submit", new { src = "/srv/a.blend", frames = "1-3", device = "GPU0" }), HttpStatusCode.BadRequest, "device"),
+            (FarmServiceHost.Json("submit", new { src = "/srv/a.blend", frames = "x-y" }), HttpStatusCode.BadRequest, "frames: 'x-y' is not a frame or a range"),
+            (FarmServiceHost.Json("submit", new { frames = "1-3" }), HttpStatusCode.BadRequest, "src: the scene is missing"),
+            (FarmServiceHost.Json("submit", new { src = "/srv/shot01.zip", frames = "1-3", blend = "shot01.blend" }), HttpStatusCode.BadRequest, "blend: scenes packed in a .zip are not taken yet"),
+            (FarmServiceHost.Json("submit", new { src = "/srv/a.blend", frames = "1-3", device = "GPU0" }), HttpStatusCode.BadRequest, "device"),
             (Raw("submit", "{not json", "application/json"), HttpStatusCode.BadRequest, "the body is not a job"),
             (Raw("submit", "src=/srv/a.blend", "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType, "a write must be sent as JSON"),
             (Raw("submit", "{\"src\": \"" + new string('a', 100_000) + "\"}", "application/json"), HttpStatusCode.RequestEntityTooLarge, "larger than the 64 KiB"),
@@ -84,7 +84,7 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
             (new HttpRequestMessage(HttpMethod.Get, "api/v1/jobs/bad%0aid"), HttpStatusCode.BadRequest, "'bad?id' is not a job id"),
             (new HttpRequestMessage(HttpMethod.Get, "api/v1/jobs?limit=0"), HttpStatusCode.BadRequest, "limit must be from 1 to 1000"),
             (new HttpRequestMessage(HttpMethod.Get, "api/v1/nothing-here"), HttpStatusCode.NotFound, "no such endpoint"),
-            (Json("api/v1/jobs/no-such-job/cancel", new { }), HttpStatusCode.NotFound, "no job 'no-such-job'"),
+            (FarmServiceHost.Json("api/v1/jobs/no-such-job/cancel", new { }), HttpStatusCode.NotFound, "no job 'no-such-job'"),
         };
         foreach (var (request, expected, detail) in cases)
         {
@@ -103,12 +103,12 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
     public async Task WithAToken_WritesNeedIt_LocalReadsDoNot_AndTheLogNeverShowsIt()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await using var service = await Service.StartAsync(farm, Token);
+        await using var service = await FarmServiceHost.StartAsync(farm, Token);
         var job = new { id = "tokened", src = "/srv/a.blend", frames = "1-10", output = "/srv/out/a" };
 
-        using var none = await service.Http.SendAsync(Json("api/v1/jobs", job));
-        using var wrong = await service.Http.SendAsync(Json("api/v1/jobs", job, "not-the-token-0123456789"));
-        using var right = await service.Http.SendAsync(Json("api/v1/jobs", job, Token));
+        using var none = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs", job));
+        using var wrong = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs", job, "not-the-token-0123456789"));
+        using var right = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs", job, Token));
         using var read = await service.Http.GetAsync("api/v1/jobs/tokened");
 
         Assert.Equal((HttpStatusCode.Unauthorized, "Bearer"), (none.StatusCode, none.Headers.WwwAuthenticate.ToString()));
@@ -126,7 +126,7 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
     public async Task WithoutAToken_OnlyRequestsNamingThisMachine_AndJsonWrites_AreServed()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await using var service = await Service.StartAsync(farm, token: null);
+        await using var service = await FarmServiceHost.StartAsync(farm, token: null);
         await farm.SubmitAsync("steered", "/srv/a.blend", "1-10", chunk: 5);
 
         // A page elsewhere whose name was rebound to 127.0.0.1 sends its own name as Host.
@@ -136,9 +136,9 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
         // A page elsewhere can POST without a preflight only as a "simple" request: no JSON.
         using var simple = await service.Http.PostAsync("api/v1/jobs/steered/cancel", new StringContent("", Encoding.UTF8, "text/plain"));
         var stillQueued = (await farm.Reader.JobAsync("steered", CancellationToken.None))!.Status;
-        using var cancel = await service.Http.SendAsync(Json("api/v1/jobs/steered/cancel", new { }));
-        using var retry = await service.Http.SendAsync(Json("api/v1/jobs/steered/retry", new { }));
-        using var retryAgain = await service.Http.SendAsync(Json("api/v1/jobs/steered/retry", new { }));
+        using var cancel = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs/steered/cancel", new { }));
+        using var retry = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs/steered/retry", new { }));
+        using var retryAgain = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs/steered/retry", new { }));
 
         Assert.Equal(HttpStatusCode.Forbidden, reboundAnswer.StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, simple.StatusCode);
@@ -154,7 +154,7 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
     public async Task Metrics_ReportTheQueueFromRedis_WithBoundedLabels()
     {
         await using var farm = await FarmHarness.StartAsync();
-        await using var service = await Service.StartAsync(farm, Token);
+        await using var service = await FarmServiceHost.StartAsync(farm, Token);
         await farm.SubmitAsync("normal-one", "/srv/a.blend", "1-10", chunk: 5);
         await farm.SubmitAsync("high-one", "/srv/b.blend", "1-3", chunk: 1, priority: Provisioner.Farm.Jobs.Priority.High);
         await farm.Queue.CancelAsync("normal-one", CancellationToken.None);
@@ -180,17 +180,6 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
         Assert.Contains("farm_queue_up 0", down, StringComparison.Ordinal);
     }
 
-    private static HttpRequestMessage Json(string path, object body, string? token = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return request;
-    }
-
     private static HttpRequestMessage Raw(string path, string body, string contentType) =>
         new(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
 
@@ -206,43 +195,5 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
         var output = await curl.StandardOutput.ReadToEndAsync();
         await curl.WaitForExitAsync();
         return (curl.ExitCode, output);
-    }
-
-    /// <summary>The service on a free loopback port, as `provision farm serve` builds it, with its request log kept.</summary>
-    private sealed class Service : IAsyncDisposable
-    {
-        private readonly WebApplication app;
-        private readonly StringWriter log = new();
-
-        private Service(FarmHarness farm, string? token)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = $"http://127.0.0.1:{port}/";
-            app = FarmService.Build(new FarmServiceOptions(new IPEndPoint(IPAddress.Loopback, port), token), farm.Database, farm.Queue, TimeProvider.System, TextWriter.Synchronized(log));
-            Http = new HttpClient { BaseAddress = new Uri(Url) };
-        }
-
-        public string Url { get; }
-
-        public HttpClient Http { get; }
-
-        public string Log => log.ToString();
-
-        public static async Task<Service> StartAsync(FarmHarness farm, string? token)
-        {
-            var service = new Service(farm, token);
-            await service.app.StartAsync();
-            return service;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }

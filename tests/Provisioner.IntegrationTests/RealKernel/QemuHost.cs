@@ -85,6 +85,41 @@ public sealed class QemuHost : IDisposable
         Assert.Fail($"the QEMU host did not answer SSH within {timeout.TotalSeconds:F0} s: {last}\nconsole:\n{Tail(Console, 40)}");
     }
 
+    /// <summary>
+    /// The emulated machine's own kernel reported that it wedged: a CPU stuck in the kernel or RCU
+    /// starved. Under TCG on a busy runner a lost timer interrupt on one vCPU does that (seen once in
+    /// CI: cpu 0's timer softirq count frozen, cpu 1 spinning in QEMU's process for 9 minutes). No
+    /// assertion about our tool can be read from such a run; on a real server this cannot happen.
+    /// </summary>
+    public bool EmulatorStalled => Stalled(Console);
+
+    public static bool Stalled(string console) =>
+        console.Contains("watchdog: BUG: soft lockup", StringComparison.Ordinal)
+        || console.Contains("rcu_preempt self-detected stall", StringComparison.Ordinal)
+        || console.Contains("rcu_preempt detected stalls", StringComparison.Ordinal);
+
+    /// <summary>Cancels <paramref name="stop"/> as soon as the console shows a stall (polled every 5 s) until <paramref name="cancellationToken"/> ends the watch.</summary>
+    public async Task CancelOnStallAsync(CancellationTokenSource stop, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (EmulatorStalled)
+                {
+                    await stop.CancelAsync();
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the watch ended with the step it guarded
+        }
+    }
+
     public static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
 
     public void Dispose()

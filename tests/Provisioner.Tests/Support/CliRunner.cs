@@ -9,6 +9,15 @@ public static class CliRunner
 
     public static Task<Result> RunAsync(params string[] args) => RunWithInputAsync(null, args);
 
+    /// <summary>As <see cref="RunAsync(string[])"/>, ended early (as Ctrl-C would) when <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task<Result> RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await ProvisionCli.RunAsync(args, new CliIo(stdout, stderr), cancellationToken);
+        return new Result(code, stdout.ToString(), stderr.ToString());
+    }
+
     /// <summary>With <paramref name="stdin"/> as what the user types (null: no input at all).</summary>
     public static async Task<Result> RunWithInputAsync(string? stdin, params string[] args)
     {

@@ -12,6 +12,10 @@ internal static class FarmCommand
         FarmWorkersCommand.Create(io),
         FarmCancelCommand.Create(io),
         FarmRetryCommand.Create(io),
+        FarmPriorityCommand.Create(io),
+        FarmWorkerCommands.Drain(io),
+        FarmWorkerCommands.Undrain(io),
+        FarmWorkerCommands.Forget(io),
         FarmServeCommand.Create(io),
     };
 
@@ -28,6 +32,19 @@ internal static class FarmCommand
     };
 
     public static Option<bool> Json() => new("--json") { Description = "Print JSON on stdout." };
+
+    /// <summary>Prints a steering operation's words (<see cref="Provisioner.Farm.Queue.FarmAnswers"/>): on stdout when it succeeded, as an error naming the queue when not.</summary>
+    public static int Answer(CliIo io, FarmClient client, string outcome, string message)
+    {
+        if (Provisioner.Farm.Queue.FarmAnswers.Succeeded(outcome))
+        {
+            io.Out.WriteLine(message);
+            return ExitCodes.Success;
+        }
+
+        io.Error.WriteLine($"error: {message} (queue {client.Url})");
+        return ExitCodes.Error;
+    }
 
     public static Argument<string> Job() => new("job") { Description = "The job's id (as submit printed it)." };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Provisioner.Cli.Output;
 using Provisioner.Core.Text;
+using Provisioner.Farm.Queue;
 
 namespace Provisioner.Cli.Commands.Farm;
 
@@ -24,7 +25,8 @@ internal static class FarmWorkersCommand
             var workers = await client.Reader.WorkersAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                io.Out.Write(JsonOutput.Serialize(new { FormatVersion = 1, Workers = workers }));
+                var now = io.Time.GetUtcNow();
+                io.Out.Write(JsonOutput.Serialize(new { FormatVersion = 1, Workers = workers.Select(w => WorkerReport.Of(w, now)) }));
             }
             else
             {
