@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 # Lab twins of real machines (tests/lab/twin.sh): pci.ids names the devices of a dump made with
 #   plain lspci (no -nn), so its ids come from the database, not from us.
 # The benchmark's start-up figures: time (/usr/bin/time). Shell completion (CompletionTests): zsh.
+# The farm's web dashboard (FarmDashboardTests): Debian's chromium, driven through chromium-driver.
 packages=(
   libvirt-clients libvirt0 libxml2-utils cloud-init python3-jsonschema python3-yaml systemd dash
   debootstrap util-linux libcap2-bin openssh-client ca-certificates
@@ -34,6 +35,7 @@ packages=(
   redis-server blender curl xz-utils
   fdisk e2fsprogs qemu-utils
   pci.ids time zsh
+  chromium chromium-driver
 )
 
 missing_packages() {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
 using StackExchange.Redis;
@@ -15,7 +16,7 @@ namespace Provisioner.Service;
 /// </summary>
 internal static class FarmEndpoints
 {
-    public static void Map(IEndpointRouteBuilder routes, FarmQueue queue, FarmReader reader, TimeProvider time)
+    public static void Map(IEndpointRouteBuilder routes, FarmQueue queue, FarmReader reader, TimeProvider time, TimeSpan silentAfter)
     {
         // The seed's API: {src, frames, samples, device, output, extra, blend} -> {job_id}.
         routes.MapPost("/submit", async (HttpRequest request, CancellationToken cancellationToken) =>
@@ -65,6 +66,45 @@ internal static class FarmEndpoints
             await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
             ?? Results.Ok((await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false))
                 .Select(JobReport.RenderedFrame.Of)));
+
+        // The last rendered frame's image, read from the shared storage as this machine mounts it.
+        api.MapGet("/jobs/{id}/frames/{frame:int}.png", async (string id, int frame, CancellationToken cancellationToken) =>
+        {
+            if (!JobValidation.IsValidId(id))
+            {
+                return Problems.BadId(id);
+            }
+
+            var job = await reader.JobAsync(id, cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return Problems.NoJob(id);
+            }
+
+            if (!(await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false)).Any(f => f.Frame == frame))
+            {
+                return Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not rendered (yet)");
+            }
+
+            var pattern = OutputPattern.FromJobOutput(job.Spec.Output);
+            var path = Path.Combine(pattern.Directory, pattern.FileName(frame));
+            return File.Exists(path)
+                ? Results.File(path, "image/png")
+                : Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not readable here at {path}", "mount the farm's shared storage on the machine that runs `provision farm serve` at the same path as the workers do");
+        });
+
+        // The farm at a glance: what the dashboard's overview and /metrics show.
+        api.MapGet("/farm", async (CancellationToken cancellationToken) =>
+        {
+            var now = time.GetUtcNow();
+            var workers = await reader.WorkersAsync(cancellationToken).ConfigureAwait(false);
+            var depths = await reader.QueueDepthsAsync(cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new FarmSummary(
+                Enum.GetValues<WorkerCondition>().ToDictionary(c => c, c => workers.Count(w => w.Condition(now, silentAfter) == c)),
+                depths,
+                workers.Sum(w => w.Frames),
+                now));
+        });
 
         api.MapPost("/jobs/{id}/cancel", async (string id, CancellationToken cancellationToken) =>
         {
@@ -118,14 +158,14 @@ internal static class FarmEndpoints
         api.MapGet("/workers", async (CancellationToken cancellationToken) =>
         {
             var now = time.GetUtcNow();
-            return Results.Ok((await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Select(w => WorkerReport.Of(w, now)));
+            return Results.Ok((await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Select(w => WorkerReport.Of(w, now, silentAfter)));
         });
 
         api.MapPost("/workers/{name}/drain", (string name, CancellationToken cancellationToken) =>
-            SteerAsync(name, reader, time, async () => await queue.DrainAsync(name, true, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, true, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
 
         api.MapPost("/workers/{name}/undrain", (string name, CancellationToken cancellationToken) =>
-            SteerAsync(name, reader, time, async () => await queue.DrainAsync(name, false, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, false, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
 
         api.MapDelete("/workers/{name}", async (string name, CancellationToken cancellationToken) =>
         {
@@ -135,7 +175,7 @@ internal static class FarmEndpoints
     }
 
     /// <summary>Drain or undrain: the worker as it is now, or the problem.</summary>
-    private static async Task<IResult> SteerAsync(string name, FarmReader reader, TimeProvider time, Func<Task<string>> act, Func<string, string> words, CancellationToken cancellationToken)
+    private static async Task<IResult> SteerAsync(string name, FarmReader reader, TimeProvider time, TimeSpan silentAfter, Func<Task<string>> act, Func<string, string> words, CancellationToken cancellationToken)
     {
         var outcome = await act().ConfigureAwait(false);
         if (!FarmAnswers.Succeeded(outcome))
@@ -144,12 +184,15 @@ internal static class FarmEndpoints
         }
 
         var worker = (await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Single(w => w.Name == name);
-        return Results.Ok(WorkerReport.Of(worker, time.GetUtcNow()));
+        return Results.Ok(WorkerReport.Of(worker, time.GetUtcNow(), silentAfter));
     }
 
     /// <summary>A steering operation that did not go through: 404 for nothing by that name, 409 for a refusal, with the CLI's words.</summary>
     private static IResult Refused(string outcome, string message) =>
         Problems.Of(outcome == "unknown" ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict, message);
+
+    /// <summary>GET /api/v1/farm: workers per condition, tasks waiting per priority, frames rendered by the workers listed, as of <c>At</c>.</summary>
+    internal sealed record FarmSummary(IReadOnlyDictionary<WorkerCondition, int> Workers, IReadOnlyDictionary<Priority, long> Queue, long FramesRendered, DateTimeOffset At);
 
     /// <summary>The body of POST /api/v1/jobs/ID/priority.</summary>
     internal sealed record PriorityRequest(Priority? Priority);

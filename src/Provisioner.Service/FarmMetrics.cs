@@ -16,6 +16,7 @@ internal sealed class FarmMetrics
 
     private readonly FarmReader reader;
     private readonly TimeProvider time;
+    private readonly TimeSpan silentAfter;
     private readonly Gauge queueDepth;
     private readonly Gauge jobs;
     private readonly Gauge workers;
@@ -23,8 +24,9 @@ internal sealed class FarmMetrics
     private readonly Gauge heartbeatAge;
     private readonly Gauge up;
 
-    private FarmMetrics(CollectorRegistry registry, FarmReader reader, TimeProvider time)
+    private FarmMetrics(CollectorRegistry registry, FarmReader reader, TimeProvider time, TimeSpan silentAfter)
     {
+        this.silentAfter = silentAfter;
         this.reader = reader;
         this.time = time;
         var metrics = Metrics.WithCustomRegistry(registry);
@@ -38,7 +40,7 @@ internal sealed class FarmMetrics
     }
 
     /// <summary>Registers the farm's gauges in <paramref name="registry"/>, read from the queue at each scrape.</summary>
-    public static void Register(CollectorRegistry registry, FarmReader reader, TimeProvider time) => _ = new FarmMetrics(registry, reader, time);
+    public static void Register(CollectorRegistry registry, FarmReader reader, TimeProvider time, TimeSpan silentAfter) => _ = new FarmMetrics(registry, reader, time, silentAfter);
 
     /// <summary>
     /// A queue that does not answer is <c>farm_queue_up 0</c>, not an empty page: an exception
@@ -81,7 +83,7 @@ internal sealed class FarmMetrics
         foreach (var worker in await reader.WorkersAsync(cancellationToken).ConfigureAwait(false))
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
-            states[worker.Condition(now)]++;
+            states[worker.Condition(now, silentAfter)]++;
             workerFrames.WithLabels(worker.Name).Set(worker.Frames);
             if (age is not null)
             {

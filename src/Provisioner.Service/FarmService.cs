@@ -46,7 +46,7 @@ public static class FarmService
                 StatusCodes.Status400BadRequest => "the request's body could not be read: see docs/openapi.json for what each endpoint takes",
                 StatusCodes.Status413PayloadTooLarge => $"the body is larger than the {FarmServiceOptions.MaxBodyBytes / 1024} KiB a job may be",
                 StatusCodes.Status503ServiceUnavailable => "the queue does not answer; the service goes on and asks again on the next request",
-                StatusCodes.Status404NotFound => "no such endpoint: the API is under /api/v1 (jobs, workers), the seed's at /submit and /status/ID",
+                StatusCodes.Status404NotFound => "no such endpoint: the dashboard is at /, the API under /api/v1 (jobs, workers, farm), the seed's at /submit and /status/ID",
                 StatusCodes.Status405MethodNotAllowed => "this endpoint does not take that method",
                 StatusCodes.Status500InternalServerError => "the service failed on this request; its log has the request line",
                 _ => null,
@@ -75,10 +75,11 @@ public static class FarmService
         });
 
         var reader = new FarmReader(redis, queue);
-        FarmEndpoints.Map(app, queue, reader, time);
+        FarmEndpoints.Map(app, queue, reader, time, options.SilentAfter);
+        DashboardAssets.Map(app);
         // Each service its own registry: nothing of the process (or of another service in it) mixes in.
         var registry = Prometheus.Metrics.NewCustomRegistry();
-        FarmMetrics.Register(registry, reader, time);
+        FarmMetrics.Register(registry, reader, time, options.SilentAfter);
         app.MapMetrics("/metrics", registry);
         return app;
     }

@@ -8,6 +8,9 @@ namespace Provisioner.Service;
 /// </summary>
 public sealed record FarmServiceOptions(IPEndPoint Listen, string? Token)
 {
+    /// <summary>How long a worker may stay silent before the service shows it lost (tests shorten it).</summary>
+    public TimeSpan SilentAfter { get; init; } = Provisioner.Farm.Queue.WorkerStatus.SilentAfter;
+
     /// <summary>Larger than any job (a job is a few hundred bytes of JSON); a bigger body is refused with 413.</summary>
     public const long MaxBodyBytes = 64 * 1024;
 

@@ -41,8 +41,10 @@ internal sealed class ServiceAccess(string? token)
             return null;
         }
 
+        // The dashboard's own files hold no farm data: a browser elsewhere loads them without a
+        // token (it cannot send one for a page) and the page then sends the token to the API.
         var local = context.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address);
-        if ((local && !write) || HasToken(request))
+        if ((local && !write) || (!write && DashboardAssets.IsAsset(request.Path)) || HasToken(request))
         {
             return null;
         }

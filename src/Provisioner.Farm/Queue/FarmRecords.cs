@@ -72,8 +72,11 @@ public sealed record WorkerStatus(
     public static readonly TimeSpan SilentAfter = TimeSpan.FromSeconds(90);
 
     /// <summary>What the worker is doing as of <paramref name="now"/>: the one reading `farm workers`, the API, the dashboard and /metrics all show.</summary>
-    public WorkerCondition Condition(DateTimeOffset now) =>
-        Heartbeat is not { } beat || now - beat > SilentAfter ? WorkerCondition.Lost
+    public WorkerCondition Condition(DateTimeOffset now) => Condition(now, SilentAfter);
+
+    /// <summary>As <see cref="Condition(DateTimeOffset)"/>, lost after <paramref name="silentAfter"/> of silence.</summary>
+    public WorkerCondition Condition(DateTimeOffset now, TimeSpan silentAfter) =>
+        Heartbeat is not { } beat || now - beat > silentAfter ? WorkerCondition.Lost
         : Draining ? WorkerCondition.Draining
         : Task.Length > 0 ? WorkerCondition.Busy
         : WorkerCondition.Idle;

@@ -18,8 +18,10 @@ public sealed record WorkerReport(
     long Frames,
     string LastError)
 {
-    public static WorkerReport Of(WorkerStatus worker, DateTimeOffset now) => new(
-        worker.Name, worker.Condition(now), worker.State, worker.Draining, worker.Heartbeat, (now - worker.Heartbeat)?.TotalSeconds,
+    public static WorkerReport Of(WorkerStatus worker, DateTimeOffset now) => Of(worker, now, WorkerStatus.SilentAfter);
+
+    public static WorkerReport Of(WorkerStatus worker, DateTimeOffset now, TimeSpan silentAfter) => new(
+        worker.Name, worker.Condition(now, silentAfter), worker.State, worker.Draining, worker.Heartbeat, (now - worker.Heartbeat)?.TotalSeconds,
         worker.Task, worker.Task.Length > 0 ? (now - worker.TaskSince)?.TotalSeconds : null,
         worker.Gpu, worker.Host, worker.Frames, worker.LastError);
 }

@@ -1,3 +1,4 @@
+using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
 using Provisioner.Worker.Files;

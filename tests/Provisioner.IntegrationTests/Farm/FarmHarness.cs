@@ -100,6 +100,18 @@ public sealed class FarmHarness : IAsyncDisposable
         Assert.Fail($"timed out waiting until {what}\n" + Logs());
     }
 
+    /// <summary>Waits until <paramref name="worker"/> holds a task and returns its id.</summary>
+    public async Task<string> WaitForTaskAsync(string worker, TimeSpan timeout)
+    {
+        string? held = null;
+        await WaitUntilAsync(async () =>
+        {
+            held = (await Reader.WorkersAsync(CancellationToken.None)).FirstOrDefault(w => w.Name == worker && w.Task.Length > 0)?.Task;
+            return held is not null;
+        }, timeout, worker + " holding a task");
+        return held!;
+    }
+
     /// <summary>The files in a worker's scene cache.</summary>
     public string[] CacheFiles(string worker)
     {

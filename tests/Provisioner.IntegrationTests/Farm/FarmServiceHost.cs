@@ -13,14 +13,15 @@ internal sealed class FarmServiceHost : IAsyncDisposable
     private readonly WebApplication app;
     private readonly StringWriter log = new();
 
-    private FarmServiceHost(FarmHarness farm, string? token)
+    private FarmServiceHost(FarmHarness farm, string? token, TimeSpan? silentAfter)
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         Url = $"http://127.0.0.1:{port}/";
-        app = FarmService.Build(new FarmServiceOptions(new IPEndPoint(IPAddress.Loopback, port), token), farm.Database, farm.Queue, TimeProvider.System, TextWriter.Synchronized(log));
+        var options = new FarmServiceOptions(new IPEndPoint(IPAddress.Loopback, port), token);
+        app = FarmService.Build(silentAfter is { } silent ? options with { SilentAfter = silent } : options, farm.Database, farm.Queue, TimeProvider.System, TextWriter.Synchronized(log));
         Http = new HttpClient { BaseAddress = new Uri(Url) };
     }
 
@@ -30,9 +31,10 @@ internal sealed class FarmServiceHost : IAsyncDisposable
 
     public string Log => log.ToString();
 
-    public static async Task<FarmServiceHost> StartAsync(FarmHarness farm, string? token)
+    /// <summary>Starts the service; <paramref name="silentAfter"/> shortens how long a worker stays silent before it shows lost.</summary>
+    public static async Task<FarmServiceHost> StartAsync(FarmHarness farm, string? token, TimeSpan? silentAfter = null)
     {
-        var service = new FarmServiceHost(farm, token);
+        var service = new FarmServiceHost(farm, token, silentAfter);
         await service.app.StartAsync();
         return service;
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Provisioner.Worker.Rendering;
+namespace Provisioner.Farm.Frames;
 
 /// <summary>
 /// Where a job's frames go and what each is called. A job's <c>output</c> is a directory (frames
