@@ -28,6 +28,8 @@ cd "$(dirname "$0")/.."
 #   plain lspci (no -nn), so its ids come from the database, not from us.
 # The benchmark's start-up figures: time (/usr/bin/time). Shell completion (CompletionTests): zsh.
 # The farm's web dashboard (FarmDashboardTests): Debian's chromium, driven through chromium-driver.
+# Its /metrics scraped for real (FarmPrometheusTests): Debian's prometheus, started by the test on
+#   127.0.0.1; the package's own service (all interfaces, :9090) is stopped and disabled below.
 packages=(
   libvirt-clients libvirt0 libxml2-utils cloud-init python3-jsonschema python3-yaml systemd dash
   debootstrap util-linux libcap2-bin openssh-client ca-certificates
@@ -35,7 +37,7 @@ packages=(
   redis-server blender curl xz-utils
   fdisk e2fsprogs qemu-utils
   pci.ids time zsh
-  chromium chromium-driver
+  chromium chromium-driver prometheus
 )
 
 missing_packages() {
@@ -81,6 +83,10 @@ if [ -n "$missing" ]; then
   apt-get update -q
   # shellcheck disable=SC2086 # one package per word
   apt-get install -y -q --no-install-recommends $missing
+  # Nothing the tests install may listen beyond loopback: the tests start their own prometheus.
+  if [ -d /run/systemd/system ] && systemctl is-enabled prometheus >/dev/null 2>&1; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 # The lab's shared rootfs, built once per machine (~70 s) before the tests time anything.
