@@ -22,8 +22,9 @@ internal static class DashboardAssets
 
     public static void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
-        routes.MapGet("/dashboard/{name}", (string name, HttpContext context) => Serve(context, name));
+        string[] methods = [HttpMethods.Get, HttpMethods.Head]; // HEAD too: link checkers and monitors ask it
+        routes.MapMethods("/", methods, (HttpContext context) => Serve(context, "index.html")).ExcludeFromDescription();
+        routes.MapMethods("/dashboard/{name}", methods, (string name, HttpContext context) => Serve(context, name)).ExcludeFromDescription();
     }
 
     private static IResult Serve(HttpContext context, string name)

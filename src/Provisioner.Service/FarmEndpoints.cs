@@ -23,7 +23,8 @@ internal static class FarmEndpoints
         {
             var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
             return refusal ?? Results.Ok(new { job_id = job!.Id });
-        });
+        })
+            .WithTags("seed").WithName("SeedSubmit").WithSummary("The seed's submit: {src, frames, samples, device, output, extra, blend} gives {job_id}").ProducesProblem(StatusCodes.Status400BadRequest);
 
         // The seed's status: the job's hash as its clients read it from Redis (status, progress, error, ...).
         routes.MapGet("/status/{id}", async (string id, CancellationToken cancellationToken) =>
@@ -35,9 +36,11 @@ internal static class FarmEndpoints
 
             var fields = await reader.SeedStatusAsync(id, cancellationToken).ConfigureAwait(false);
             return fields.Count == 0 ? Problems.NoJob(id) : Results.Ok(fields);
-        });
+        })
+            .WithTags("seed").WithName("SeedStatus").WithSummary("The seed's status: the job's hash as its clients read it").Produces<IReadOnlyDictionary<string, string>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        var api = routes.MapGroup("/api/v1");
+        // Tags named here, not left to default to the program's name (testhost under the tests).
+        var api = routes.MapGroup("/api/v1").WithTags("api");
         api.MapGet("/jobs", async (int? limit, CancellationToken cancellationToken) =>
         {
             if (limit is < 1 or > FarmServiceOptions.MaxJobs)
@@ -48,24 +51,29 @@ internal static class FarmEndpoints
             var jobs = await reader.JobsAsync(limit ?? 100, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
             return Results.Ok(jobs.Select(job => JobReport.Of(job, null, now)));
-        });
+        })
+            .WithName("ListJobs").WithSummary("The newest jobs (limit: 1 to 1000, default 100)").Produces<IEnumerable<JobReport>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/jobs", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
             var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
             return refusal ?? await JobAnswerAsync(job!.Id, reader, time, created: true, cancellationToken).ConfigureAwait(false);
-        });
+        })
+            .WithName("SubmitJob").WithSummary("Submit a job").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/jobs/{id}", (string id, CancellationToken cancellationToken) => JobAnswerAsync(id, reader, time, created: false, cancellationToken));
+        api.MapGet("/jobs/{id}", (string id, CancellationToken cancellationToken) => JobAnswerAsync(id, reader, time, created: false, cancellationToken))
+            .WithName("GetJob").WithSummary("One job").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/jobs/{id}/tasks", async (string id, CancellationToken cancellationToken) =>
             await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
-            ?? Results.Ok(await reader.TasksAsync(id, cancellationToken).ConfigureAwait(false)));
+            ?? Results.Ok(await reader.TasksAsync(id, cancellationToken).ConfigureAwait(false)))
+            .WithName("GetJobTasks").WithSummary("A job's tasks").Produces<IEnumerable<TaskSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/jobs/{id}/frames", async (string id, CancellationToken cancellationToken) =>
             await KnownJobAsync(id, reader, cancellationToken).ConfigureAwait(false)
             ?? Results.Ok((await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false))
-                .Select(JobReport.RenderedFrame.Of)));
+                .Select(JobReport.RenderedFrame.Of)))
+            .WithName("GetJobFrames").WithSummary("A job's rendered frames: render time and worker").Produces<IEnumerable<JobReport.RenderedFrame>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         // The last rendered frame's image, read from the shared storage as this machine mounts it.
         api.MapGet("/jobs/{id}/frames/{frame:int}.png", async (string id, int frame, CancellationToken cancellationToken) =>
@@ -91,7 +99,8 @@ internal static class FarmEndpoints
             return File.Exists(path)
                 ? Results.File(path, "image/png")
                 : Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not readable here at {path}", "mount the farm's shared storage on the machine that runs `provision farm serve` at the same path as the workers do");
-        });
+        })
+            .WithName("GetFrameImage").WithSummary("A rendered frame's image, from the shared storage as this machine mounts it").ProducesProblem(StatusCodes.Status400BadRequest);
 
         // The farm at a glance: what the dashboard's overview and /metrics show.
         api.MapGet("/farm", async (CancellationToken cancellationToken) =>
@@ -104,7 +113,8 @@ internal static class FarmEndpoints
                 depths,
                 workers.Sum(w => w.Frames),
                 now));
-        });
+        })
+            .WithName("GetFarm").WithSummary("Workers per condition, tasks waiting per priority, frames rendered").Produces<FarmSummary>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/jobs/{id}/cancel", async (string id, CancellationToken cancellationToken) =>
         {
@@ -119,7 +129,8 @@ internal static class FarmEndpoints
                 "unknown" => Problems.NoJob(id),
                 var status => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status} already: nothing to cancel"),
             };
-        });
+        })
+            .WithName("CancelJob").WithSummary("Cancel a job (as farm cancel)").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/jobs/{id}/retry", async (string id, CancellationToken cancellationToken) =>
         {
@@ -135,7 +146,8 @@ internal static class FarmEndpoints
                 "retried" => await JobAnswerAsync(id, reader, time, created: false, cancellationToken).ConfigureAwait(false),
                 _ => Problems.Of(StatusCodes.Status409Conflict, $"{id} is {status}: only a failed or cancelled job can be retried"),
             };
-        });
+        })
+            .WithName("RetryJob").WithSummary("Run a failed or cancelled job again (as farm retry)").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/jobs/{id}/priority", async (string id, PriorityRequest? body, CancellationToken cancellationToken) =>
         {
@@ -153,25 +165,30 @@ internal static class FarmEndpoints
             return FarmAnswers.Succeeded(outcome)
                 ? await JobAnswerAsync(id, reader, time, created: false, cancellationToken).ConfigureAwait(false)
                 : Refused(outcome, FarmAnswers.Priority(id, priority, outcome, moved));
-        });
+        })
+            .WithName("SetJobPriority").WithSummary("Move a job to another priority (as farm priority)").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/workers", async (CancellationToken cancellationToken) =>
         {
             var now = time.GetUtcNow();
             return Results.Ok((await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Select(w => WorkerReport.Of(w, now, silentAfter)));
-        });
+        })
+            .WithName("ListWorkers").WithSummary("The workers (as farm workers --json)").Produces<IEnumerable<WorkerReport>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/workers/{name}/drain", (string name, CancellationToken cancellationToken) =>
-            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, true, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, true, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken))
+            .WithName("DrainWorker").WithSummary("Drain a worker: it finishes its task and takes no other").Produces<WorkerReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapPost("/workers/{name}/undrain", (string name, CancellationToken cancellationToken) =>
-            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, false, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken));
+            SteerAsync(name, reader, time, silentAfter, async () => await queue.DrainAsync(name, false, cancellationToken).ConfigureAwait(false), o => FarmAnswers.Drain(Problems.Shown(name), o), cancellationToken))
+            .WithName("UndrainWorker").WithSummary("Let a drained worker take tasks again").Produces<WorkerReport>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapDelete("/workers/{name}", async (string name, CancellationToken cancellationToken) =>
         {
             var outcome = await queue.ForgetAsync(name, cancellationToken).ConfigureAwait(false);
             return FarmAnswers.Succeeded(outcome) ? Results.NoContent() : Refused(outcome, FarmAnswers.Forget(Problems.Shown(name), outcome));
-        });
+        })
+            .WithName("ForgetWorker").WithSummary("Forget a worker silent for 90 s that holds no task (as farm forget)").ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
     /// <summary>Drain or undrain: the worker as it is now, or the problem.</summary>

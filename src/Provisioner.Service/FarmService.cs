@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -38,6 +39,13 @@ public static class FarmService
             json.SerializerOptions.PropertyNameCaseInsensitive = true;
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
+        // The OpenAPI document at /api/v1/openapi.json; docs/openapi.json is the same bytes (a test fails on drift).
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new() { Title = "Provisioner farm", Version = "v1", Description = "The render farm's HTTP API: `provision farm serve` (docs/farm.md)." };
+            document.Servers = []; // the address the client used is not part of the API
+            return Task.CompletedTask;
+        }));
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Errors no endpoint answered itself get words too, never an exception's text.
@@ -77,6 +85,7 @@ public static class FarmService
         var reader = new FarmReader(redis, queue);
         FarmEndpoints.Map(app, queue, reader, time, options.SilentAfter);
         DashboardAssets.Map(app);
+        app.MapOpenApi("/api/v1/openapi.json");
         // Each service its own registry: nothing of the process (or of another service in it) mixes in.
         var registry = Prometheus.Metrics.NewCustomRegistry();
         FarmMetrics.Register(registry, reader, time, options.SilentAfter);

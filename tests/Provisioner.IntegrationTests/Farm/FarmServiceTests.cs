@@ -65,6 +65,24 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
         Assert.Contains($"POST /submit 200", service.Log, StringComparison.Ordinal);
     }
 
+    /// <summary>docs/openapi.json is what the service serves, byte for byte (PROVISION_UPDATE_GOLDEN=1 rewrites it; review the diff).</summary>
+    [Fact]
+    public async Task TheOpenApiDocument_IsDocsOpenApiJson_AndNamesEveryEndpoint()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await using var service = await FarmServiceHost.StartAsync(farm, token: null);
+        var served = await service.Http.GetStringAsync("api/v1/openapi.json");
+
+        var paths = JsonDocument.Parse(served).RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/submit", "/status/{id}", "/api/v1/jobs", "/api/v1/jobs/{id}/priority", "/api/v1/workers/{name}/drain", "/api/v1/workers/{name}", "/api/v1/farm" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path + " is missing from the OpenAPI document");
+        }
+
+        Assert.False(JsonDocument.Parse(served).RootElement.TryGetProperty("servers", out var servers) && servers.GetArrayLength() > 0, "the document names the address it was fetched from");
+        Golden.AssertMatches(Repo.Path("docs", "openapi.json"), served);
+    }
+
     [Fact]
     public async Task BadInput_GetsProblemDetailsWithTheReason_NeverA500()
     {

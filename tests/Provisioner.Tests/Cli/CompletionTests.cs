@@ -13,7 +13,7 @@ public sealed class CompletionTests
     [Theory]
     [InlineData("provision ap", "apply")]
     [InlineData("provision apply --par", "--parallel")]
-    [InlineData("provision farm ", "cancel retry serve status submit workers")]
+    [InlineData("provision farm ", "cancel drain forget priority retry serve status submit undrain workers")]
     [InlineData("provision farm submit shot.blend --priority ", "high low normal")]
     [InlineData("provision completion ", "bash zsh")]
     [InlineData("provision plan inv", "inventory.yaml")]
