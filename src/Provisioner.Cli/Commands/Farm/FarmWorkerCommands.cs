@@ -11,15 +11,16 @@ namespace Provisioner.Cli.Commands.Farm;
 internal static class FarmWorkerCommands
 {
     public static Command Drain(CliIo io) => Create(io, "drain", "Let a worker finish its task and take no other, until undrained.",
-        async (queue, worker, token) => FarmAnswersFor(await queue.DrainAsync(worker, true, token).ConfigureAwait(false), outcome => FarmAnswers.Drain(worker, outcome)));
+        async (queue, worker, token) => Said(await queue.DrainAsync(worker, true, token).ConfigureAwait(false), outcome => FarmAnswers.Drain(worker, outcome)));
 
     public static Command Undrain(CliIo io) => Create(io, "undrain", "Let a drained worker take tasks again.",
-        async (queue, worker, token) => FarmAnswersFor(await queue.DrainAsync(worker, false, token).ConfigureAwait(false), outcome => FarmAnswers.Drain(worker, outcome)));
+        async (queue, worker, token) => Said(await queue.DrainAsync(worker, false, token).ConfigureAwait(false), outcome => FarmAnswers.Drain(worker, outcome)));
 
     public static Command Forget(CliIo io) => Create(io, "forget", $"Remove a worker silent for over {WorkerStatus.SilentAfter.TotalSeconds:F0} s (and holding no task) from the lists.",
-        async (queue, worker, token) => FarmAnswersFor(await queue.ForgetAsync(worker, token).ConfigureAwait(false), outcome => FarmAnswers.Forget(worker, outcome)));
+        async (queue, worker, token) => Said(await queue.ForgetAsync(worker, token).ConfigureAwait(false), outcome => FarmAnswers.Forget(worker, outcome)));
 
-    private static (string Outcome, string Message) FarmAnswersFor(string outcome, Func<string, string> words) => (outcome, words(outcome));
+    /// <summary>An outcome with its words.</summary>
+    private static (string Outcome, string Message) Said(string outcome, Func<string, string> words) => (outcome, words(outcome));
 
     private static Command Create(CliIo io, string name, string description, Func<FarmQueue, string, CancellationToken, Task<(string Outcome, string Message)>> act)
     {
