@@ -15,6 +15,8 @@ using Provisioner.Benchmark;
 // earlier build (bench/baseline.sh COMMIT builds it).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
 // measures the render farm (see FarmBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- service [--clients 50] [--submits 10] [--seconds 60]
+// farm serve under 50 dashboard clients and 10 submits/s: latency, errors, memory (see ServiceBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- qemu
 // a bring-up of the real-kernel host, step by step (see QemuBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- queue [--workers 10,100,1000] [--baseline DLL]
@@ -30,6 +32,11 @@ if (args.Length > 1 && args[0] == "startup")
 if (args.Length > 0 && args[0] == "queue")
 {
     return await QueueBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "service")
+{
+    return await ServiceBenchmark.RunAsync(args[1..], Path.Combine(AppContext.BaseDirectory, "provision.dll"));
 }
 
 if (args.Length > 0 && args[0] == "qemu")
