@@ -89,7 +89,7 @@ internal static class FarmEndpoints
                 return Problems.NoJob(id);
             }
 
-            if (!(await reader.FramesAsync(id, cancellationToken).ConfigureAwait(false)).Any(f => f.Frame == frame))
+            if (!await reader.HasFrameAsync(id, frame, cancellationToken).ConfigureAwait(false))
             {
                 return Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not rendered (yet)");
             }
@@ -109,7 +109,7 @@ internal static class FarmEndpoints
             var workers = await reader.WorkersAsync(cancellationToken).ConfigureAwait(false);
             var depths = await reader.QueueDepthsAsync(cancellationToken).ConfigureAwait(false);
             return Results.Ok(new FarmSummary(
-                Enum.GetValues<WorkerCondition>().ToDictionary(c => c, c => workers.Count(w => w.Condition(now, silentAfter) == c)),
+                WorkerStatus.CountByCondition(workers, now, silentAfter),
                 depths,
                 workers.Sum(w => w.Frames),
                 now));
@@ -200,7 +200,7 @@ internal static class FarmEndpoints
             return Refused(outcome, words(outcome));
         }
 
-        var worker = (await reader.WorkersAsync(cancellationToken).ConfigureAwait(false)).Single(w => w.Name == name);
+        var worker = await reader.WorkerAsync(name, cancellationToken).ConfigureAwait(false);
         return Results.Ok(WorkerReport.Of(worker, time.GetUtcNow(), silentAfter));
     }
 
@@ -213,7 +213,6 @@ internal static class FarmEndpoints
 
     /// <summary>The body of POST /api/v1/jobs/ID/priority.</summary>
     internal sealed record PriorityRequest(Priority? Priority);
-
 
     /// <summary>Reads a job from the body and submits it; the job, or the problem that refused it.</summary>
     private static async Task<(JobSpec? Job, IResult? Refusal)> SubmitAsync(HttpRequest request, FarmQueue queue, TimeProvider time, CancellationToken cancellationToken)

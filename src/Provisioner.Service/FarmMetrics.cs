@@ -79,19 +79,17 @@ internal sealed class FarmMetrics
         }
 
         var now = time.GetUtcNow();
-        var states = Enum.GetValues<WorkerCondition>().ToDictionary(c => c, _ => 0);
-        foreach (var worker in await reader.WorkersAsync(cancellationToken).ConfigureAwait(false))
+        var listed = await reader.WorkersAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var worker in listed)
         {
-            var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
-            states[worker.Condition(now, silentAfter)]++;
             workerFrames.WithLabels(worker.Name).Set(worker.Frames);
-            if (age is not null)
+            if (worker.Heartbeat is { } beat)
             {
-                heartbeatAge.WithLabels(worker.Name).Set(age.Value.TotalSeconds);
+                heartbeatAge.WithLabels(worker.Name).Set((now - beat).TotalSeconds);
             }
         }
 
-        foreach (var (state, count) in states)
+        foreach (var (state, count) in WorkerStatus.CountByCondition(listed, now, silentAfter))
         {
             workers.WithLabels(state.ToString().ToLowerInvariant()).Set(count);
         }

@@ -76,13 +76,23 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         var workers = new List<WorkerStatus>();
         foreach (var name in names.Select(n => n.ToString()).Order(StringComparer.Ordinal))
         {
-            var fields = await FieldsAsync(FarmKeys.Worker(name), cancellationToken).ConfigureAwait(false);
-            workers.Add(new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
-                Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error"), Get(fields, "draining") == "1"));
+            workers.Add(await WorkerAsync(name, cancellationToken).ConfigureAwait(false));
         }
 
         return workers;
     }
+
+    /// <summary>One worker as it last reported itself (its fields empty when it never did).</summary>
+    public async Task<WorkerStatus> WorkerAsync(string name, CancellationToken cancellationToken)
+    {
+        var fields = await FieldsAsync(FarmKeys.Worker(name), cancellationToken).ConfigureAwait(false);
+        return new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
+            Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error"), Get(fields, "draining") == "1");
+    }
+
+    /// <summary>True once <paramref name="frame"/> of the job is rendered (one field read, not the job's every frame).</summary>
+    public async Task<bool> HasFrameAsync(string jobId, int frame, CancellationToken cancellationToken) =>
+        await queue.Run(() => redis.HashExistsAsync(FarmKeys.JobFrames(jobId), frame), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Workers that heartbeated within <paramref name="within"/> of <paramref name="now"/>: the ones that will take work.</summary>
     public async Task<int> LiveWorkersAsync(DateTimeOffset now, TimeSpan within, CancellationToken cancellationToken) =>

@@ -80,6 +80,18 @@ public sealed record WorkerStatus(
         : Draining ? WorkerCondition.Draining
         : Task.Length > 0 ? WorkerCondition.Busy
         : WorkerCondition.Idle;
+
+    /// <summary>How many of <paramref name="workers"/> are in each condition (every condition listed, 0 included): the API's overview and /metrics.</summary>
+    public static IReadOnlyDictionary<WorkerCondition, int> CountByCondition(IEnumerable<WorkerStatus> workers, DateTimeOffset now, TimeSpan silentAfter)
+    {
+        var counts = Enum.GetValues<WorkerCondition>().ToDictionary(c => c, _ => 0);
+        foreach (var worker in workers)
+        {
+            counts[worker.Condition(now, silentAfter)]++;
+        }
+
+        return counts;
+    }
 }
 
 /// <summary>A worker's condition (see <see cref="WorkerStatus.Condition"/>).</summary>
