@@ -3,6 +3,7 @@ using Provisioner.Farm.Queue;
 using Provisioner.Worker.Agent;
 using Provisioner.Worker.Files;
 using Provisioner.Worker.Rendering;
+using Provisioner.Worker.Telemetry;
 using Serilog;
 using StackExchange.Redis;
 
@@ -45,6 +46,8 @@ var database = redis.GetDatabase();
 var queue = new FarmQueue(database, clock, replicas: RedisAddress.ReplicasToWait(config.QueueUrl));
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
 var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger);
-var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, clock, logger);
+// A GPU worker watches its card (CPU fallback, throttling, heat); a CPU worker has no nvidia-smi to ask.
+var monitor = config.Device == "CPU" ? null : new GpuMonitor(new NvidiaSmi(config.NvidiaSmi), config.GpuSampleEvery, config.TemperatureLimit, clock, logger);
+var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, monitor, clock, logger);
 await agent.RunAsync(stop.Token);
 return 0;

@@ -21,6 +21,11 @@ public sealed record JobReport(
     string LastError,
     double? EtaSeconds,
     double? MeanFrameSeconds,
+    double GpuSeconds,
+    decimal Cost,
+    decimal? CostPerFrame,
+    IReadOnlyDictionary<string, int> Flagged,
+    string LastWarning,
     IEnumerable<JobReport.RenderedFrame>? Frames)
 {
     /// <summary>One rendered frame: how long Blender took, and which worker.</summary>
@@ -35,6 +40,10 @@ public sealed record JobReport(
         var progress = JobProgress.Of(job, frames ?? [], now);
         return new JobReport(job.Spec, job.Status, job.FramesTotal, job.FramesDone, job.FramesFailed, job.TasksTotal, job.TasksDone,
             job.Submitted, job.Started, job.Finished, job.Error, job.LastError, progress.Eta?.TotalSeconds, progress.MeanFrame?.TotalSeconds,
-            frames?.Select(RenderedFrame.Of));
+            job.GpuTime.TotalSeconds, CostOf(job.CostMicros), job.FramesDone > 0 ? CostOf(job.CostMicros / job.FramesDone) : null,
+            job.Flagged, job.LastWarning, frames?.Select(RenderedFrame.Of));
     }
+
+    /// <summary>Millionths to the inventory's currency unit, to the millionth.</summary>
+    public static decimal CostOf(long micros) => micros / 1_000_000m;
 }

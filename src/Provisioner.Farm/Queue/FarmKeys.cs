@@ -24,6 +24,12 @@ public static class FarmKeys
     /// <summary>The reaper's lock (SET NX PX): one reaper acts per period, farm-wide.</summary>
     public const string ReaperLock = "farm:reaper";
 
+    /// <summary>
+    /// Stream of finished attempts (outcome, held ms, cost, flags, the new frames' render ms), capped
+    /// near 10,000 entries: what the service's /metrics histograms are made of.
+    /// </summary>
+    public const string Events = "farm:events";
+
     /// <summary>Counter that orders the pools' turns.</summary>
     public const string Turn = "farm:turn";
 

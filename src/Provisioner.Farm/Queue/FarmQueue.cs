@@ -2,6 +2,7 @@ using System.Globalization;
 using Polly;
 using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Telemetry;
 using StackExchange.Redis;
 
 namespace Provisioner.Farm.Queue;
@@ -131,9 +132,25 @@ public sealed class FarmQueue
     }
 
     /// <summary>Says the worker is alive and renews its task's lease; tells whether to keep going.</summary>
-    public async Task<LeaseState> HeartbeatAsync(string worker, string? taskId, TimeSpan lease, string gpu, string host, CancellationToken cancellationToken)
+    public Task<LeaseState> HeartbeatAsync(string worker, string? taskId, TimeSpan lease, string gpu, string host, CancellationToken cancellationToken) =>
+        HeartbeatAsync(worker, taskId, lease, gpu, host, [], cancellationToken);
+
+    /// <summary>As the other overload, with what the worker reports about itself (its GPU's reading, its rate).</summary>
+    public async Task<LeaseState> HeartbeatAsync(string worker, string? taskId, TimeSpan lease, string gpu, string host, IReadOnlyList<WorkerField> fields, CancellationToken cancellationToken)
     {
-        var result = (string)(await Script(FarmScripts.Heartbeat, cancellationToken, worker, Now, Ms(lease), taskId ?? "", gpu, host).ConfigureAwait(false))!;
+        var args = new List<RedisValue> { worker, Now, Ms(lease), taskId ?? "", gpu, host };
+        foreach (var field in fields)
+        {
+            if (!WorkerField.Names.Contains(field.Name))
+            {
+                throw new ArgumentException($"'{field.Name}' is not a field a worker reports", nameof(fields));
+            }
+
+            args.Add(field.Name);
+            args.Add(field.Value);
+        }
+
+        var result = (string)(await Script(FarmScripts.Heartbeat, cancellationToken, [.. args]).ConfigureAwait(false))!;
         return result switch
         {
             "ok" => LeaseState.Ok,
@@ -144,9 +161,14 @@ public sealed class FarmQueue
     }
 
     /// <summary>Records a finished task and its frames; false when the task was no longer this worker's (reaped meanwhile).</summary>
-    public async Task<bool> CompleteAsync(string worker, TaskLease task, IReadOnlyList<FrameTime> frames, CancellationToken cancellationToken)
+    public Task<bool> CompleteAsync(string worker, TaskLease task, IReadOnlyList<FrameTime> frames, CancellationToken cancellationToken) =>
+        CompleteAsync(worker, task, frames, TaskUsage.None, cancellationToken);
+
+    /// <summary>As the other overload, with what the attempt used (counted on the task and its job).</summary>
+    public async Task<bool> CompleteAsync(string worker, TaskLease task, IReadOnlyList<FrameTime> frames, TaskUsage usage, CancellationToken cancellationToken)
     {
         var args = new List<RedisValue> { worker, Now, task.TaskId, task.Job.Sha256 ?? "" };
+        args.AddRange(UsageArgs(usage));
         foreach (var frame in frames)
         {
             args.Add(frame.Frame);
@@ -171,17 +193,25 @@ public sealed class FarmQueue
     }
 
     /// <summary>A failed attempt with its error (Blender's own words): the task is requeued or, out of attempts, fails the job.</summary>
-    public async Task<FailOutcome> FailAsync(string worker, TaskLease task, string error, CancellationToken cancellationToken)
+    public Task<FailOutcome> FailAsync(string worker, TaskLease task, string error, CancellationToken cancellationToken) =>
+        FailAsync(worker, task, error, TaskUsage.None, cancellationToken);
+
+    /// <summary>As the other overload, with what the attempt used (failed renders cost GPU time too).</summary>
+    public async Task<FailOutcome> FailAsync(string worker, TaskLease task, string error, TaskUsage usage, CancellationToken cancellationToken)
     {
-        var result = (string)(await Script(FarmScripts.Fail, cancellationToken, worker, Now, task.TaskId, Truncate(error)).ConfigureAwait(false))!;
+        var result = (string)(await Script(FarmScripts.Fail, cancellationToken, [worker, Now, task.TaskId, Truncate(error), .. UsageArgs(usage)]).ConfigureAwait(false))!;
         await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
         return Outcome(result);
     }
 
     /// <summary>Gives a task back without counting the attempt (worker stopping, or job cancelled).</summary>
-    public async Task<FailOutcome> ReleaseAsync(string worker, TaskLease task, CancellationToken cancellationToken)
+    public Task<FailOutcome> ReleaseAsync(string worker, TaskLease task, CancellationToken cancellationToken) =>
+        ReleaseAsync(worker, task, TaskUsage.None, cancellationToken);
+
+    /// <summary>As the other overload, with what the attempt used until it was given back.</summary>
+    public async Task<FailOutcome> ReleaseAsync(string worker, TaskLease task, TaskUsage usage, CancellationToken cancellationToken)
     {
-        var result = (string)(await Script(FarmScripts.Release, cancellationToken, worker, task.TaskId).ConfigureAwait(false))!;
+        var result = (string)(await Script(FarmScripts.Release, cancellationToken, [worker, task.TaskId, .. UsageArgs(usage)]).ConfigureAwait(false))!;
         await ReplicatedAsync(cancellationToken).ConfigureAwait(false);
         return Outcome(result);
     }
@@ -301,6 +331,10 @@ public sealed class FarmQueue
         "dropped" => FailOutcome.Dropped,
         _ => FailOutcome.Lost,
     };
+
+    /// <summary>The four arguments every finishing script takes for FarmScripts' account().</summary>
+    private static RedisValue[] UsageArgs(TaskUsage usage) =>
+        [(long)usage.Held.TotalMilliseconds, usage.CostMicros, GpuWarningNames.Format(usage.Flags), Truncate(usage.Warning)];
 
     private static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Telemetry;
 using StackExchange.Redis;
 
 namespace Provisioner.Farm.Queue;
@@ -26,8 +27,18 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         var spec = JobSpec.TryParse(json, out _) ?? new JobSpec { Id = jobId, Src = "?", Frames = "?", Output = "?" };
         return new JobStatus(spec, Get(fields, "status"), Int(fields, "frames_total"), Int(fields, "frames_done"), Int(fields, "frames_failed"),
             Int(fields, "tasks_total"), Int(fields, "tasks_done"), Time(fields, "submitted_ms") ?? DateTimeOffset.UnixEpoch,
-            Time(fields, "started_ms"), Time(fields, "finished_ms"), Get(fields, "error"), Get(fields, "last_error"));
+            Time(fields, "started_ms"), Time(fields, "finished_ms"), Get(fields, "error"), Get(fields, "last_error"))
+        {
+            GpuTime = TimeSpan.FromMilliseconds(Long(fields, "gpu_ms")),
+            CostMicros = Long(fields, "cost_micros"),
+            Flagged = fields.Where(f => f.Key.StartsWith(FlaggedPrefix, StringComparison.Ordinal))
+                .ToDictionary(f => f.Key[FlaggedPrefix.Length..], f => Int(fields, f.Key), StringComparer.Ordinal),
+            LastWarning = Get(fields, "last_warning"),
+        };
     }
+
+    /// <summary>The job's per-flag counters are named flagged_WORD (FarmScripts' account()).</summary>
+    private const string FlaggedPrefix = "flagged_";
 
     /// <summary>Every task of the job, in frame order: one pipelined round of reads (tests and debugging; status reads <see cref="RunningTasksAsync"/>).</summary>
     public async Task<IReadOnlyList<TaskSummary>> TasksAsync(string jobId, CancellationToken cancellationToken)
@@ -50,7 +61,11 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         var tasks = new List<TaskSummary>();
         foreach (var (id, fields) in await Task.WhenAll(reads).ConfigureAwait(false))
         {
-            tasks.Add(new TaskSummary(id, Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error")));
+            tasks.Add(new TaskSummary(id, Get(fields, "frames"), Get(fields, "state"), Int(fields, "attempts"), Get(fields, "worker"), Get(fields, "last_error"))
+            {
+                GpuFlags = GpuWarningNames.Words(GpuWarningNames.Parse(Get(fields, "gpu_flags"))),
+                GpuSeconds = Long(fields, "gpu_ms") / 1000.0,
+            });
         }
 
         return tasks;
@@ -73,13 +88,8 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
     public async Task<IReadOnlyList<WorkerStatus>> WorkersAsync(CancellationToken cancellationToken)
     {
         var names = await queue.Run(() => redis.SetMembersAsync(FarmKeys.Workers), cancellationToken).ConfigureAwait(false);
-        var workers = new List<WorkerStatus>();
-        foreach (var name in names.Select(n => n.ToString()).Order(StringComparer.Ordinal))
-        {
-            workers.Add(await WorkerAsync(name, cancellationToken).ConfigureAwait(false));
-        }
-
-        return workers;
+        // Issued together, the reads share one pipeline: a fleet of hundreds costs one round trip.
+        return await Task.WhenAll(names.Select(n => n.ToString()).Order(StringComparer.Ordinal).Select(name => WorkerAsync(name, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>One worker as it last reported itself (its fields empty when it never did).</summary>
@@ -87,7 +97,16 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
     {
         var fields = await FieldsAsync(FarmKeys.Worker(name), cancellationToken).ConfigureAwait(false);
         return new WorkerStatus(name, Get(fields, "state"), Time(fields, "heartbeat_ms"), Get(fields, "task"), Time(fields, "task_ms"),
-            Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error"), Get(fields, "draining") == "1");
+            Get(fields, "gpu"), Get(fields, "host"), Int(fields, "frames"), Get(fields, "last_error"), Get(fields, "draining") == "1")
+        {
+            GpuReading = Time(fields, "gpu_sampled_ms") is null ? null : new GpuSample(Get(fields, "gpu_model"), IntOrNull(fields, "gpu_util"),
+                IntOrNull(fields, "gpu_mem_used"), IntOrNull(fields, "gpu_mem_total"), IntOrNull(fields, "gpu_temp"),
+                double.TryParse(Get(fields, "gpu_power"), CultureInfo.InvariantCulture, out var watts) ? watts : null,
+                GpuSample.ParseReasons(Get(fields, "gpu_throttle"))),
+            GpuSampledAt = Time(fields, "gpu_sampled_ms"),
+            GpuFlags = GpuWarningNames.Parse(Get(fields, "gpu_flags")),
+            HourlyCost = decimal.TryParse(Get(fields, "hourly_cost"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) ? rate : null,
+        };
     }
 
     /// <summary>True once <paramref name="frame"/> of the job is rendered (one field read, not the job's every frame).</summary>
@@ -128,6 +147,12 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
 
     private static int Int(Dictionary<string, string> fields, string name) =>
         int.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    private static int? IntOrNull(Dictionary<string, string> fields, string name) =>
+        int.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static long Long(Dictionary<string, string> fields, string name) =>
+        long.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var value) ? value : 0;
 
     private static DateTimeOffset? Time(Dictionary<string, string> fields, string name) =>
         long.TryParse(Get(fields, name), CultureInfo.InvariantCulture, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;

@@ -1,5 +1,6 @@
 using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
+using Provisioner.Farm.Telemetry;
 
 namespace Provisioner.Farm.Queue;
 
@@ -8,6 +9,34 @@ public sealed record TaskLease(string TaskId, JobSpec Job, FrameList Frames, int
 
 /// <summary>One rendered frame and how long Blender took for it.</summary>
 public sealed record FrameTime(int Frame, TimeSpan Render);
+
+/// <summary>
+/// What one attempt at a task used: how long the worker held it (GPU time, paid for whatever the
+/// outcome), what that cost at the worker's hourly rate, in millionths of the inventory's currency
+/// unit, and what the GPU telemetry flagged, with the words that explain it.
+/// </summary>
+public sealed record TaskUsage(TimeSpan Held, long CostMicros, GpuWarnings Flags, string Warning)
+{
+    public static readonly TaskUsage None = new(TimeSpan.Zero, 0, GpuWarnings.None, "");
+
+    /// <summary>The cost of holding a worker for <paramref name="held"/> at <paramref name="hourlyRate"/> (null: no rate, no cost).</summary>
+    public static long Cost(TimeSpan held, decimal? hourlyRate) =>
+        hourlyRate is { } rate ? (long)Math.Round((decimal)held.TotalHours * rate * 1_000_000m, MidpointRounding.AwayFromZero) : 0;
+}
+
+/// <summary>
+/// A field a worker reports about itself with its heartbeat (its GPU's latest reading, its rate).
+/// Only the names in <see cref="Names"/> are written, so a worker cannot overwrite the queue's own
+/// fields (its task, its lease, draining).
+/// </summary>
+public sealed record WorkerField(string Name, string Value)
+{
+    public static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "gpu_model", "gpu_util", "gpu_mem_used", "gpu_mem_total", "gpu_temp", "gpu_power", "gpu_throttle", "gpu_flags",
+        "gpu_sampled_ms", "hourly_cost", "temperature_limit",
+    };
+}
 
 /// <summary>What the queue said to a heartbeat.</summary>
 public enum LeaseState
@@ -47,10 +76,30 @@ public sealed record JobStatus(
     DateTimeOffset? Started,
     DateTimeOffset? Finished,
     string Error,
-    string LastError);
+    string LastError)
+{
+    /// <summary>How long workers held the job's tasks, every attempt counted.</summary>
+    public TimeSpan GpuTime { get; init; }
+
+    /// <summary>What that cost, in millionths (see <see cref="TaskUsage"/>).</summary>
+    public long CostMicros { get; init; }
+
+    /// <summary>How many attempts the GPU telemetry flagged, per flag; empty when none was.</summary>
+    public IReadOnlyDictionary<string, int> Flagged { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The latest flagged attempt in words ("" when none was).</summary>
+    public string LastWarning { get; init; } = "";
+}
 
 /// <summary>One task of a job, for <c>farm status JOB</c>.</summary>
-public sealed record TaskSummary(string TaskId, string Frames, string State, int Attempts, string Worker, string LastError);
+public sealed record TaskSummary(string TaskId, string Frames, string State, int Attempts, string Worker, string LastError)
+{
+    /// <summary>What the GPU telemetry flagged on its latest flagged attempt, in words (<see cref="GpuWarningNames"/>).</summary>
+    public IReadOnlyList<string> GpuFlags { get; init; } = [];
+
+    /// <summary>How long workers held it, every attempt counted.</summary>
+    public double GpuSeconds { get; init; }
+}
 
 /// <summary>A worker as it last reported itself.</summary>
 public sealed record WorkerStatus(
@@ -65,6 +114,18 @@ public sealed record WorkerStatus(
     string LastError,
     bool Draining)
 {
+    /// <summary>The GPU's latest reading (null: a CPU worker, an older agent, or nvidia-smi failing).</summary>
+    public GpuSample? GpuReading { get; init; }
+
+    /// <summary>When <see cref="GpuReading"/> was taken (the worker's clock).</summary>
+    public DateTimeOffset? GpuSampledAt { get; init; }
+
+    /// <summary>What the telemetry flags now: the latest reading's throttling or heat, and the running task's CPU fallback.</summary>
+    public GpuWarnings GpuFlags { get; init; }
+
+    /// <summary>The worker's hourly rate from the inventory (null when it has none).</summary>
+    public decimal? HourlyCost { get; init; }
+
     /// <summary>
     /// A worker whose last heartbeat is older than this is gone (killed, hung or cut off):
     /// `farm workers` shows it silent, /metrics counts it lost. Workers beat every few seconds.

@@ -64,6 +64,23 @@ internal static class FarmScripts
           return 'requeued'
         end
 
+        -- What an attempt used, counted on its task and job whatever became of it (GPU time is paid
+        -- for failed renders too): held ms, cost in millionths, GPU flags ('' or 'cpu-fallback,hot'),
+        -- and the warning that explains them. One event per attempt on a capped stream: the service
+        -- turns them into /metrics histograms. frames: the new frames' render ms, comma-separated.
+        local function account(task, job, held_ms, cost, flags, warning, outcome, frames)
+          local tkey, jkey = 'farm:task:' .. task, 'job:' .. job
+          redis.call('HINCRBY', tkey, 'gpu_ms', held_ms)
+          redis.call('HINCRBY', jkey, 'gpu_ms', held_ms)
+          redis.call('HINCRBY', jkey, 'cost_micros', cost)
+          if flags ~= '' then
+            redis.call('HSET', tkey, 'gpu_flags', flags)
+            redis.call('HSET', jkey, 'last_warning', warning)
+            for flag in string.gmatch(flags, '[^,]+') do redis.call('HINCRBY', jkey, 'flagged_' .. flag, 1) end
+          end
+          redis.call('XADD', 'farm:events', 'MAXLEN', '~', 10000, '*', 'outcome', outcome, 'held_ms', held_ms, 'cost_micros', cost, 'flags', flags, 'frames', frames)
+        end
+
         """;
 
     /// <summary>
@@ -112,11 +129,16 @@ internal static class FarmScripts
         return false
         """;
 
-    /// <summary>ARGV: worker, now, lease ms, task ('' when idle), gpu, host. Says ok, idle, lost (the lease is gone) or cancelled (the job ended).</summary>
+    /// <summary>
+    /// ARGV: worker, now, lease ms, task ('' when idle), gpu, host, then pairs (field, value) the
+    /// worker reports about itself (its GPU telemetry and rate, <see cref="WorkerField"/>). Says ok,
+    /// idle, lost (the lease is gone) or cancelled (the job ended).
+    /// </summary>
     public const string Heartbeat = Helpers + """
         local worker, now, lease_ms, task = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
         redis.call('SADD', 'farm:workers', worker)
         redis.call('HSET', 'farm:worker:' .. worker, 'heartbeat_ms', now, 'gpu', ARGV[5], 'host', ARGV[6])
+        for i = 7, #ARGV, 2 do redis.call('HSET', 'farm:worker:' .. worker, ARGV[i], ARGV[i + 1]) end
         if task == '' then
           redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle')
           return 'idle'
@@ -132,13 +154,15 @@ internal static class FarmScripts
         """;
 
     /// <summary>
-    /// ARGV: worker, now, task, scene sha256 ('' if none), then pairs (frame, ms). Accepted only
+    /// ARGV: worker, now, task, scene sha256 ('' if none), held ms, cost, flags, warning (see
+    /// account), then pairs (frame, ms). Accepted only
     /// while the task is still the worker's (a reaped task is someone else's now). Each frame is
     /// recorded once, whoever renders it. Running it again (after a failover, or a retried call)
     /// says done again and counts nothing twice.
     /// </summary>
     public const string Complete = Helpers + """
         local worker, now, task, scene = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local first = 9
         local tkey = 'farm:task:' .. task
         if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then
           if redis.call('HGET', tkey, 'state') == 'done' and redis.call('HGET', tkey, 'worker') == worker then return {'done', 0} end
@@ -148,11 +172,14 @@ internal static class FarmScripts
         let_go(task, job)
         local jkey = 'job:' .. job
         redis.call('HSET', tkey, 'state', 'done', 'worker', worker, 'done_ms', now)
-        local new, total_ms = 0, 0
-        for i = 5, #ARGV, 2 do
-          new = new + redis.call('HSETNX', 'job:' .. job .. ':frames', ARGV[i], ARGV[i + 1] .. '|' .. worker)
+        local new, total_ms, new_ms = 0, 0, {}
+        for i = first, #ARGV, 2 do
+          local added = redis.call('HSETNX', 'job:' .. job .. ':frames', ARGV[i], ARGV[i + 1] .. '|' .. worker)
+          if added == 1 then new_ms[#new_ms + 1] = ARGV[i + 1] end
+          new = new + added
           total_ms = total_ms + tonumber(ARGV[i + 1])
         end
+        account(task, job, tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8], 'done', table.concat(new_ms, ','))
         local done = redis.call('HINCRBY', jkey, 'frames_done', new)
         local tasks_done = redis.call('HINCRBY', jkey, 'tasks_done', 1)
         local frames_total = tonumber(redis.call('HGET', jkey, 'frames_total'))
@@ -160,25 +187,27 @@ internal static class FarmScripts
         if tasks_done >= tonumber(redis.call('HGET', jkey, 'tasks_total')) and redis.call('HGET', jkey, 'status') == 'running' then
           redis.call('HSET', jkey, 'status', 'done', 'finished_ms', now)
         end
-        if scene ~= '' and #ARGV >= 5 then
+        local rendered = (#ARGV - first + 1) / 2
+        if scene ~= '' and rendered > 0 then
           redis.call('HINCRBY', 'farm:scene:' .. scene, 'ms', total_ms)
-          redis.call('HINCRBY', 'farm:scene:' .. scene, 'frames', (#ARGV - 4) / 2)
+          redis.call('HINCRBY', 'farm:scene:' .. scene, 'frames', rendered)
         end
         redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle', 'last_task', task)
-        redis.call('HINCRBY', 'farm:worker:' .. worker, 'frames', (#ARGV - 4) / 2)
+        redis.call('HINCRBY', 'farm:worker:' .. worker, 'frames', rendered)
         return {'done', new}
         """;
 
-    /// <summary>ARGV: worker, now, task, error. A failed attempt: requeued, or the job fails when the task ran out of attempts.</summary>
+    /// <summary>ARGV: worker, now, task, error, held ms, cost, flags, warning (see account). A failed attempt: requeued, or the job fails when the task ran out of attempts.</summary>
     public const string Fail = Helpers + """
         local worker, now, task, error = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         if redis.call('LREM', 'farm:worker:' .. worker .. ':tasks', 1, task) == 0 then return 'lost' end
+        account(task, redis.call('HGET', 'farm:task:' .. task, 'job'), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8], 'failed', '')
         redis.call('HSET', 'farm:worker:' .. worker, 'task', '', 'state', 'idle', 'last_error', error)
         return requeue_or_fail(task, error, now, false)
         """;
 
     /// <summary>
-    /// ARGV: worker, task. Gives a task back without counting an attempt (the worker is stopping,
+    /// ARGV: worker, task, held ms, cost, flags, warning (see account). Gives a task back without counting an attempt (the worker is stopping,
     /// or the job was cancelled under it).
     /// </summary>
     public const string Release = Helpers + """
@@ -188,6 +217,7 @@ internal static class FarmScripts
         local tkey = 'farm:task:' .. task
         redis.call('HINCRBY', tkey, 'attempts', -1)
         local job = redis.call('HGET', tkey, 'job')
+        account(task, job, tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], 'released', '')
         let_go(task, job)
         local jkey = 'job:' .. job
         local status = redis.call('HGET', jkey, 'status')

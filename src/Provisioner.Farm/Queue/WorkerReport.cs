@@ -1,3 +1,5 @@
+using Provisioner.Farm.Telemetry;
+
 namespace Provisioner.Farm.Queue;
 
 /// <summary>
@@ -16,12 +18,31 @@ public sealed record WorkerReport(
     string Gpu,
     string Host,
     long Frames,
-    string LastError)
+    string LastError,
+    WorkerReport.GpuTelemetry? Telemetry,
+    IReadOnlyList<string> GpuFlags,
+    decimal? HourlyCost)
 {
+    /// <summary>The GPU's latest reading: null figures are ones the driver does not report.</summary>
+    public sealed record GpuTelemetry(
+        string Model,
+        int? UtilizationPercent,
+        int? MemoryUsedMiB,
+        int? MemoryTotalMiB,
+        int? TemperatureC,
+        double? PowerWatts,
+        IReadOnlyList<string> ThrottleReasons,
+        double? AgeSeconds);
+
     public static WorkerReport Of(WorkerStatus worker, DateTimeOffset now) => Of(worker, now, WorkerStatus.SilentAfter);
 
     public static WorkerReport Of(WorkerStatus worker, DateTimeOffset now, TimeSpan silentAfter) => new(
         worker.Name, worker.Condition(now, silentAfter), worker.State, worker.Draining, worker.Heartbeat, (now - worker.Heartbeat)?.TotalSeconds,
         worker.Task, worker.Task.Length > 0 ? (now - worker.TaskSince)?.TotalSeconds : null,
-        worker.Gpu, worker.Host, worker.Frames, worker.LastError);
+        worker.Gpu, worker.Host, worker.Frames, worker.LastError,
+        worker.GpuReading is { } gpu
+            ? new GpuTelemetry(gpu.Model, gpu.UtilizationPercent, gpu.MemoryUsedMiB, gpu.MemoryTotalMiB, gpu.TemperatureC, gpu.PowerWatts,
+                gpu.ThrottleReasonNames(), (now - worker.GpuSampledAt)?.TotalSeconds)
+            : null,
+        GpuWarningNames.Words(worker.GpuFlags), worker.HourlyCost);
 }

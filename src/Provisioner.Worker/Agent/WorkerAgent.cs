@@ -1,6 +1,9 @@
+using System.Globalization;
 using Provisioner.Farm.Queue;
+using Provisioner.Farm.Telemetry;
 using Provisioner.Worker.Files;
 using Provisioner.Worker.Rendering;
+using Provisioner.Worker.Telemetry;
 using Serilog;
 using StackExchange.Redis;
 
@@ -10,8 +13,10 @@ namespace Provisioner.Worker.Agent;
 /// The worker's loop: take a task under a lease, keep the lease alive while Blender renders,
 /// check every frame, deliver them, and report. Between tasks it requeues tasks of dead workers
 /// and takes in jobs pushed by the seed's clients. Stopping (SIGTERM) gives the current task back.
+/// A GPU worker's <paramref name="monitor"/> samples its card all along; each attempt is reported
+/// with what it used (time held, cost) and what the samples flagged.
 /// </summary>
-public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake intake, TaskRenderer renderer, TimeProvider clock, ILogger log)
+public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake intake, TaskRenderer renderer, GpuMonitor? monitor, TimeProvider clock, ILogger log)
 {
     private string gpu = "";
 
@@ -19,6 +24,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
     {
         log.Information("worker {Worker} on {Host}: device {Device}, queue {Queue}", config.Name, config.Host, config.Device, RedisAddress.Redact(config.QueueUrl));
         gpu = (await GpuGuard.CheckAsync(config.Device, config.NvidiaSmi, stop).ConfigureAwait(false)).Gpu;
+        var sampling = monitor?.RunAsync(stop) ?? Task.CompletedTask;
         var lastHousekeeping = long.MinValue;
         while (!stop.IsCancellationRequested)
         {
@@ -33,7 +39,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
                 var task = await queue.TakeAsync(config.Name, config.Lease, stop).ConfigureAwait(false);
                 if (task is null)
                 {
-                    await queue.HeartbeatAsync(config.Name, null, config.Lease, gpu, config.Host, stop).ConfigureAwait(false);
+                    await queue.HeartbeatAsync(config.Name, null, config.Lease, gpu, config.Host, Fields(), stop).ConfigureAwait(false);
                     await Task.Delay(config.Poll, clock, stop).ConfigureAwait(false);
                     continue;
                 }
@@ -52,7 +58,17 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             }
         }
 
+        await sampling.ConfigureAwait(false);
         log.Information("worker {Worker} stopped", config.Name);
+    }
+
+    /// <summary>What each heartbeat says about the worker beyond being alive: its GPU's latest reading, its rate and limit.</summary>
+    private List<WorkerField> Fields()
+    {
+        var fields = monitor?.HeartbeatFields().ToList() ?? [];
+        fields.Add(new("hourly_cost", config.HourlyCost?.ToString(CultureInfo.InvariantCulture) ?? ""));
+        fields.Add(new("temperature_limit", config.TemperatureLimit.ToString(CultureInfo.InvariantCulture)));
+        return fields;
     }
 
     private async Task HousekeepingAsync(CancellationToken stop)
@@ -77,6 +93,8 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         using var rendering = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var keeperStop = new CancellationTokenSource();
         var keeper = KeepLeaseAsync(task, rendering, keeperStop.Token);
+        var took = clock.GetTimestamp();
+        var watch = monitor?.Watch(gpuTask: (task.Job.Device ?? config.Device) != "CPU");
         RenderOutcome outcome;
         try
         {
@@ -84,23 +102,31 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         }
         catch (OperationCanceledException) when (rendering.IsCancellationRequested)
         {
+            monitor?.EndWatch();
             await keeperStop.CancelAsync().ConfigureAwait(false);
             var reason = await keeper.ConfigureAwait(false);
-            await GiveUpAsync(task, reason, stop).ConfigureAwait(false);
+            await GiveUpAsync(task, reason, Usage(task, took, watch, refused: false), stop).ConfigureAwait(false);
             return;
+        }
+
+        monitor?.EndWatch();
+        var usage = Usage(task, took, watch, outcome.RefusedDevice);
+        if (usage.Warning.Length > 0)
+        {
+            log.Warning("task {Task}: {Warning}", task.TaskId, usage.Warning);
         }
 
         await keeperStop.CancelAsync().ConfigureAwait(false);
         var lost = await keeper.ConfigureAwait(false);
         if (lost == LeaseState.Lost)
         {
-            await GiveUpAsync(task, lost, stop).ConfigureAwait(false);
+            await GiveUpAsync(task, lost, usage, stop).ConfigureAwait(false);
             return;
         }
 
         if (outcome.Error is { } error)
         {
-            var result = await queue.FailAsync(config.Name, task, error, CancellationToken.None).ConfigureAwait(false);
+            var result = await queue.FailAsync(config.Name, task, error, usage, CancellationToken.None).ConfigureAwait(false);
             log.Error("task {Task} failed ({Outcome}): {Error}", task.TaskId, result, error);
             if (outcome.RefusedDevice)
             {
@@ -110,13 +136,13 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             return;
         }
 
-        var accepted = await queue.CompleteAsync(config.Name, task, outcome.Frames, CancellationToken.None).ConfigureAwait(false);
+        var accepted = await queue.CompleteAsync(config.Name, task, outcome.Frames, usage, CancellationToken.None).ConfigureAwait(false);
         log.Information(accepted ? "task {Task} done: {Count} frames" : "task {Task} rendered {Count} frames, but it had been requeued meanwhile: not counted",
             task.TaskId, outcome.Frames.Count);
     }
 
     /// <summary>Why rendering stopped early: the lease went to someone else, the job ended, or the worker is stopping.</summary>
-    private async Task GiveUpAsync(TaskLease task, LeaseState? reason, CancellationToken stop)
+    private async Task GiveUpAsync(TaskLease task, LeaseState? reason, TaskUsage usage, CancellationToken stop)
     {
         if (reason == LeaseState.Lost)
         {
@@ -124,7 +150,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             return;
         }
 
-        var outcome = await queue.ReleaseAsync(config.Name, task, CancellationToken.None).ConfigureAwait(false);
+        var outcome = await queue.ReleaseAsync(config.Name, task, usage, CancellationToken.None).ConfigureAwait(false);
         log.Information("task {Task} given back ({Outcome}): {Why}", task.TaskId, outcome,
             stop.IsCancellationRequested ? "the worker is stopping" : "the job was cancelled or failed");
     }
@@ -145,7 +171,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             try
             {
                 await Task.Delay(period, clock, done).ConfigureAwait(false);
-                var state = await queue.HeartbeatAsync(config.Name, task.TaskId, config.Lease, gpu, config.Host, done).ConfigureAwait(false);
+                var state = await queue.HeartbeatAsync(config.Name, task.TaskId, config.Lease, gpu, config.Host, Fields(), done).ConfigureAwait(false);
                 if (state is LeaseState.Lost or LeaseState.Cancelled)
                 {
                     await rendering.CancelAsync().ConfigureAwait(false);
@@ -163,5 +189,34 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What the attempt used: the time since it was taken, its cost at the worker's rate, and the
+    /// GPU's verdict with the words that explain it. A task refused before rendering (no GPU
+    /// visible) has nothing to judge.
+    /// </summary>
+    private TaskUsage Usage(TaskLease task, long took, GpuWatch? watch, bool refused)
+    {
+        var held = clock.GetElapsedTime(took);
+        var verdict = refused ? GpuVerdict.Unwatched : watch?.Verdict() ?? GpuVerdict.Unwatched;
+        var words = new List<string>();
+        if (verdict.Flags.HasFlag(GpuWarnings.CpuFallback))
+        {
+            words.Add($"the GPU stayed at or below {GpuWatch.IdlePercent}% over {verdict.Samples} samples (peak {verdict.PeakUtilizationPercent}%): Cycles rendered on the CPU; is the job's device ({task.Job.Device ?? config.Device}) available to Blender in this VM?");
+        }
+
+        if (verdict.Flags.HasFlag(GpuWarnings.Throttled))
+        {
+            words.Add("the GPU throttled (thermal, hardware or power-brake slowdown): check its cooling and power");
+        }
+
+        if (verdict.Flags.HasFlag(GpuWarnings.Hot))
+        {
+            words.Add($"the GPU reached {verdict.PeakTemperatureC} °C, above the limit of {monitor?.TemperatureLimit} °C");
+        }
+
+        var warning = words.Count == 0 ? "" : $"task {task.TaskId} on {config.Name}: " + string.Join("; ", words);
+        return new TaskUsage(held, TaskUsage.Cost(held, config.HourlyCost), verdict.Flags, warning);
     }
 }

@@ -47,6 +47,15 @@ public sealed record WorkerConfig
 
     public string Host { get; init; } = Environment.MachineName;
 
+    /// <summary>What an hour of this worker costs (PROVISION_HOURLY_COST, from the inventory's gpu_model.hourly_cost); null: no cost is counted.</summary>
+    public decimal? HourlyCost { get; init; }
+
+    /// <summary>Above this GPU temperature (°C) tasks and the worker are flagged hot (PROVISION_GPU_TEMPERATURE_LIMIT, gpu_model.temperature_limit).</summary>
+    public int TemperatureLimit { get; init; } = 80;
+
+    /// <summary>How often a GPU worker reads nvidia-smi (PROVISION_GPU_SAMPLE_SECONDS).</summary>
+    public TimeSpan GpuSampleEvery { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Reads PROVISION_* variables; throws with the variable's name when one is missing or malformed.</summary>
     public static WorkerConfig FromEnvironment(Func<string, string?> variable)
     {
@@ -95,8 +104,29 @@ public sealed record WorkerConfig
             config = config with { Threads = int.TryParse(threads, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : throw new ArgumentException($"PROVISION_BLENDER_THREADS='{threads}' is not a positive number") };
         }
 
+        if (variable("PROVISION_HOURLY_COST") is { Length: > 0 } cost)
+        {
+            config = config with
+            {
+                HourlyCost = decimal.TryParse(cost, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate >= 0
+                    ? rate
+                    : throw new ArgumentException($"PROVISION_HOURLY_COST='{cost}' is not an amount per hour such as 0.85"),
+            };
+        }
+
+        if (variable("PROVISION_GPU_TEMPERATURE_LIMIT") is { Length: > 0 } limit)
+        {
+            config = config with
+            {
+                TemperatureLimit = int.TryParse(limit, CultureInfo.InvariantCulture, out var celsius) && celsius is >= 30 and <= 120
+                    ? celsius
+                    : throw new ArgumentException($"PROVISION_GPU_TEMPERATURE_LIMIT='{limit}' is not a temperature from 30 to 120 (°C)"),
+            };
+        }
+
         return config with
         {
+            GpuSampleEvery = Seconds("PROVISION_GPU_SAMPLE_SECONDS") is { } sample ? TimeSpan.FromSeconds(sample) : config.GpuSampleEvery,
             Lease = Seconds("PROVISION_LEASE_SECONDS") is { } lease ? TimeSpan.FromSeconds(lease) : config.Lease,
             Poll = Seconds("PROVISION_POLL_SECONDS") is { } poll ? TimeSpan.FromSeconds(poll) : config.Poll,
             ReapEvery = Seconds("PROVISION_REAP_SECONDS") is { } reap ? TimeSpan.FromSeconds(reap) : config.ReapEvery,

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Provisioner.Worker.Telemetry;
 
 namespace Provisioner.Worker.Rendering;
 
@@ -17,30 +17,22 @@ public static class GpuGuard
             return (null, "CPU");
         }
 
-        var start = new ProcessStartInfo(nvidiaSmi) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-L");
-        string output;
-        int exitCode;
+        SmiOutput output;
         try
         {
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("nvidia-smi did not start");
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            output = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
-            exitCode = process.ExitCode;
+            output = await new NvidiaSmi(nvidiaSmi).RunAsync(["-L"], cancellationToken).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             return ($"{device} task refused: {nvidiaSmi} cannot run ({e.Message}); the NVIDIA driver is not installed in this VM", "");
         }
 
-        var gpus = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("GPU ", StringComparison.Ordinal)).ToArray();
-        if (exitCode != 0)
+        if (output.ExitCode != 0)
         {
-            return ($"{device} task refused: nvidia-smi failed ({output.Trim()}); is the driver loaded and the GPU passed through?", "");
+            return ($"{device} task refused: nvidia-smi failed ({output.Text.Trim()}); is the driver loaded and the GPU passed through?", "");
         }
 
+        var gpus = output.Text.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("GPU ", StringComparison.Ordinal)).ToArray();
         return gpus.Length == 1
             ? (null, gpus[0])
             : ($"{device} task refused: this VM sees {gpus.Length} GPUs, it must see exactly one (its own passed-through card); not rendering on the CPU instead", string.Join("; ", gpus));
