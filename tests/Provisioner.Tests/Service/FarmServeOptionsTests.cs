@@ -62,4 +62,36 @@ public sealed class FarmServeOptionsTests
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"error: the token in ${{file:{file}}} is 5 characters: use at least 16 (e.g. openssl rand -hex 32)\n", result.Stderr);
     }
+
+    [Fact]
+    public async Task Serve_TakesTheAddressAndTokenFromTheInventory_TheFlagsWin()
+    {
+        using var dir = new TempDirectory();
+        var token = dir.File("token", "short\n");
+        var inventory = dir.File("inventory.yaml", $$"""
+            version: 1
+            farm:
+              service:
+                listen: 0.0.0.0:8420
+                token: ${file:{{token}}}
+            defaults:
+              vm:
+                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: queue, queue_url: "redis://127.0.0.1:1/0", device: CPU }
+            hosts:
+              - name: h1
+                address: 10.0.0.1
+                gpus:
+                  - address: "0000:65:00.0"
+            """);
+
+        // The inventory's token guards its non-loopback address: read, and refused for its length before connecting.
+        var fromInventory = await CliRunner.RunAsync("farm", "serve", "-I", inventory);
+        Assert.Equal($"error: the token in ${{file:{token}}} is 5 characters: use at least 16 (e.g. openssl rand -hex 32)\n", fromInventory.Stderr);
+
+        // --token overrides it (and is read in its place).
+        var flag = await CliRunner.RunAsync("farm", "serve", "-I", inventory, "--token", "${env:PROVISION_TEST_UNSET_TOKEN}");
+        Assert.StartsWith("error: farm service: secret ${env:PROVISION_TEST_UNSET_TOKEN} is not set", flag.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -28,14 +28,22 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
     public void Dispose() => connection.Dispose();
 
     /// <summary>Connects, or prints why not (inventory diagnostics, no or several queues, Redis not answering) and returns null.</summary>
-    public static async Task<FarmClient?> OpenAsync(string inventoryPath, string? queueOverride, CliIo io, CancellationToken cancellationToken)
-    {
-        var (url, passwordRef) = queueOverride is not null ? (queueOverride, Environment.GetEnvironmentVariable("PROVISION_QUEUE_PASSWORD") is { Length: > 0 } ? "${env:PROVISION_QUEUE_PASSWORD}" : null) : FromInventory(inventoryPath, io);
-        if (url is null)
-        {
-            return null;
-        }
+    public static async Task<FarmClient?> OpenAsync(string inventoryPath, string? queueOverride, CliIo io, CancellationToken cancellationToken) =>
+        Locate(inventoryPath, queueOverride, io) is { } target ? await ConnectAsync(target, io, cancellationToken).ConfigureAwait(false) : null;
 
+    /// <summary>Which queue, and the inventory it came from, without touching the network; null (with the reason printed) when there is none.</summary>
+    public static FarmTarget? Locate(string inventoryPath, string? queueOverride, CliIo io)
+    {
+        var (url, passwordRef, inventory) = queueOverride is not null
+            ? (queueOverride, Environment.GetEnvironmentVariable("PROVISION_QUEUE_PASSWORD") is { Length: > 0 } ? "${env:PROVISION_QUEUE_PASSWORD}" : null, null)
+            : FromInventory(inventoryPath, io);
+        return url is null ? null : new FarmTarget(url, passwordRef, inventory);
+    }
+
+    /// <summary>Connects to a located queue, or prints why not and returns null.</summary>
+    public static async Task<FarmClient?> ConnectAsync(FarmTarget target, CliIo io, CancellationToken cancellationToken)
+    {
+        var (url, passwordRef, _) = target;
         try
         {
             var password = passwordRef is null ? null : SecretResolver.ResolveHere(passwordRef, "farm queue");
@@ -59,13 +67,13 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
         return null;
     }
 
-    private static (string? Url, string? PasswordRef) FromInventory(string path, CliIo io)
+    private static (string? Url, string? PasswordRef, Provisioner.Core.Inventory.Model.Inventory? Inventory) FromInventory(string path, CliIo io)
     {
         var load = InventoryLoader.LoadFile(path);
         DiagnosticPrinter.Print(load.Diagnostics, io.Error);
         if (load.Inventory is null)
         {
-            return (null, null);
+            return (null, null, null);
         }
 
         var queues = load.Inventory.Hosts.SelectMany(h => h.Gpus).Select(g => g.Vm.Worker)
@@ -76,14 +84,17 @@ internal sealed class FarmClient(ConnectionMultiplexer connection, string url) :
         switch (queues.Count)
         {
             case 1:
-                return queues[0];
+                return (queues[0].Url, queues[0].Password, load.Inventory);
             case 0:
                 io.Error.WriteLine($"error: {path} has no worker VM of kind 'queue', so it names no queue");
                 io.Error.WriteLine("  set defaults.vm.worker.queue_url (and kind: queue), or pass --queue redis://HOST:6379/0");
-                return (null, null);
+                return (null, null, null);
             default:
                 io.Error.WriteLine($"error: {path} names {queues.Count} queues ({string.Join(", ", queues.Select(q => q.Url).Distinct())}): pick one with --queue");
-                return (null, null);
+                return (null, null, null);
         }
     }
 }
+
+/// <summary>A queue to connect to: its URL, its password's reference, and the inventory that named it (null with --queue).</summary>
+internal sealed record FarmTarget(string Url, string? PasswordRef, Provisioner.Core.Inventory.Model.Inventory? Inventory);

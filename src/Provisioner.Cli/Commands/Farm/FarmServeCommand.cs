@@ -10,6 +10,7 @@ namespace Provisioner.Cli.Commands.Farm;
 /// `provision farm serve [-I INVENTORY | --queue URL] [--listen ADDR:PORT] [--token REF]`: the
 /// farm over HTTP until Ctrl-C (see src/Provisioner.Service). Loopback unless a token guards it;
 /// the token is a secret reference, never a literal on the command line (shell history, ps).
+/// The inventory's farm.service gives both when the flags do not.
 /// </summary>
 internal static class FarmServeCommand
 {
@@ -17,26 +18,37 @@ internal static class FarmServeCommand
     {
         var inventory = FarmCommand.Inventory();
         var queue = FarmCommand.Queue();
-        var listen = new Option<string>("--listen") { Description = $"ADDRESS:PORT to listen on; anything but loopback needs --token. Default {ListenAddress.Default}.", DefaultValueFactory = _ => ListenAddress.Default };
-        var token = new Option<string?>("--token") { Description = "The bearer token writes (and reads from other machines) must carry, as a secret reference: ${env:NAME} or ${file:/path}." };
+        var listen = new Option<string?>("--listen") { Description = $"ADDRESS:PORT to listen on; anything but loopback needs a token. Default: the inventory's farm.service.listen, else {ListenAddress.Default}." };
+        var token = new Option<string?>("--token") { Description = "The bearer token writes (and reads from other machines) must carry, as a secret reference: ${env:NAME} or ${file:/path}. Default: the inventory's farm.service.token." };
         var command = new Command("serve", "Serve the farm over HTTP: the seed's /submit and /status/ID, and the REST API under /api/v1.") { inventory, queue, listen, token };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var reference = parse.GetValue(token);
-            if (reference is not null && (!SecretRef.TryParse(reference, out var secret) || secret is null))
+            var flagToken = parse.GetValue(token);
+            if (flagToken is not null && (!SecretRef.TryParse(flagToken, out var secret) || secret is null))
             {
                 io.Error.WriteLine("error: --token takes a secret reference, ${env:NAME} or ${file:/path}, not the token itself (it would show in ps and the shell's history)");
                 return ExitCodes.Error;
             }
 
-            var (endPoint, listenError) = ListenAddress.Parse(parse.GetValue(listen)!, hasToken: reference is not null);
+            var target = FarmClient.Locate(parse.GetValue(inventory)!, parse.GetValue(queue), io);
+            if (target is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            // The flags win over the inventory's farm.service, which wins over the defaults; all
+            // of it is checked before the queue is contacted.
+            var settings = target.Inventory?.FarmService;
+            var reference = flagToken ?? settings?.Token?.ToString();
+            var address = parse.GetValue(listen) ?? settings?.Listen ?? ListenAddress.Default;
+            var (endPoint, listenError) = ListenAddress.Parse(address, hasToken: reference is not null);
             if (endPoint is null)
             {
                 io.Error.WriteLine("error: " + listenError);
                 return ExitCodes.Error;
             }
 
-            string? tokenValue = null;
+            string? tokenValue;
             try
             {
                 tokenValue = reference is null ? null : SecretResolver.ResolveHere(reference, "farm service");
@@ -53,7 +65,7 @@ internal static class FarmServeCommand
                 return ExitCodes.Error;
             }
 
-            using var client = await FarmClient.OpenAsync(parse.GetValue(inventory)!, parse.GetValue(queue), io, cancellationToken).ConfigureAwait(false);
+            using var client = await FarmClient.ConnectAsync(target, io, cancellationToken).ConfigureAwait(false);
             if (client is null)
             {
                 return ExitCodes.Error;

@@ -8,6 +8,12 @@ public sealed class GpuModelDto : Dto
     [Doc("Marketing name, for plans and runbooks (e.g. 'RTX A5000').")]
     public YamlScalar? Name { get; set; }
 
+    [ScalarType("number"), Doc("What an hour of one such GPU costs (rent, power, amortisation), in your currency unit, e.g. 0.85. Each worker VM counts its tasks' time at this rate: a job reports its GPU-seconds, cost and cost per frame, and the farm its cost per hour. Per slot: gpus[].model.hourly_cost.")]
+    public YamlScalar? HourlyCost { get; set; }
+
+    [ScalarType("integer"), Doc("GPU temperature in °C above which the worker flags its tasks and itself hot (default 80: RTX A cards slow down above about that).")]
+    public YamlScalar? TemperatureLimit { get; set; }
+
     [Doc("The PCI functions of one GPU slot, all passed to its VM (default: function 0 only). List the HDMI audio function too.")]
     public List<GpuFunctionDto>? Functions { get; set; }
 }

@@ -18,6 +18,9 @@ public sealed class InventoryDto : Dto
     [Doc("Named sets of settings; a host that names a group takes the group's settings over the defaults.")]
     public Dictionary<string, HostSettingsDto>? Groups { get; set; }
 
+    [Doc("The farm's own services (the HTTP service's address and token).")]
+    public FarmDto? Farm { get; set; }
+
     [RequiredKey, Doc("The GPU hosts.")]
     public List<HostDto>? Hosts { get; set; }
 }

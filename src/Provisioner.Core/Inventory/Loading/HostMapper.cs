@@ -127,7 +127,11 @@ public sealed class HostMapper(ValueReader read)
                     $"make vm.memory a multiple of {pageSize}, or set vm.hugepages: false for it");
             }
 
-            gpus.Add(new Gpu(index, address, read.FreeText(model?.Name, "gpu_model.name"), functions, vm));
+            gpus.Add(new Gpu(index, address, read.FreeText(model?.Name, "gpu_model.name"), functions, vm)
+            {
+                HourlyCost = read.Amount(model?.HourlyCost, "hourly_cost"),
+                TemperatureLimit = model?.TemperatureLimit is null ? null : read.Int(model.TemperatureLimit, "temperature_limit", 80, 30, 120),
+            });
         }
 
         return gpus;

@@ -123,7 +123,39 @@ public static class InventoryLoader
         }
 
         FleetChecks.Run(mapped, diagnostics);
-        return new Model.Inventory(file, templates, [.. mapped.Select(m => m.Item2)]);
+        return new Model.Inventory(file, templates, [.. mapped.Select(m => m.Item2)]) { FarmService = MapFarmService(dto.Farm?.Service, read) };
+    }
+
+    /// <summary>
+    /// farm.service: the address must be ADDRESS:PORT, and one other machines can reach needs a
+    /// token (the service takes jobs that run Blender on every worker).
+    /// </summary>
+    private static Model.FarmServiceSettings MapFarmService(FarmServiceDto? dto, ValueReader read)
+    {
+        if (dto is null)
+        {
+            return Model.FarmServiceSettings.Defaults;
+        }
+
+        var token = read.Secret(dto.Token, "token");
+        if (dto.Listen is not { } listen)
+        {
+            return new Model.FarmServiceSettings(null, token);
+        }
+
+        if (!System.Net.IPEndPoint.TryParse(listen.Value, out var endPoint) || endPoint.Port == 0 || !listen.Value.Contains(':', StringComparison.Ordinal))
+        {
+            read.Report(DiagnosticCodes.MalformedIp, listen, $"'listen' {listen.Shown} is not ADDRESS:PORT", "give an IP address and a port, e.g. 127.0.0.1:8420 or [::1]:8420");
+            return new Model.FarmServiceSettings(null, token);
+        }
+
+        if (!System.Net.IPAddress.IsLoopback(endPoint.Address) && dto.Token is null)
+        {
+            read.Report(DiagnosticCodes.ServiceWithoutToken, listen, $"the farm service would listen on {listen.Value}, which other machines reach, without a token",
+                "add farm.service.token: ${env:PROVISION_FARM_TOKEN} (anyone who reaches it could submit jobs), or listen on 127.0.0.1");
+        }
+
+        return new Model.FarmServiceSettings(listen.Value, token);
     }
 
     /// <summary>defaults, then the host's group, then the host itself: the upper layer wins key by key.</summary>

@@ -43,6 +43,30 @@ public sealed partial class ValueReader(DiagnosticBag diagnostics)
         return value;
     }
 
+    /// <summary>A non-negative amount of money such as 0.85 (at most 6 decimals: costs are counted in millionths); null when absent or wrong.</summary>
+    public decimal? Amount(YamlScalar? scalar, string key)
+    {
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!decimal.TryParse(scalar.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !scalar.IsPlain)
+        {
+            Report(DiagnosticCodes.WrongType, scalar, $"'{key}' must be an amount such as 0.85, found {scalar.Shown}",
+                "write the number alone, with a '.' for decimals and no currency sign or quotes");
+            return null;
+        }
+
+        if (value.Scale > 6)
+        {
+            Report(DiagnosticCodes.InvalidNumber, scalar, $"'{key}' {scalar.Value} has more than 6 decimals", "round it to the millionth: costs are counted in millionths");
+            return null;
+        }
+
+        return value;
+    }
+
     public bool Bool(YamlScalar? scalar, string key, bool fallback)
     {
         if (scalar is null)

@@ -97,6 +97,8 @@ public static class ViewFactory
                 Agent = worker.Kind == "queue" ? Download(worker.Agent) : null,
                 Flamenco = worker.Kind == "flamenco" ? Download(worker.Flamenco) : null,
                 NvidiaPackages = worker.Kind == "none" ? [] : worker.NvidiaPackages,
+                HourlyCost = gpu.HourlyCost?.ToString(CultureInfo.InvariantCulture),
+                TemperatureLimit = gpu.TemperatureLimit,
             });
     }
 

@@ -43,6 +43,12 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
     public DownloadView? Flamenco { get; init; }
 
     public IReadOnlyList<string> NvidiaPackages { get; init; } = [];
+
+    /// <summary>The GPU's hourly rate as the worker reads it (invariant, e.g. "0.85"); null when the inventory sets none.</summary>
+    public string? HourlyCost { get; init; }
+
+    /// <summary>°C above which the worker flags heat; null leaves the worker's default (80).</summary>
+    public int? TemperatureLimit { get; init; }
 }
 
 /// <summary>A pinned download; <see cref="Short"/> (first 12 hex digits) names its install directory so a new version lands beside the old one.</summary>
