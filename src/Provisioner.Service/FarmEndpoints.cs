@@ -112,6 +112,7 @@ internal static class FarmEndpoints
                 WorkerStatus.CountByCondition(workers, now, silentAfter),
                 depths,
                 workers.Sum(w => w.Frames),
+                WorkerStatus.CostPerHour(workers, now, silentAfter),
                 now));
         })
             .WithName("GetFarm").WithSummary("Workers per condition, tasks waiting per priority, frames rendered").Produces<FarmSummary>().ProducesProblem(StatusCodes.Status400BadRequest);
@@ -208,8 +209,8 @@ internal static class FarmEndpoints
     private static IResult Refused(string outcome, string message) =>
         Problems.Of(outcome == "unknown" ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict, message);
 
-    /// <summary>GET /api/v1/farm: workers per condition, tasks waiting per priority, frames rendered by the workers listed, as of <c>At</c>.</summary>
-    internal sealed record FarmSummary(IReadOnlyDictionary<WorkerCondition, int> Workers, IReadOnlyDictionary<Priority, long> Queue, long FramesRendered, DateTimeOffset At);
+    /// <summary>GET /api/v1/farm: workers per condition, tasks waiting per priority, frames rendered by the workers listed, what the farm costs per hour, as of <c>At</c>.</summary>
+    internal sealed record FarmSummary(IReadOnlyDictionary<WorkerCondition, int> Workers, IReadOnlyDictionary<Priority, long> Queue, long FramesRendered, decimal CostPerHour, DateTimeOffset At);
 
     /// <summary>The body of POST /api/v1/jobs/ID/priority.</summary>
     internal sealed record PriorityRequest(Priority? Priority);

@@ -49,6 +49,19 @@ internal static class FarmTables
             stdout.WriteLine($"  per frame: mean {Seconds(mean)}, median {Seconds(progress.MedianFrame!.Value)}, slowest {Seconds(progress.SlowestFrame!.Value)}");
         }
 
+        if (job.GpuTime > TimeSpan.Zero)
+        {
+            var cost = JobReport.CostOf(job.CostMicros);
+            var perFrame = job.FramesDone > 0 ? ", " + JobReport.CostOf(job.CostMicros / job.FramesDone).ToString("0.0000", I) + " per frame" : "";
+            stdout.WriteLine($"  GPU time: {job.GpuTime.TotalSeconds.ToString("0.0", I)} GPU-seconds, cost {cost.ToString("0.00##", I)}{perFrame}");
+        }
+
+        if (job.Flagged.Count > 0)
+        {
+            var counts = string.Join(", ", job.Flagged.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Value} {f.Key}"));
+            console.MarkupLine($"  [yellow]flagged:[/]  {Markup.Escape(counts)} attempt(s); latest: {Markup.Escape(job.LastWarning)}");
+        }
+
         if (job.Error.Length > 0)
         {
             console.MarkupLine("  [red]error:[/]    " + Markup.Escape(job.Error));
@@ -92,7 +105,7 @@ internal static class FarmTables
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "host", "frames", "last error");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "use", "temp", "flags", "host", "frames", "last error");
         foreach (var worker in workers)
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
@@ -101,11 +114,20 @@ internal static class FarmTables
                 age > Silent ? "[red]" + heartbeat + "[/]" : heartbeat,
                 Markup.Escape(worker.Task.Length == 0 ? "-" : worker.Task),
                 worker.Task.Length > 0 && worker.TaskSince is { } since ? Duration(now - since) : "-",
-                Markup.Escape(worker.Gpu.Length == 0 ? "-" : worker.Gpu), Markup.Escape(worker.Host), worker.Frames.ToString(I),
+                Markup.Escape(worker.Gpu.Length == 0 ? "-" : worker.Gpu),
+                worker.GpuReading?.UtilizationPercent is { } use ? use.ToString(I) + "%" : "-",
+                worker.GpuReading?.TemperatureC is { } celsius ? celsius.ToString(I) + " °C" : "-",
+                worker.GpuFlags == Provisioner.Farm.Telemetry.GpuWarnings.None ? "-" : "[yellow]" + Markup.Escape(Provisioner.Farm.Telemetry.GpuWarningNames.Format(worker.GpuFlags)) + "[/]",
+                Markup.Escape(worker.Host), worker.Frames.ToString(I),
                 Markup.Escape(worker.LastError));
         }
 
-        Consoles.For(stdout, terminal).Write(table);
+        var console = Consoles.For(stdout, terminal);
+        console.Write(table);
+        if (WorkerStatus.CostPerHour(workers, now, Silent) is var perHour and > 0)
+        {
+            stdout.WriteLine($"cost per hour of the workers not lost: {perHour.ToString("0.00##", I)}");
+        }
     }
 
     /// <summary>The job for --json: its spec and figures, times in seconds (the service's API answers the same).</summary>

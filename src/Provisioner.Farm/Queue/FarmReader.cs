@@ -131,6 +131,29 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
         return depths;
     }
 
+    /// <summary>The id of the newest event, or "0-0" when there is none: where a reader that wants only new events starts.</summary>
+    public async Task<string> LastEventIdAsync(CancellationToken cancellationToken)
+    {
+        var newest = await queue.Run(() => redis.StreamRangeAsync(FarmKeys.Events, "-", "+", 1, Order.Descending), cancellationToken).ConfigureAwait(false);
+        return newest.Length == 0 ? "0-0" : newest[0].Id.ToString();
+    }
+
+    /// <summary>The events after <paramref name="afterId"/>, oldest first, at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<FarmEvent>> EventsAfterAsync(string afterId, int count, CancellationToken cancellationToken)
+    {
+        // "(" makes the start exclusive (Redis 6.2 and later, which the farm needs anyway).
+        var entries = await queue.Run(() => redis.StreamRangeAsync(FarmKeys.Events, "(" + afterId, "+", count), cancellationToken).ConfigureAwait(false);
+        return [.. entries.Select(entry =>
+        {
+            var fields = entry.Values.ToDictionary(v => v.Name.ToString(), v => v.Value.ToString(), StringComparer.Ordinal);
+            var frames = Get(fields, "frames").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(ms => long.TryParse(ms, CultureInfo.InvariantCulture, out var value) ? TimeSpan.FromMilliseconds(value) : TimeSpan.Zero)
+                .ToArray();
+            return new FarmEvent(entry.Id.ToString(), Get(fields, "outcome"), TimeSpan.FromMilliseconds(Long(fields, "held_ms")),
+                Long(fields, "cost_micros"), GpuWarningNames.Parse(Get(fields, "flags")), frames);
+        })];
+    }
+
     /// <summary>
     /// The job's hash as the seed's clients read it (status, progress, error, spec, counts), sorted by
     /// name; empty when there is no such job. What the service's <c>GET /status/ID</c> answers.

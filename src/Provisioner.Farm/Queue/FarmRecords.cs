@@ -153,6 +153,10 @@ public sealed record WorkerStatus(
 
         return counts;
     }
+
+    /// <summary>What the workers that are not lost cost per hour at their rates: a rented or powered GPU costs whether it renders or waits.</summary>
+    public static decimal CostPerHour(IEnumerable<WorkerStatus> workers, DateTimeOffset now, TimeSpan silentAfter) =>
+        workers.Where(w => w.Condition(now, silentAfter) != WorkerCondition.Lost).Sum(w => w.HourlyCost ?? 0);
 }
 
 /// <summary>A worker's condition (see <see cref="WorkerStatus.Condition"/>).</summary>
@@ -173,3 +177,10 @@ public enum WorkerCondition
 
 /// <summary>A rendered frame of a job: when it took how long, and who rendered it.</summary>
 public sealed record FrameRecord(int Frame, TimeSpan Render, string Worker);
+
+/// <summary>
+/// One finished attempt from the <see cref="FarmKeys.Events"/> stream: done, failed or released,
+/// how long its worker held it, its cost, its GPU flags, and the render time of each frame it
+/// was the first to record.
+/// </summary>
+public sealed record FarmEvent(string Id, string Outcome, TimeSpan Held, long CostMicros, GpuWarnings Flags, IReadOnlyList<TimeSpan> FrameTimes);

@@ -27,8 +27,8 @@ public sealed record WorkerReport(
     public sealed record GpuTelemetry(
         string Model,
         int? UtilizationPercent,
-        int? MemoryUsedMiB,
-        int? MemoryTotalMiB,
+        int? MemoryUsedMib,
+        int? MemoryTotalMib,
         int? TemperatureC,
         double? PowerWatts,
         IReadOnlyList<string> ThrottleReasons,

@@ -198,7 +198,8 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
     /// </summary>
     private TaskUsage Usage(TaskLease task, long took, GpuWatch? watch, bool refused)
     {
-        var held = clock.GetElapsedTime(took);
+        // Whole milliseconds, as the queue stores the time: the cost is then exactly the stored time's.
+        var held = TimeSpan.FromMilliseconds(Math.Floor(clock.GetElapsedTime(took).TotalMilliseconds));
         var verdict = refused ? GpuVerdict.Unwatched : watch?.Verdict() ?? GpuVerdict.Unwatched;
         var words = new List<string>();
         if (verdict.Flags.HasFlag(GpuWarnings.CpuFallback))

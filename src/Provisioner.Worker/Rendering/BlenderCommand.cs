@@ -27,6 +27,14 @@ public sealed record BlenderCommand(
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        if (Device != "CPU")
+        {
+            // --cycles-device picks the compute type and enables its cards, but a scene saved with
+            // Device: CPU still renders on the CPU, silently: the most common complaint of every
+            // farm. A GPU job renders on the GPU whatever the artist's file says.
+            args.AddRange(["--python-expr", "import bpy; bpy.context.scene.cycles.device = 'GPU'"]);
+        }
+
         if (Samples is { } samples)
         {
             // An int, formatted by us: nothing from the job reaches Python as text.

@@ -29,6 +29,11 @@ public sealed class FarmPrometheusTests(FarmScene scene, ITestOutputHelper outpu
         Assert.Equal(1, await prometheus.QueryAsync("farm_jobs{status=\"done\"}"));
         Assert.Equal(0, await prometheus.QueryAsync("farm_queue_depth{priority=\"normal\"}"));
         Assert.Equal(1, await prometheus.QueryAsync("farm_queue_up"));
+
+        // The histograms, from the attempts finished since the service's first scrape: the job's 4 frames, its 2 tasks.
+        await WaitAsync(prometheus, async () => await prometheus.QueryAsync("farm_frame_render_seconds_count") == 4, TimeSpan.FromSeconds(30), "the frame histogram to count 4 frames");
+        Assert.Equal(2, await prometheus.QueryAsync("farm_task_duration_seconds_count{outcome=\"done\"}"));
+        Assert.InRange(await prometheus.QueryAsync("histogram_quantile(0.5, farm_frame_render_seconds_bucket)") ?? 0, 0.0001, 60);
         Assert.StartsWith("up", await prometheus.TargetAsync(), StringComparison.Ordinal);
         output.WriteLine(prometheus.Log);
     }

@@ -12,6 +12,7 @@ public sealed class BlenderTests
 
         Assert.Equal(
             ["-b", "/cache/abc.blend", "-E", "CYCLES", "-o", "/work/t/frame_####", "-F", "PNG", "-x", "1",
+             "--python-expr", "import bpy; bpy.context.scene.cycles.device = 'GPU'",
              "--python-expr", "import bpy; bpy.context.scene.cycles.samples = 64", "-s", "11", "-e", "15", "-a", "--", "--cycles-device", "OPTIX"],
             command.Arguments());
     }
