@@ -152,8 +152,11 @@ public sealed class GpuTelemetryTests
     {
         var env = new Dictionary<string, string>
         {
-            ["PROVISION_WORKER_NAME"] = "w", ["PROVISION_QUEUE_URL"] = "redis://127.0.0.1:6379/0",
-            ["PROVISION_HOURLY_COST"] = "0.85", ["PROVISION_GPU_TEMPERATURE_LIMIT"] = "83", ["PROVISION_GPU_SAMPLE_SECONDS"] = "0.5",
+            ["PROVISION_WORKER_NAME"] = "w",
+            ["PROVISION_QUEUE_URL"] = "redis://127.0.0.1:6379/0",
+            ["PROVISION_HOURLY_COST"] = "0.85",
+            ["PROVISION_GPU_TEMPERATURE_LIMIT"] = "83",
+            ["PROVISION_GPU_SAMPLE_SECONDS"] = "0.5",
         };
 
         var config = WorkerConfig.FromEnvironment(env.GetValueOrDefault);
