@@ -86,7 +86,25 @@ function seconds(value) {
   return value < 60 ? value.toFixed(value < 10 ? 2 : 1) + " s" : duration(value);
 }
 
+// Money in the inventory's own unit (hourly_cost names no currency): four decimals below 10, so a
+// task's cost of 0.0123 is not shown as 0.01, trailing zeros dropped down to cents (0.85, 0.007).
+function money(value) {
+  if (value === null || value === undefined) return "-";
+  return value.toFixed(Math.abs(value) >= 10 ? 2 : 4).replace(/(\.\d\d\d*?)0+$/, "$1");
+}
+
 function status(word) { return el("span", { class: "status " + word }, word); }
+
+// A GPU flag (cpu-fallback, throttled, hot) as a chip; with a count on a job ("hot ×3").
+function flag(word, count) { return el("span", { class: "flag " + word, "data-flag": word }, count ? word + " ×" + count : word); }
+
+// A job's flags with their counts, in the API's order of the words (cpu-fallback, throttled, hot), not Redis' hash order.
+const flagOrder = ["cpu-fallback", "throttled", "hot"];
+function counted(flagged) {
+  return Object.entries(flagged || {}).sort(([a], [b]) => flagOrder.indexOf(a) - flagOrder.indexOf(b)).map(([w, n]) => flag(w, n));
+}
+
+function flags(words) { return words && words.length ? el("span", { class: "flags" }, words.map(w => flag(w))) : el("span", { class: "muted" }, "-"); }
 
 function bar(job) {
   const fraction = job.frames_total ? job.frames_done / job.frames_total : 0;
@@ -127,6 +145,8 @@ async function overview() {
     el("td", {}, status(job.status)),
     el("td", {}, bar(job), " ", el("span", { class: "muted" }, job.frames_done + "/" + job.frames_total)),
     el("td", { class: "num" }, duration(job.eta_seconds)),
+    el("td", { class: "num" }, money(job.cost)),
+    el("td", {}, Object.keys(job.flagged || {}).length ? el("span", { class: "flags" }, counted(job.flagged)) : ""),
     el("td", {}, job.spec.priority),
     el("td", { class: "muted" }, new Date(job.submitted).toLocaleString()),
     el("td", {}, jobActions(job))));
@@ -136,10 +156,11 @@ async function overview() {
       card("Workers", (w.busy + w.idle + w.draining + w.lost).toString(), `${w.busy} busy · ${w.idle} idle · ${w.draining} draining · ${w.lost} lost`),
       card("Queued tasks", (q.high + q.normal + q.low).toString(), `${q.high} high · ${q.normal} normal · ${q.low} low`),
       card("Frames / minute", framesPerMinute(summary), "measured by this page"),
-      card("Frames rendered", summary.frames_rendered.toString(), "by the workers listed")),
+      card("Frames rendered", summary.frames_rendered.toString(), "by the workers listed"),
+      card("Cost / hour", money(summary.cost_per_hour), "the live workers at their hourly_cost")),
     el("h2", {}, "Jobs"),
     jobs.length === 0 ? el("p", { class: "muted" }, "No jobs yet: submit one with `provision farm submit` or POST /submit.") :
-      el("table", { id: "jobs" }, el("tr", {}, ["job", "status", "progress", "ETA", "priority", "submitted", ""].map(h => el("th", {}, h))), rows),
+      el("table", { id: "jobs" }, el("tr", {}, ["job", "status", "progress", "ETA", "cost", "GPU flags", "priority", "submitted", ""].map(h => el("th", {}, h))), rows),
   ];
 }
 
@@ -183,32 +204,56 @@ async function jobPage(id) {
       card("Progress", Math.round((job.frames_total ? job.frames_done / job.frames_total : 0) * 100) + "%", `${job.frames_done} of ${job.frames_total} frames, ${job.frames_failed} failed`),
       card("ETA", duration(job.eta_seconds), job.status === "running" ? "at the job's own pace" : job.status),
       card("Mean frame", seconds(frames.length ? frames.reduce((sum, f) => sum + f.seconds, 0) / frames.length : null), `${job.tasks_done}/${job.tasks_total} tasks done`),
+      card("GPU time", duration(job.gpu_seconds), "held by its attempts, on " + (job.spec.device || "CPU")),
+      card("Cost", money(job.cost), job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
       card("Priority", job.spec.priority, "pool " + job.spec.pool)),
     el("p", {}, bar(job), " ", jobActions(job)),
     el("div", { class: "split" },
       el("div", {},
         el("h2", {}, "Tasks ", el("span", { class: "legend muted" }, legend)),
-        el("div", { class: "grid", id: "tasks" }, tasks.map(t => el("span", { class: t.state, title: `${t.task_id}: frames ${t.frames}, ${t.state}${t.worker ? " on " + t.worker : ""}, attempt ${t.attempts}` }))),
+        el("div", { class: "grid", id: "tasks" }, tasks.map(t => el("span", { class: t.state + (t.gpu_flags && t.gpu_flags.length ? " flagged" : ""),
+          title: `${t.task_id}: frames ${t.frames}, ${t.state}${t.worker ? " on " + t.worker : ""}, attempt ${t.attempts}, GPU ${duration(t.gpu_seconds)}${t.gpu_flags && t.gpu_flags.length ? ", flagged " + t.gpu_flags.join(", ") : ""}` }))),
         el("h2", {}, "Render time per frame"),
         el("div", { class: "panel" }, chart(frames))),
       el("div", {},
         el("h2", {}, "Last rendered frame"),
         el("div", { class: "panel" }, await thumbnail(job.spec.id, frames)),
         el("h2", {}, "Last error"),
-        el("div", { class: "panel" }, job.error || job.last_error ? el("div", { class: "error", id: "last-error" }, job.error || job.last_error) : el("span", { class: "muted" }, "none")))),
+        el("div", { class: "panel" }, job.error || job.last_error ? el("div", { class: "error", id: "last-error" }, job.error || job.last_error) : el("span", { class: "muted" }, "none")),
+        el("h2", {}, "GPU warnings"),
+        el("div", { class: "panel", id: "gpu-warnings" },
+          Object.keys(job.flagged || {}).length
+            ? [el("div", { class: "flags" }, counted(job.flagged)), el("div", { class: "warning", id: "last-warning" }, job.last_warning || "")]
+            : el("span", { class: "muted" }, "none: no attempt fell back to the CPU, throttled or ran hot")))),
     el("p", { class: "muted" }, `scene ${job.spec.src} → ${job.spec.output}`),
+  ];
+}
+
+// The card's last reading (nvidia-smi on the worker): a missing figure ([N/A]) shows as "-", never 0.
+function gpuCells(t) {
+  const value = (v, unit) => (v === null || v === undefined ? "-" : v + unit);
+  const stale = t && t.age_seconds !== null && t.age_seconds > 30 ? " (" + duration(t.age_seconds) + " old)" : "";
+  const memory = t && t.memory_used_mib !== null && t.memory_total_mib ? (t.memory_used_mib / 1024).toFixed(1) + " / " + (t.memory_total_mib / 1024).toFixed(0) + " GiB" : "-";
+  return [
+    el("td", { class: "num", "data-gpu": "use" }, t ? value(t.utilization_percent, " %") + stale : "-"),
+    el("td", { class: "num", "data-gpu": "memory" }, memory),
+    el("td", { class: "num", "data-gpu": "temp" }, t ? value(t.temperature_c, " °C") : "-"),
+    el("td", { class: "num", "data-gpu": "power" }, t ? value(t.power_watts === null ? null : Math.round(t.power_watts), " W") : "-"),
   ];
 }
 
 async function workersPage() {
   const workers = await get("workers");
   const rows = workers.map(w => el("tr", { "data-worker": w.name },
-    el("td", {}, w.name),
+    el("td", { class: "name" }, w.name),
     el("td", {}, status(w.condition)),
     el("td", {}, w.task || "-"),
     el("td", { class: "num" }, duration(w.task_seconds)),
     el("td", { class: "num" }, w.heartbeat_age_seconds === null ? "never" : duration(w.heartbeat_age_seconds) + " ago"),
-    el("td", {}, w.gpu || "-"),
+    el("td", { class: "name", title: w.gpu || "" }, w.telemetry && w.telemetry.model ? w.telemetry.model : w.gpu || "-"),
+    gpuCells(w.telemetry),
+    el("td", { title: w.telemetry && w.telemetry.throttle_reasons.length ? "throttle reasons: " + w.telemetry.throttle_reasons.join(", ") : "" }, flags(w.gpu_flags)),
+    el("td", { class: "num" }, money(w.hourly_cost)),
     el("td", {}, w.host),
     el("td", { class: "num" }, w.frames),
     el("td", { class: "error" }, w.last_error),
@@ -219,7 +264,7 @@ async function workersPage() {
   return [
     el("h1", {}, "Workers"),
     workers.length === 0 ? el("p", { class: "muted" }, "No worker has reported yet (they register with their first heartbeat).") :
-      el("table", { id: "workers" }, el("tr", {}, ["worker", "condition", "task", "for", "heartbeat", "GPU", "host", "frames", "last error", ""].map(h => el("th", {}, h))), rows),
+      el("table", { id: "workers" }, el("tr", {}, ["worker", "condition", "task", "for", "heartbeat", "GPU", "use", "memory", "temp", "power", "GPU flags", "cost / h", "host", "frames", "last error", ""].map(h => el("th", {}, h))), rows),
   ];
 }
 

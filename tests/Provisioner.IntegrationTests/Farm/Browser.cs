@@ -74,6 +74,12 @@ internal sealed class Browser : IDisposable
 
     public IWebElement? Find(string css) => Driver.FindElements(By.CssSelector(css)).FirstOrDefault();
 
+    /// <summary>The text of the first element <paramref name="css"/> finds, or null: read inside the page in one step, so a redraw cannot leave a stale element in between.</summary>
+    public string? TextOf(string css) => Driver.ExecuteScript("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css) as string;
+
+    /// <summary>Whether <paramref name="css"/> finds anything, asked inside the page.</summary>
+    public bool Has(string css) => TextOf(css) is not null;
+
     public string Text() => Find("body")?.Text ?? "";
 
     /// <summary>Saves a PNG of the window to <paramref name="path"/>.</summary>

@@ -55,11 +55,11 @@ public sealed class FarmHarness : IAsyncDisposable
         return worker;
     }
 
-    public async Task<JobSpec> SubmitAsync(string id, string scene, string frames, int chunk, int maxAttempts = 3, string? sha256 = null, Priority priority = Priority.Normal)
+    public async Task<JobSpec> SubmitAsync(string id, string scene, string frames, int chunk, int maxAttempts = 3, string? sha256 = null, Priority priority = Priority.Normal, string device = "CPU")
     {
         // As `farm submit` does: the scene's content hash goes with the job (workers cache by it).
         sha256 ??= File.Exists(scene) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(scene))) : null;
-        var spec = new JobSpec { Id = id, Src = scene, Frames = frames, Output = Output, Device = "CPU", MaxAttempts = maxAttempts, Sha256 = sha256, Priority = priority };
+        var spec = new JobSpec { Id = id, Src = scene, Frames = frames, Output = Output, Device = device, MaxAttempts = maxAttempts, Sha256 = sha256, Priority = priority };
         Assert.True(await Queue.SubmitAsync(spec, FrameList.Parse(frames).Chunk(chunk), CancellationToken.None));
         return spec;
     }
