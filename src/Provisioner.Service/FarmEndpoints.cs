@@ -21,7 +21,7 @@ internal static class FarmEndpoints
         // The seed's API: {src, frames, samples, device, output, extra, blend} -> {job_id}.
         routes.MapPost("/submit", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
+            var (job, refusal) = await SubmitAsync(request, queue, reader, time, silentAfter, cancellationToken).ConfigureAwait(false);
             return refusal ?? Results.Ok(new { job_id = job!.Id });
         })
             .WithTags("seed").WithName("SeedSubmit").WithSummary("The seed's submit: {src, frames, samples, device, output, extra, blend} gives {job_id}").ProducesProblem(StatusCodes.Status400BadRequest);
@@ -56,7 +56,7 @@ internal static class FarmEndpoints
 
         api.MapPost("/jobs", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            var (job, refusal) = await SubmitAsync(request, queue, time, cancellationToken).ConfigureAwait(false);
+            var (job, refusal) = await SubmitAsync(request, queue, reader, time, silentAfter, cancellationToken).ConfigureAwait(false);
             return refusal ?? await JobAnswerAsync(job!.Id, reader, time, created: true, cancellationToken).ConfigureAwait(false);
         })
             .WithName("SubmitJob").WithSummary("Submit a job").Produces<JobReport>().ProducesProblem(StatusCodes.Status400BadRequest);
@@ -75,8 +75,9 @@ internal static class FarmEndpoints
                 .Select(JobReport.RenderedFrame.Of)))
             .WithName("GetJobFrames").WithSummary("A job's rendered frames: render time and worker").Produces<IEnumerable<JobReport.RenderedFrame>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        // The last rendered frame's image, read from the shared storage as this machine mounts it.
-        api.MapGet("/jobs/{id}/frames/{frame:int}.png", async (string id, int frame, CancellationToken cancellationToken) =>
+        // The last rendered frame's image, read from the shared storage as this machine mounts it:
+        // FRAME.png or FRAME.jpg, the job's own format (an OpenEXR frame cannot be shown in a browser).
+        api.MapGet("/jobs/{id}/frames/{frame:int}.{extension}", async (string id, int frame, string extension, CancellationToken cancellationToken) =>
         {
             if (!JobValidation.IsValidId(id))
             {
@@ -89,15 +90,26 @@ internal static class FarmEndpoints
                 return Problems.NoJob(id);
             }
 
+            var wanted = FrameFormats.Extension(job.Spec.Format);
+            if (!string.Equals("." + extension, wanted, StringComparison.Ordinal))
+            {
+                return Problems.Of(StatusCodes.Status404NotFound, $"{id} renders {job.Spec.Format ?? FrameFormats.Png} frames: ask for {frame}{wanted}");
+            }
+
+            if (FrameFormats.MediaType(job.Spec.Format) is not { } mediaType)
+            {
+                return Problems.Of(StatusCodes.Status415UnsupportedMediaType, $"{id} renders {job.Spec.Format} frames, which a browser cannot show", "open the frame on the shared storage with an image tool that reads OpenEXR");
+            }
+
             if (!await reader.HasFrameAsync(id, frame, cancellationToken).ConfigureAwait(false))
             {
                 return Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not rendered (yet)");
             }
 
             var pattern = OutputPattern.FromJobOutput(job.Spec.Output);
-            var path = Path.Combine(pattern.Directory, pattern.FileName(frame));
+            var path = Path.Combine(pattern.Directory, pattern.FileName(frame, job.Spec.Format));
             return File.Exists(path)
-                ? Results.File(path, "image/png")
+                ? Results.File(path, mediaType)
                 : Problems.Of(StatusCodes.Status404NotFound, $"frame {frame} of {id} is not readable here at {path}", "mount the farm's shared storage on the machine that runs `provision farm serve` at the same path as the workers do");
         })
             .WithName("GetFrameImage").WithSummary("A rendered frame's image, from the shared storage as this machine mounts it").ProducesProblem(StatusCodes.Status400BadRequest);
@@ -216,7 +228,7 @@ internal static class FarmEndpoints
     internal sealed record PriorityRequest(Priority? Priority);
 
     /// <summary>Reads a job from the body and submits it; the job, or the problem that refused it.</summary>
-    private static async Task<(JobSpec? Job, IResult? Refusal)> SubmitAsync(HttpRequest request, FarmQueue queue, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<(JobSpec? Job, IResult? Refusal)> SubmitAsync(HttpRequest request, FarmQueue queue, FarmReader reader, TimeProvider time, TimeSpan silentAfter, CancellationToken cancellationToken)
     {
         SubmitRequest? body;
         try
@@ -241,6 +253,13 @@ internal static class FarmEndpoints
         if (spec is null)
         {
             return (null, Problems.Of(StatusCodes.Status400BadRequest, error!));
+        }
+
+        // A denoiser or format a live worker's Blender lacks: refused now, not after a GPU hour.
+        if (JobFeasibility.NeedsWorkers(spec)
+            && JobFeasibility.Problem(spec, await reader.WorkersAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow(), silentAfter) is { } infeasible)
+        {
+            return (null, Problems.Of(StatusCodes.Status409Conflict, infeasible, "ask for what every live worker's Blender offers (GET /api/v1/workers shows each one's blender)"));
         }
 
         if (!await queue.SubmitAsync(spec, tasks, cancellationToken).ConfigureAwait(false))

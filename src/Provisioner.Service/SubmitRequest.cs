@@ -23,7 +23,13 @@ public sealed record SubmitRequest(
     string? Pool,
     int? MaxAttempts,
     int? TaskTimeoutSeconds,
-    int? Chunk)
+    int? Chunk,
+    double? NoiseThreshold = null,
+    string? Denoiser = null,
+    string? Format = null,
+    string? Resolution = null,
+    int? Percentage = null,
+    bool? PersistentData = null)
 {
     /// <summary>The job and its tasks, or what is wrong with the request (naming the field).</summary>
     public (JobSpec? Spec, IReadOnlyList<FrameList> Tasks, string? Error) ToJob(DateTimeOffset now)
@@ -56,6 +62,12 @@ public sealed record SubmitRequest(
             return Refuse($"priority '{Priority}' is not one of high, normal, low");
         }
 
+        (int Width, int Height)? size = null;
+        if (Resolution is not null && (size = Farm.Jobs.Resolution.TryParse(Resolution, out var resolutionError)) is null)
+        {
+            return Refuse(resolutionError);
+        }
+
         var id = Id ?? JobDefaults.Id(Src, now);
         var spec = new JobSpec
         {
@@ -71,6 +83,13 @@ public sealed record SubmitRequest(
             Pool = Pool ?? JobSpec.DefaultPool,
             MaxAttempts = MaxAttempts ?? 3,
             TaskTimeoutSeconds = TaskTimeoutSeconds ?? 3600,
+            NoiseThreshold = NoiseThreshold,
+            Denoiser = Denoiser?.ToLowerInvariant(),
+            Format = Format?.ToUpperInvariant(),
+            ResolutionX = size?.Width,
+            ResolutionY = size?.Height,
+            Percentage = Percentage,
+            PersistentData = PersistentData,
         };
         if (spec.Output.Length == 0)
         {

@@ -45,9 +45,21 @@ using var connection = redis;
 var database = redis.GetDatabase();
 var queue = new FarmQueue(database, clock, replicas: RedisAddress.ReplicasToWait(config.QueueUrl));
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger);
+// What this worker's Blender can do (denoisers, formats): said with every heartbeat, so submit
+// refuses what it lacks, and checked again before each task.
+var (features, probeProblem) = await BlenderProbe.ProbeAsync(config.Blender, stop.Token);
+if (features is null)
+{
+    logger.Warning("provision-worker: {Problem}; jobs that ask for a denoiser or a frame format are refused here", probeProblem);
+}
+else
+{
+    logger.Information("Blender {Version}: denoisers {Denoisers}, formats {Formats}", features.Version, string.Join(", ", features.Denoisers), string.Join(", ", features.Formats));
+}
+
+var renderer = new TaskRenderer(config, new AssetCache(Path.Combine(config.WorkDirectory, "cache"), http), new BlenderRunner(clock), logger, features);
 // A GPU worker watches its card (CPU fallback, throttling, heat); a CPU worker has no nvidia-smi to ask.
 var monitor = config.Device == "CPU" ? null : new GpuMonitor(new NvidiaSmi(config.NvidiaSmi), config.GpuSampleEvery, config.TemperatureLimit, clock, logger);
-var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, monitor, clock, logger);
+var agent = new WorkerAgent(config, queue, new SeedIntake(database, queue, config.AllowedRoots), renderer, monitor, clock, logger, features);
 await agent.RunAsync(stop.Token);
 return 0;

@@ -105,7 +105,7 @@ internal static class FarmTables
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "use", "temp", "flags", "host", "frames", "last error");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "use", "temp", "flags", "Blender", "host", "frames", "last error");
         foreach (var worker in workers)
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
@@ -118,6 +118,7 @@ internal static class FarmTables
                 worker.GpuReading?.UtilizationPercent is { } use ? use.ToString(I) + "%" : "-",
                 worker.GpuReading?.TemperatureC is { } celsius ? celsius.ToString(I) + " °C" : "-",
                 worker.GpuFlags == Provisioner.Farm.Telemetry.GpuWarnings.None ? "-" : "[yellow]" + Markup.Escape(Provisioner.Farm.Telemetry.GpuWarningNames.Format(worker.GpuFlags)) + "[/]",
+                worker.Blender is { } blender ? Markup.Escape($"{blender.Version} (denoisers: {string.Join(", ", blender.Denoisers)})") : "-",
                 Markup.Escape(worker.Host), worker.Frames.ToString(I),
                 Markup.Escape(worker.LastError));
         }

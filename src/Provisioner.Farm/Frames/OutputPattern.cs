@@ -18,13 +18,13 @@ public sealed partial record OutputPattern(string Directory, string FilePattern)
             : new OutputPattern(output.TrimEnd('/'), "frame_####");
     }
 
-    /// <summary>The file Blender writes for <paramref name="frame"/> (with <c>-x 1 -F PNG</c>): the last run of '#' padded, plus .png.</summary>
-    public string FileName(int frame)
+    /// <summary>The file Blender writes for <paramref name="frame"/> (with <c>-x 1 -F FORMAT</c>): the last run of '#' padded, plus the format's extension (.png by default).</summary>
+    public string FileName(int frame, string? format = null)
     {
         var runs = HashRun().Matches(FilePattern);
         var run = runs[^1];
         var number = frame.ToString(CultureInfo.InvariantCulture).PadLeft(run.Length, '0');
-        return FilePattern[..run.Index] + number + FilePattern[(run.Index + run.Length)..] + ".png";
+        return FilePattern[..run.Index] + number + FilePattern[(run.Index + run.Length)..] + Jobs.FrameFormats.Extension(format);
     }
 
     [GeneratedRegex("#+")]

@@ -23,6 +23,26 @@ public sealed record JobSpec
     /// <summary>Cycles samples; null keeps the scene's own setting.</summary>
     public int? Samples { get; init; }
 
+    /// <summary>Adaptive sampling's noise threshold (Cycles), above 0 and at most 1; null keeps the scene's setting.</summary>
+    public double? NoiseThreshold { get; init; }
+
+    /// <summary>openimagedenoise, optix or none (<see cref="Denoisers"/>); null keeps the scene's setting.</summary>
+    public string? Denoiser { get; init; }
+
+    /// <summary>PNG, OPEN_EXR or JPEG (<see cref="FrameFormats"/>); null is PNG.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>Width and height in pixels, both or neither; null keeps the scene's.</summary>
+    public int? ResolutionX { get; init; }
+
+    public int? ResolutionY { get; init; }
+
+    /// <summary>Percentage of the resolution rendered (1 to 1000); null keeps the scene's.</summary>
+    public int? Percentage { get; init; }
+
+    /// <summary>Keep the scene's data in memory between the frames of a task (Cycles' persistent data); null keeps the scene's.</summary>
+    public bool? PersistentData { get; init; }
+
     /// <summary>OPTIX, CUDA or CPU; null uses the worker's configured device.</summary>
     public string? Device { get; init; }
 

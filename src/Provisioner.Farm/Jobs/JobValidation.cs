@@ -54,6 +54,11 @@ public static partial class JobValidation
             return $"samples {spec.Samples} must be between 1 and 1000000";
         }
 
+        if (SettingsProblem(spec) is { } settings)
+        {
+            return settings;
+        }
+
         if (spec.Sha256 is not null && !Sha256Pattern().IsMatch(spec.Sha256))
         {
             return "sha256 must be the 64 lowercase hex digits that sha256sum prints";
@@ -67,6 +72,37 @@ public static partial class JobValidation
         return spec.TaskTimeoutSeconds is < 10 or > 7 * 24 * 3600
             ? $"task_timeout_seconds {spec.TaskTimeoutSeconds} must be between 10 and 604800"
             : null;
+    }
+
+    /// <summary>The render settings' own bounds (what a worker's Blender offers is checked against its features, see BlenderFeatures).</summary>
+    private static string? SettingsProblem(JobSpec spec)
+    {
+        if (spec.NoiseThreshold is { } threshold && (!double.IsFinite(threshold) || threshold is <= 0 or > 1))
+        {
+            return $"noise_threshold {threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be above 0 and at most 1 (Cycles' adaptive sampling; 0.01 is its default)";
+        }
+
+        if (spec.Denoiser is not null && !Denoisers.Names.Contains(spec.Denoiser))
+        {
+            return $"denoiser {Quote(spec.Denoiser)} must be one of {string.Join(", ", Denoisers.Names)}";
+        }
+
+        if (spec.Format is not null && !FrameFormats.Names.Contains(spec.Format))
+        {
+            return $"format {Quote(spec.Format)} must be one of {string.Join(", ", FrameFormats.Names)}";
+        }
+
+        if ((spec.ResolutionX is null) != (spec.ResolutionY is null))
+        {
+            return "resolution needs both a width and a height (e.g. 1920x1080)";
+        }
+
+        if (spec.ResolutionX is < 4 or > 65536 || spec.ResolutionY is < 4 or > 65536)
+        {
+            return $"resolution {spec.ResolutionX}x{spec.ResolutionY} must be from 4 to 65536 pixels each way (Blender's bounds)";
+        }
+
+        return spec.Percentage is < 1 or > 1000 ? $"percentage {spec.Percentage} must be from 1 to 1000" : null;
     }
 
     // A value a message may echo: printable ASCII and short, else only its length (a seed client's

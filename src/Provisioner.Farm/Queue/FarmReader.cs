@@ -106,6 +106,7 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
             GpuSampledAt = Time(fields, "gpu_sampled_ms"),
             GpuFlags = GpuWarningNames.Parse(Get(fields, "gpu_flags")),
             HourlyCost = decimal.TryParse(Get(fields, "hourly_cost"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) ? rate : null,
+            Blender = BlenderFeatures.FromFields(name => Get(fields, name)),
         };
     }
 

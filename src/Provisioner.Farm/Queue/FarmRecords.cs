@@ -35,6 +35,7 @@ public sealed record WorkerField(string Name, string Value)
     {
         "gpu_model", "gpu_util", "gpu_mem_used", "gpu_mem_total", "gpu_temp", "gpu_power", "gpu_throttle", "gpu_flags",
         "gpu_sampled_ms", "hourly_cost", "temperature_limit",
+        Jobs.BlenderFeatures.VersionField, Jobs.BlenderFeatures.DenoisersField, Jobs.BlenderFeatures.FormatsField,
     };
 }
 
@@ -125,6 +126,9 @@ public sealed record WorkerStatus(
 
     /// <summary>The worker's hourly rate from the inventory (null when it has none).</summary>
     public decimal? HourlyCost { get; init; }
+
+    /// <summary>What the worker's Blender can do (null: an agent that does not report it).</summary>
+    public Jobs.BlenderFeatures? Blender { get; init; }
 
     /// <summary>
     /// A worker whose last heartbeat is older than this is gone (killed, hung or cut off):

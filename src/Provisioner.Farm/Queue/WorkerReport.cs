@@ -21,7 +21,8 @@ public sealed record WorkerReport(
     string LastError,
     WorkerReport.GpuTelemetry? Telemetry,
     IReadOnlyList<string> GpuFlags,
-    decimal? HourlyCost)
+    decimal? HourlyCost,
+    Jobs.BlenderFeatures? Blender)
 {
     /// <summary>The GPU's latest reading: null figures are ones the driver does not report.</summary>
     public sealed record GpuTelemetry(
@@ -44,5 +45,5 @@ public sealed record WorkerReport(
             ? new GpuTelemetry(gpu.Model, gpu.UtilizationPercent, gpu.MemoryUsedMiB, gpu.MemoryTotalMiB, gpu.TemperatureC, gpu.PowerWatts,
                 gpu.ThrottleReasonNames(), (now - worker.GpuSampledAt)?.TotalSeconds)
             : null,
-        GpuWarningNames.Words(worker.GpuFlags), worker.HourlyCost);
+        GpuWarningNames.Words(worker.GpuFlags), worker.HourlyCost, worker.Blender);
 }

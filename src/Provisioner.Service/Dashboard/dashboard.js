@@ -181,18 +181,35 @@ function chart(frames) {
   return plot;
 }
 
-async function thumbnail(id, frames) {
+// The file extension of the job's frames, as the API serves them (an OpenEXR frame has no preview).
+const extensions = { PNG: "png", JPEG: "jpg" };
+
+async function thumbnail(id, format, frames) {
   if (frames.length === 0) return el("p", { class: "muted" }, "The last rendered frame shows here.");
+  const extension = extensions[format || "PNG"];
+  if (!extension) return el("p", { class: "muted", id: "no-preview" }, `${format} frames cannot be shown in a browser: open them on the shared storage.`);
   const last = frames.reduce((a, b) => (b.frame > a.frame ? b : a));
   const key = id + "/" + last.frame;
   if (state.lastFrame.key !== key) {
     // Fetched with the token header (an <img src> cannot send one), shown from a blob.
-    const response = await fetch(`/api/v1/jobs/${encodeURIComponent(id)}/frames/${last.frame}.png`, { headers: headers(false) });
+    const response = await fetch(`/api/v1/jobs/${encodeURIComponent(id)}/frames/${last.frame}.${extension}`, { headers: headers(false) });
     if (!response.ok) return el("p", { class: "error" }, (await problem(response)).message);
     if (state.lastFrame.url) URL.revokeObjectURL(state.lastFrame.url);
     state.lastFrame = { key, url: URL.createObjectURL(await response.blob()) };
   }
   return [el("img", { id: "thumbnail", src: state.lastFrame.url, alt: "frame " + last.frame }), el("div", { class: "muted" }, `frame ${last.frame}, ${last.seconds.toFixed(2)} s on ${last.worker}`)];
+}
+
+// What the job sets on the scene; the rest is the scene's own.
+function settings(spec) {
+  const parts = [`format ${spec.format || "PNG"}`];
+  if (spec.samples) parts.push(`${spec.samples} samples`);
+  if (spec.noise_threshold) parts.push(`noise threshold ${spec.noise_threshold}`);
+  if (spec.denoiser) parts.push(`denoiser ${spec.denoiser}`);
+  if (spec.resolution_x) parts.push(`${spec.resolution_x}×${spec.resolution_y}`);
+  if (spec.percentage) parts.push(`at ${spec.percentage} %`);
+  if (spec.persistent_data !== undefined && spec.persistent_data !== null) parts.push(`persistent data ${spec.persistent_data ? "on" : "off"}`);
+  return parts.join(", ") + (parts.length === 1 ? "; the rest as the scene has it" : "");
 }
 
 async function jobPage(id) {
@@ -217,7 +234,7 @@ async function jobPage(id) {
         el("div", { class: "panel" }, chart(frames))),
       el("div", {},
         el("h2", {}, "Last rendered frame"),
-        el("div", { class: "panel" }, await thumbnail(job.spec.id, frames)),
+        el("div", { class: "panel" }, await thumbnail(job.spec.id, job.spec.format, frames)),
         el("h2", {}, "Last error"),
         el("div", { class: "panel" }, job.error || job.last_error ? el("div", { class: "error", id: "last-error" }, job.error || job.last_error) : el("span", { class: "muted" }, "none")),
         el("h2", {}, "GPU warnings"),
@@ -226,6 +243,7 @@ async function jobPage(id) {
             ? [el("div", { class: "flags" }, counted(job.flagged)), el("div", { class: "warning", id: "last-warning" }, job.last_warning || "")]
             : el("span", { class: "muted" }, "none: no attempt fell back to the CPU, throttled or ran hot")))),
     el("p", { class: "muted" }, `scene ${job.spec.src} → ${job.spec.output}`),
+    el("p", { class: "muted", id: "settings" }, "render settings: " + settings(job.spec)),
   ];
 }
 

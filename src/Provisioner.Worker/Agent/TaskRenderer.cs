@@ -17,7 +17,7 @@ public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Erro
 /// One attempt at one task: device check, scene from the cache, Blender into a directory of its
 /// own, every expected frame present and decodable, then delivered to the job's output.
 /// </summary>
-public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderRunner blender, ILogger log)
+public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderRunner blender, ILogger log, BlenderFeatures? features = null)
 {
     public async Task<RenderOutcome> RenderAsync(TaskLease task, CancellationToken cancellationToken)
     {
@@ -27,6 +27,12 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         if (refusal is not null)
         {
             return RenderOutcome.Failed(refusal, refusedDevice: true);
+        }
+
+        // A setting this Blender lacks would be ignored or stop Blender after the scene loaded: refused first.
+        if (FeatureProblem(job) is { } unsupported)
+        {
+            return RenderOutcome.Failed(unsupported);
         }
 
         // A job submitted elsewhere may name paths this worker was not given (the unit could not write there anyway).
@@ -53,7 +59,7 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         Directory.CreateDirectory(taskDirectory);
-        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads);
+        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job));
         log.Debug("running {Command}", command);
         var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
         if (result.FirstFrameAfter is { } fixedCost)
@@ -72,13 +78,13 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         var times = result.Log.Saved.ToDictionary(s => Path.GetFileName(s.Path), s => s.Time, StringComparer.Ordinal);
-        var names = task.Frames.Frames.Select(frame => (Frame: frame, Name: pattern.FileName(frame))).ToArray();
+        var names = task.Frames.Frames.Select(frame => (Frame: frame, Name: pattern.FileName(frame, job.Format))).ToArray();
         var frames = new List<FrameTime>();
         var problems = new List<string>();
         foreach (var (frame, name) in names)
         {
             var file = Path.Combine(taskDirectory, name);
-            var problem = File.Exists(file) ? PngCheck.Problem(file) : "missing";
+            var problem = File.Exists(file) ? FrameCheck.Problem(file, job.Format) : "missing";
             if (problem is not null)
             {
                 problems.Add($"frame {frame} ({name}): {problem}");
@@ -101,5 +107,18 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
 
         Directory.Delete(taskDirectory, recursive: true);
         return new RenderOutcome(frames, null);
+    }
+
+    /// <summary>Why this worker's Blender cannot render the job as asked; a job asking for a denoiser or format on a worker whose Blender could not be asked is refused too.</summary>
+    private string? FeatureProblem(JobSpec job)
+    {
+        if (!JobFeasibility.NeedsWorkers(job))
+        {
+            return null;
+        }
+
+        return features is null
+            ? $"worker {config.Name} could not ask its Blender ({config.Blender}) which denoisers and formats it has (see its log at start-up), so it does not take a job that sets them"
+            : features.Problem(job, "worker " + config.Name);
     }
 }

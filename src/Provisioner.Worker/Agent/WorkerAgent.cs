@@ -1,4 +1,5 @@
 using System.Globalization;
+using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
 using Provisioner.Farm.Telemetry;
 using Provisioner.Worker.Files;
@@ -16,7 +17,7 @@ namespace Provisioner.Worker.Agent;
 /// A GPU worker's <paramref name="monitor"/> samples its card all along; each attempt is reported
 /// with what it used (time held, cost) and what the samples flagged.
 /// </summary>
-public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake intake, TaskRenderer renderer, GpuMonitor? monitor, TimeProvider clock, ILogger log)
+public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake intake, TaskRenderer renderer, GpuMonitor? monitor, TimeProvider clock, ILogger log, BlenderFeatures? blender = null)
 {
     private string gpu = "";
 
@@ -68,6 +69,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         var fields = monitor?.HeartbeatFields().ToList() ?? [];
         fields.Add(new("hourly_cost", config.HourlyCost?.ToString(CultureInfo.InvariantCulture) ?? ""));
         fields.Add(new("temperature_limit", config.TemperatureLimit.ToString(CultureInfo.InvariantCulture)));
+        fields.AddRange(blender?.Fields() ?? []);
         return fields;
     }
 

@@ -17,11 +17,13 @@ public sealed record BlenderCommand(
     FrameList Frames,
     string Device,
     int? Samples,
-    int? Threads)
+    int? Threads,
+    RenderOptions? Settings = null)
 {
     public IReadOnlyList<string> Arguments()
     {
-        var args = new List<string> { "-b", Scene, "-E", "CYCLES", "-o", OutputPattern, "-F", "PNG", "-x", "1" };
+        var settings = Settings ?? RenderOptions.SceneDefaults;
+        var args = new List<string> { "-b", Scene, "-E", "CYCLES", "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
         if (Threads is { } threads)
         {
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
@@ -39,6 +41,11 @@ public sealed record BlenderCommand(
         {
             // An int, formatted by us: nothing from the job reaches Python as text.
             args.AddRange(["--python-expr", "import bpy; bpy.context.scene.cycles.samples = " + samples.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (settings.Statements() is { Count: > 0 } statements)
+        {
+            args.AddRange(["--python-expr", "import bpy; s = bpy.context.scene; " + string.Join("; ", statements)]);
         }
 
         var first = Frames.Frames[0];

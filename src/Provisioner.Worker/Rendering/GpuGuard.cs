@@ -17,7 +17,7 @@ public static class GpuGuard
             return (null, "CPU");
         }
 
-        SmiOutput output;
+        Tools.ToolOutput output;
         try
         {
             output = await new NvidiaSmi(nvidiaSmi).RunAsync(["-L"], cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,14 @@ internal static class FarmSubmitCommand
         var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
         var samples = CommonOptions.InRange(new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." }, 1, 1_000_000);
         var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
+        var noiseThreshold = new Option<double?>("--noise-threshold") { Description = "Adaptive sampling's noise threshold, above 0 and at most 1 (default: the scene's)." };
+        var denoiser = new Option<string?>("--denoiser") { Description = "openimagedenoise, optix or none (default: the scene's); refused if a live worker's Blender lacks it." };
+        denoiser.CompletionSources.Add([.. Denoisers.Names]);
+        var format = new Option<string?>("--format") { Description = "Frame format: PNG (default), OPEN_EXR or JPEG; each frame is checked to be whole." };
+        format.CompletionSources.Add([.. FrameFormats.Names]);
+        var resolution = new Option<string?>("--resolution") { Description = "WIDTHxHEIGHT in pixels, e.g. 1920x1080 (default: the scene's)." };
+        var percentage = CommonOptions.InRange(new Option<int?>("--percentage") { Description = "Percentage of the resolution rendered (default: the scene's)." }, 1, 1000);
+        var persistentData = new Option<bool?>("--persistent-data") { Description = "true or false: keep the scene in memory between a task's frames (default: the scene's)." };
         var priority = new Option<Priority>("--priority")
         {
             Description = "high, normal or low: higher queues are always taken first.",
@@ -46,7 +54,8 @@ internal static class FarmSubmitCommand
         var queue = FarmCommand.Queue();
         var command = new Command("submit", "Submit a Blender job: its frames are split into tasks that the worker VMs render in parallel.")
         {
-            scene, frames, id, output, chunk, taskSeconds, samples, device, priority, pool, maxAttempts, timeout, sha256, inventory, queue,
+            scene, frames, id, output, chunk, taskSeconds, samples, device, noiseThreshold, denoiser, format, resolution, percentage, persistentData,
+            priority, pool, maxAttempts, timeout, sha256, inventory, queue,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,6 +70,13 @@ internal static class FarmSubmitCommand
             if (parse.GetValue(taskSeconds) is var seconds && (!double.IsFinite(seconds) || seconds is < 1 or > 86_400))
             {
                 io.Error.WriteLine("error: --task-seconds must be a number of seconds from 1 to 86400");
+                return ExitCodes.Error;
+            }
+
+            (int Width, int Height)? size = null;
+            if (parse.GetValue(resolution) is { } typed && (size = Resolution.TryParse(typed, out var resolutionError)) is null)
+            {
+                io.Error.WriteLine("error: --" + resolutionError);
                 return ExitCodes.Error;
             }
 
@@ -84,6 +100,13 @@ internal static class FarmSubmitCommand
                 Pool = parse.GetValue(pool)!,
                 MaxAttempts = parse.GetValue(maxAttempts),
                 TaskTimeoutSeconds = parse.GetValue(timeout),
+                NoiseThreshold = parse.GetValue(noiseThreshold),
+                Denoiser = parse.GetValue(denoiser)?.ToLowerInvariant(),
+                Format = parse.GetValue(format)?.ToUpperInvariant(),
+                ResolutionX = size?.Width,
+                ResolutionY = size?.Height,
+                Percentage = parse.GetValue(percentage),
+                PersistentData = parse.GetValue(persistentData),
             };
             if (spec.Output.Length == 0)
             {
@@ -103,15 +126,24 @@ internal static class FarmSubmitCommand
                 return ExitCodes.Error;
             }
 
-            var (size, why) = await ChunkAsync(client, parse.GetValue(chunk), TimeSpan.FromSeconds(parse.GetValue(taskSeconds)), spec, frameList.Count, io.Time, cancellationToken).ConfigureAwait(false);
-            var tasks = frameList.Chunk(size);
+            // A denoiser or format a live worker's Blender lacks: refused now, not after a GPU hour.
+            if (JobFeasibility.NeedsWorkers(spec)
+                && JobFeasibility.Problem(spec, await client.Reader.WorkersAsync(cancellationToken).ConfigureAwait(false), io.Time.GetUtcNow(), Provisioner.Farm.Queue.WorkerStatus.SilentAfter) is { } infeasible)
+            {
+                io.Error.WriteLine("error: " + infeasible);
+                io.Error.WriteLine("  `provision farm workers` shows each worker's Blender");
+                return ExitCodes.Error;
+            }
+
+            var (chunkSize, why) = await ChunkAsync(client, parse.GetValue(chunk), TimeSpan.FromSeconds(parse.GetValue(taskSeconds)), spec, frameList.Count, io.Time, cancellationToken).ConfigureAwait(false);
+            var tasks = frameList.Chunk(chunkSize);
             if (!await client.Queue.SubmitAsync(spec, tasks, cancellationToken).ConfigureAwait(false))
             {
                 io.Error.WriteLine($"error: a job '{jobId}' exists already: pick another --id (or `provision farm retry {jobId}`)");
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"submitted {jobId}: {frameList.Count} frames ({spec.Frames}) in {tasks.Count} tasks of up to {size} frames ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}");
+            io.Out.WriteLine($"submitted {jobId}: {frameList.Count} frames ({spec.Frames}) in {tasks.Count} tasks of up to {chunkSize} frames ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}");
             io.Out.WriteLine($"  output: {spec.Output}");
             io.Out.WriteLine($"  follow it: provision farm status {jobId}");
             return ExitCodes.Success;
