@@ -83,6 +83,10 @@ internal sealed class Browser : IDisposable
     public string Text() => Find("body")?.Text ?? "";
 
     /// <summary>Saves a PNG of the window to <paramref name="path"/>.</summary>
+    /// <summary>Where the tests' screenshots go: $PROVISION_SCREENSHOTS, default the temp directory's provision-screenshots (docs/images holds the reviewed ones).</summary>
+    public static string Shots => Environment.GetEnvironmentVariable("PROVISION_SCREENSHOTS") is { Length: > 0 } dir
+        ? dir : Path.Combine(Path.GetTempPath(), "provision-screenshots");
+
     public void Screenshot(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -20,8 +20,7 @@ public sealed partial class FarmDashboardTests(FarmScene scene, ITestOutputHelpe
     private const string Token = "dashboard-token-0123456789abcdef";
     private const string JobId = "shot010";
 
-    private static readonly string Shots = Environment.GetEnvironmentVariable("PROVISION_SCREENSHOTS") is { Length: > 0 } dir
-        ? dir : Path.Combine(Path.GetTempPath(), "provision-screenshots");
+    private static readonly string Shots = Browser.Shots;
 
     [Fact]
     public async Task TheJobAdvances_ItsLastFrameShows_AKilledWorkerShowsLostAndItsTaskIsRequeued_CancelNeedsTheToken()

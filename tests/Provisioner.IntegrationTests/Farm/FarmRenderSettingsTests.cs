@@ -69,6 +69,16 @@ public sealed class FarmRenderSettingsTests(FarmScene scene, ITestOutputHelper o
             Assert.Equal((null, 32, 24), ExrCheck.Inspect(await File.ReadAllBytesAsync(file)));
         }
 
+        // The dashboard's job page: the settings in words, and no preview for an OpenEXR frame.
+        using (var browser = Browser.Start())
+        {
+            browser.Driver.Navigate().GoToUrl(service.Url + "#/jobs/exr");
+            await browser.WaitAsync(() => browser.Find("#no-preview"), TimeSpan.FromSeconds(20), "the EXR job's no-preview note");
+            Assert.Equal("render settings: format OPEN_EXR, 4 samples, noise threshold 0.05, denoiser none, 64×48, at 50 %, persistent data on", browser.TextOf("#settings"));
+            browser.Driver.ExecuteScript("document.getElementById('settings').scrollIntoView()");
+            browser.Screenshot(Path.Combine(Browser.Shots, "dashboard-exr-job.png"));
+        }
+
         using var preview = await service.Http.GetAsync("api/v1/jobs/exr/frames/1.exr");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, preview.StatusCode);
         using var wrongName = await service.Http.GetAsync("api/v1/jobs/exr/frames/1.png");
