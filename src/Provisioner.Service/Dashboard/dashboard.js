@@ -145,7 +145,7 @@ async function overview() {
     el("td", {}, status(job.status)),
     el("td", {}, bar(job), " ", el("span", { class: "muted" }, job.frames_done + "/" + job.frames_total)),
     el("td", { class: "num" }, duration(job.eta_seconds)),
-    el("td", { class: "num" }, money(job.cost)),
+    el("td", { class: "num" }, job.cost === 0 ? "-" : money(job.cost)),
     el("td", {}, Object.keys(job.flagged || {}).length ? el("span", { class: "flags" }, counted(job.flagged)) : ""),
     el("td", {}, job.spec.priority),
     el("td", { class: "muted" }, new Date(job.submitted).toLocaleString()),
@@ -157,7 +157,7 @@ async function overview() {
       card("Queued tasks", (q.high + q.normal + q.low).toString(), `${q.high} high · ${q.normal} normal · ${q.low} low`),
       card("Frames / minute", framesPerMinute(summary), "measured by this page"),
       card("Frames rendered", summary.frames_rendered.toString(), "by the workers listed"),
-      card("Cost / hour", money(summary.cost_per_hour), "the live workers at their hourly_cost")),
+      card("Cost / hour", summary.cost_per_hour === 0 ? "-" : money(summary.cost_per_hour), summary.cost_per_hour === 0 ? "no live worker has an hourly_cost" : "the live workers at their hourly_cost")),
     el("h2", {}, "Jobs"),
     jobs.length === 0 ? el("p", { class: "muted" }, "No jobs yet: submit one with `provision farm submit` or POST /submit.") :
       el("table", { id: "jobs" }, el("tr", {}, ["job", "status", "progress", "ETA", "cost", "GPU flags", "priority", "submitted", ""].map(h => el("th", {}, h))), rows),
@@ -172,7 +172,8 @@ function chart(frames) {
   const plot = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "render time per frame" });
   plot.append(svg("text", { x: 0, y: 10 }, max.toFixed(1) + " s"), svg("text", { x: 0, y: height - bottom }, "0"));
   frames.forEach((f, i) => {
-    const h = max > 0 ? (f.seconds / max) * (height - bottom - 14) : 0;
+    // At least 2 units tall: a frame that rendered in under 10 ms (persistent data) is still a frame.
+    const h = Math.max(2, max > 0 ? (f.seconds / max) * (height - bottom - 14) : 0);
     const r = svg("rect", { x: left + i * step + 1, y: height - bottom - h, width: Math.max(1, step - 2), height: h });
     r.append(svg("title", {}, `frame ${f.frame}: ${f.seconds.toFixed(2)} s on ${f.worker}`));
     plot.append(r);
@@ -222,7 +223,9 @@ async function jobPage(id) {
       card("ETA", duration(job.eta_seconds), job.status === "running" ? "at the job's own pace" : job.status),
       card("Mean frame", seconds(frames.length ? frames.reduce((sum, f) => sum + f.seconds, 0) / frames.length : null), `${job.tasks_done}/${job.tasks_total} tasks done`),
       card("GPU time", duration(job.gpu_seconds), "held by its attempts, on " + (job.spec.device || "CPU")),
-      card("Cost", money(job.cost), job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
+      // 0 with GPU time held means no worker had a rate: "-", not a cost of nothing.
+      job.cost === 0 ? card("Cost", "-", "no worker has an hourly_cost") :
+        card("Cost", money(job.cost), job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
       card("Priority", job.spec.priority, "pool " + job.spec.pool)),
     el("p", {}, bar(job), " ", jobActions(job)),
     el("div", { class: "split" },

@@ -74,6 +74,7 @@ public sealed class FarmRenderSettingsTests(FarmScene scene, ITestOutputHelper o
         {
             browser.Driver.Navigate().GoToUrl(service.Url + "#/jobs/exr");
             await browser.WaitAsync(() => browser.Find("#no-preview"), TimeSpan.FromSeconds(20), "the EXR job's no-preview note");
+            Assert.Equal("-", browser.Driver.ExecuteScript("return [...document.querySelectorAll('.card')].find(c => c.querySelector('.label').textContent === 'Cost').querySelector('.value').textContent") as string); // no worker has a rate
             Assert.Equal("render settings: format OPEN_EXR, 4 samples, noise threshold 0.05, denoiser none, 64×48, at 50 %, persistent data on", browser.TextOf("#settings"));
             browser.Driver.ExecuteScript("document.getElementById('settings').scrollIntoView()");
             browser.Screenshot(Path.Combine(Browser.Shots, "dashboard-exr-job.png"));
