@@ -256,8 +256,7 @@ internal static class FarmEndpoints
         }
 
         // A denoiser or format a live worker's Blender lacks: refused now, not after a GPU hour.
-        if (JobFeasibility.NeedsWorkers(spec)
-            && JobFeasibility.Problem(spec, await reader.WorkersAsync(cancellationToken).ConfigureAwait(false), time.GetUtcNow(), silentAfter) is { } infeasible)
+        if (await JobFeasibility.ProblemAsync(spec, reader, time.GetUtcNow(), silentAfter, cancellationToken).ConfigureAwait(false) is { } infeasible)
         {
             return (null, Problems.Of(StatusCodes.Status409Conflict, infeasible, "ask for what every live worker's Blender offers (GET /api/v1/workers shows each one's blender)"));
         }

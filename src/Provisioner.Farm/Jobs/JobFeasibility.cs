@@ -13,6 +13,10 @@ public static class JobFeasibility
     /// <summary>True when <paramref name="job"/> asks for something not every Blender has (only then are the workers read).</summary>
     public static bool NeedsWorkers(JobSpec job) => (job.Denoiser is { } denoiser && denoiser != Denoisers.None) || job.Format is not null;
 
+    /// <summary>Submit's check, for `farm submit` and the service alike: the workers are read only for a job that needs them.</summary>
+    public static async Task<string?> ProblemAsync(JobSpec job, FarmReader reader, DateTimeOffset now, TimeSpan silentAfter, CancellationToken cancellationToken) =>
+        NeedsWorkers(job) ? Problem(job, await reader.WorkersAsync(cancellationToken).ConfigureAwait(false), now, silentAfter) : null;
+
     public static string? Problem(JobSpec job, IEnumerable<WorkerStatus> workers, DateTimeOffset now, TimeSpan silentAfter) =>
         workers
             .Where(w => w.Blender is not null && w.Condition(now, silentAfter) != WorkerCondition.Lost)

@@ -93,6 +93,9 @@ function money(value) {
   return value.toFixed(Math.abs(value) >= 10 ? 2 : 4).replace(/(\.\d\d\d*?)0+$/, "$1");
 }
 
+// A cost the API reports: 0 means no worker had an hourly_cost, so "-" rather than a cost of nothing.
+function charged(value) { return value === 0 ? "-" : money(value); }
+
 function status(word) { return el("span", { class: "status " + word }, word); }
 
 // A GPU flag (cpu-fallback, throttled, hot) as a chip; with a count on a job ("hot ×3").
@@ -145,7 +148,7 @@ async function overview() {
     el("td", {}, status(job.status)),
     el("td", {}, bar(job), " ", el("span", { class: "muted" }, job.frames_done + "/" + job.frames_total)),
     el("td", { class: "num" }, duration(job.eta_seconds)),
-    el("td", { class: "num" }, job.cost === 0 ? "-" : money(job.cost)),
+    el("td", { class: "num" }, charged(job.cost)),
     el("td", {}, Object.keys(job.flagged || {}).length ? el("span", { class: "flags" }, counted(job.flagged)) : ""),
     el("td", {}, job.spec.priority),
     el("td", { class: "muted" }, new Date(job.submitted).toLocaleString()),
@@ -157,7 +160,7 @@ async function overview() {
       card("Queued tasks", (q.high + q.normal + q.low).toString(), `${q.high} high · ${q.normal} normal · ${q.low} low`),
       card("Frames / minute", framesPerMinute(summary), "measured by this page"),
       card("Frames rendered", summary.frames_rendered.toString(), "by the workers listed"),
-      card("Cost / hour", summary.cost_per_hour === 0 ? "-" : money(summary.cost_per_hour), summary.cost_per_hour === 0 ? "no live worker has an hourly_cost" : "the live workers at their hourly_cost")),
+      card("Cost / hour", charged(summary.cost_per_hour), summary.cost_per_hour === 0 ? "no live worker has an hourly_cost" : "the live workers at their hourly_cost")),
     el("h2", {}, "Jobs"),
     jobs.length === 0 ? el("p", { class: "muted" }, "No jobs yet: submit one with `provision farm submit` or POST /submit.") :
       el("table", { id: "jobs" }, el("tr", {}, ["job", "status", "progress", "ETA", "cost", "GPU flags", "priority", "submitted", ""].map(h => el("th", {}, h))), rows),
@@ -223,9 +226,8 @@ async function jobPage(id) {
       card("ETA", duration(job.eta_seconds), job.status === "running" ? "at the job's own pace" : job.status),
       card("Mean frame", seconds(frames.length ? frames.reduce((sum, f) => sum + f.seconds, 0) / frames.length : null), `${job.tasks_done}/${job.tasks_total} tasks done`),
       card("GPU time", duration(job.gpu_seconds), "held by its attempts, on " + (job.spec.device || "CPU")),
-      // 0 with GPU time held means no worker had a rate: "-", not a cost of nothing.
-      job.cost === 0 ? card("Cost", "-", "no worker has an hourly_cost") :
-        card("Cost", money(job.cost), job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
+      card("Cost", charged(job.cost), job.cost === 0 ? "no worker has an hourly_cost"
+        : job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
       card("Priority", job.spec.priority, "pool " + job.spec.pool)),
     el("p", {}, bar(job), " ", jobActions(job)),
     el("div", { class: "split" },

@@ -13,21 +13,8 @@ public static class PngCheck
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    /// <summary>Null when the file decodes; otherwise what is wrong with it.</summary>
-    public static string? Problem(string path)
-    {
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (IOException e)
-        {
-            return "unreadable: " + e.Message;
-        }
-
-        return Problem(data);
-    }
+    /// <summary>Null when the file decodes; otherwise what is wrong with it (read as <see cref="FrameCheck"/> reads every frame).</summary>
+    public static string? Problem(string path) => FrameCheck.Problem(path, Farm.Jobs.FrameFormats.Png);
 
     public static string? Problem(ReadOnlySpan<byte> data)
     {

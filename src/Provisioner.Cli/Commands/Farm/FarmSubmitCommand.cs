@@ -127,8 +127,7 @@ internal static class FarmSubmitCommand
             }
 
             // A denoiser or format a live worker's Blender lacks: refused now, not after a GPU hour.
-            if (JobFeasibility.NeedsWorkers(spec)
-                && JobFeasibility.Problem(spec, await client.Reader.WorkersAsync(cancellationToken).ConfigureAwait(false), io.Time.GetUtcNow(), Provisioner.Farm.Queue.WorkerStatus.SilentAfter) is { } infeasible)
+            if (await JobFeasibility.ProblemAsync(spec, client.Reader, io.Time.GetUtcNow(), Provisioner.Farm.Queue.WorkerStatus.SilentAfter, cancellationToken).ConfigureAwait(false) is { } infeasible)
             {
                 io.Error.WriteLine("error: " + infeasible);
                 io.Error.WriteLine("  `provision farm workers` shows each worker's Blender");
