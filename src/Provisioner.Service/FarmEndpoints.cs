@@ -249,7 +249,9 @@ internal static class FarmEndpoints
             return (null, Problems.Of(StatusCodes.Status400BadRequest, "the body is JSON null, not a job"));
         }
 
-        var (spec, tasks, error) = body.ToJob(time.GetUtcNow());
+        // A generation job's tasks are whole rounds over the live workers (only then are they counted).
+        var live = body.Generate is null ? 1 : await reader.LiveWorkersAsync(time.GetUtcNow(), TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        var (spec, tasks, error) = body.ToJob(time.GetUtcNow(), live);
         if (spec is null)
         {
             return (null, Problems.Of(StatusCodes.Status400BadRequest, error!));

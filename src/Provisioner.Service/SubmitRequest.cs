@@ -29,17 +29,37 @@ public sealed record SubmitRequest(
     string? Format = null,
     string? Resolution = null,
     int? Percentage = null,
-    bool? PersistentData = null)
+    bool? PersistentData = null,
+    GenerateRequest? Generate = null)
 {
-    /// <summary>The job and its tasks, or what is wrong with the request (naming the field).</summary>
-    public (JobSpec? Spec, IReadOnlyList<FrameList> Tasks, string? Error) ToJob(DateTimeOffset now)
+    /// <summary>The job and its tasks, or what is wrong with the request (naming the field); a generation job's tasks are sized for <paramref name="liveWorkers"/>.</summary>
+    public (JobSpec? Spec, IReadOnlyList<FrameList> Tasks, string? Error) ToJob(DateTimeOffset now, int liveWorkers = 1)
     {
-        if (string.IsNullOrWhiteSpace(Src))
+        GenerationSpec? generation = null;
+        if (Generate is { } asked)
+        {
+            if (Frames is not null || Chunk is not null)
+            {
+                return Refuse("frames and chunk are for render jobs: a generation job makes generate.count items, generate.per_task per task");
+            }
+
+            if (string.IsNullOrWhiteSpace(asked.Script))
+            {
+                return Refuse("generate.script: the script is missing: an absolute .py path the workers see on the shared storage");
+            }
+
+            generation = GenerationRequest.TryCreate(asked.Script, asked.Count, asked.PerTask, asked.Seed, asked.Expect ?? [], asked.Blenderproc ?? false, liveWorkers, out var generationError);
+            if (generation is null)
+            {
+                return Refuse("generate: " + generationError);
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(Src))
         {
             return Refuse("src: the scene is missing: a .blend path the workers see on the shared storage, or an http(s) URL");
         }
 
-        var frames = FrameList.TryParse(Frames, out var framesError);
+        var frames = FrameList.TryParse(generation?.Items ?? Frames, out var framesError);
         if (frames is null)
         {
             return Refuse("frames: " + framesError);
@@ -68,14 +88,16 @@ public sealed record SubmitRequest(
             return Refuse(resolutionError);
         }
 
-        var id = Id ?? JobDefaults.Id(Src, now);
+        var named = string.IsNullOrWhiteSpace(Src) ? generation!.Script : Src;
+        var id = Id ?? JobDefaults.Id(named, now);
         var spec = new JobSpec
         {
             Id = id,
-            Src = Src,
+            Src = string.IsNullOrWhiteSpace(Src) ? null : Src,
+            Generate = generation,
             Sha256 = Sha256,
             Frames = frames.ToString(),
-            Output = Output ?? JobDefaults.Output(Src, id) ?? "",
+            Output = Output ?? JobDefaults.Output(named, id) ?? "",
             Samples = Samples,
             Device = Device?.ToUpperInvariant(),
             Extra = Extra,
@@ -96,8 +118,11 @@ public sealed record SubmitRequest(
             return Refuse("output: a scene given as a URL needs an output: an absolute directory the workers can write (shared storage)");
         }
 
-        return JobValidation.Problem(spec) is { } problem ? Refuse(problem) : (spec, frames.Chunk(Chunk ?? ChunkSizing.DefaultChunk), null);
+        return JobValidation.Problem(spec) is { } problem ? Refuse(problem) : (spec, frames.Chunk(generation?.PerTask ?? Chunk ?? ChunkSizing.DefaultChunk), null);
     }
 
     private static (JobSpec?, IReadOnlyList<FrameList>, string?) Refuse(string error) => (null, [], error);
 }
+
+/// <summary>The API's <c>generate</c> object: a dataset-generation job (see `farm submit --generate`).</summary>
+public sealed record GenerateRequest(string? Script, int? Count, int? PerTask, int? Seed, IReadOnlyList<string>? Expect, bool? Blenderproc);

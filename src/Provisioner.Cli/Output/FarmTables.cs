@@ -38,8 +38,20 @@ internal static class FarmTables
         var progress = JobProgress.Of(job, frames, now);
         var spec = job.Spec;
         console.MarkupLine($"{Markup.Escape(spec.Id)}: {StatusMarkup(job.Status)}  {Bar(progress.Fraction)}");
-        stdout.WriteLine($"  scene:    {spec.Src}{(spec.Sha256 is null ? "" : " (sha256 " + spec.Sha256[..12] + "…)")}");
-        stdout.WriteLine($"  frames:   {spec.Frames}: {job.FramesDone} done, {job.FramesFailed} failed, {job.FramesTotal - job.FramesDone - job.FramesFailed} to go of {job.FramesTotal}");
+        var sha = spec.Sha256 is null ? "" : " (sha256 " + spec.Sha256[..12] + "…)";
+        if (spec.Generate is { } generate)
+        {
+            // A generation job: its "frames" are items, made by a script from consecutive seeds.
+            stdout.WriteLine($"  script:   {generate.Script}{(generate.Blenderproc ? " (BlenderProc)" : "")}, scene {spec.Src ?? "none (Blender's empty scene)"}{sha}");
+            stdout.WriteLine($"  items:    {generate.Count} from seed {generate.Seed}, {generate.PerTask} per task (batch_NNNN); expects {string.Join(", ", generate.Expect)} per item");
+            stdout.WriteLine($"  progress: {job.FramesDone} items done, {job.FramesFailed} failed, {job.FramesTotal - job.FramesDone - job.FramesFailed} to go of {job.FramesTotal}");
+        }
+        else
+        {
+            stdout.WriteLine($"  scene:    {spec.Src}{sha}");
+            stdout.WriteLine($"  frames:   {spec.Frames}: {job.FramesDone} done, {job.FramesFailed} failed, {job.FramesTotal - job.FramesDone - job.FramesFailed} to go of {job.FramesTotal}");
+        }
+
         stdout.WriteLine($"  tasks:    {job.TasksDone}/{job.TasksTotal} done, {tasks.Count(t => t.State == "running")} running; priority {spec.Priority.ToString().ToLowerInvariant()}, pool {spec.Pool}, {spec.MaxAttempts} attempts each");
         stdout.WriteLine($"  output:   {spec.Output}");
         var elapsed = job.Started is { } started ? (job.Finished ?? now) - started : (TimeSpan?)null;

@@ -28,4 +28,19 @@ public static class ChunkSizing
 
         return Math.Max(1, size);
     }
+
+    /// <summary>Most items one generation task makes when the user does not say: a lost worker redoes at most this many.</summary>
+    public const int MaxItemsPerTask = 100;
+
+    /// <summary>
+    /// Items per task of a generation job (seed 002 gives each of N processes count/N items): a
+    /// whole number of rounds over the live workers, so none sits idle at the end, with tasks of at
+    /// most <see cref="MaxItemsPerTask"/> items.
+    /// </summary>
+    public static int ForItems(int count, int liveWorkers)
+    {
+        var workers = Math.Max(1, liveWorkers);
+        var rounds = (count + (workers * MaxItemsPerTask) - 1) / (workers * MaxItemsPerTask);
+        return Math.Max(1, (count + (workers * rounds) - 1) / (workers * rounds));
+    }
 }

@@ -14,10 +14,16 @@ public sealed record JobSpec
     /// <summary>Job id: letters, digits, '.', '_' and '-' (it names Redis keys and output folders).</summary>
     public required string Id { get; init; }
 
-    /// <summary>The .blend: an absolute path the workers can read (shared storage) or an http(s) URL.</summary>
-    public required string Src { get; init; }
+    /// <summary>
+    /// The .blend: an absolute path the workers can read (shared storage) or an http(s) URL.
+    /// Required for a render job; a generation job may run its script on Blender's empty scene.
+    /// </summary>
+    public string? Src { get; init; }
 
-    /// <summary>Frames as typed: <c>1-240</c>, <c>1,5,9</c> or a mix (see <see cref="Frames.FrameList"/>).</summary>
+    /// <summary>Set for a dataset-generation job (its frames are then its items 0 … count−1); null for a render job.</summary>
+    public GenerationSpec? Generate { get; init; }
+
+    /// <summary>Frames as typed: <c>1-240</c>, <c>1,5,9</c> or a mix (see <see cref="Frames.FrameList"/>); a generation job's items, <c>0-(count-1)</c>.</summary>
     public required string Frames { get; init; }
 
     /// <summary>Cycles samples; null keeps the scene's own setting.</summary>

@@ -24,9 +24,30 @@ public static partial class JobValidation
             return "frames: " + framesError;
         }
 
-        if (!IsSource(spec.Src))
+        if (spec.Src is null ? spec.Generate is null : !IsSource(spec.Src))
         {
-            return $"src {Quote(spec.Src)} must be an absolute path the workers can read (no '..', no control characters) or an http(s) URL";
+            return spec.Src is null
+                ? "src: the scene is missing: a .blend path the workers see on the shared storage, or an http(s) URL"
+                : $"src {Quote(spec.Src)} must be an absolute path the workers can read (no '..', no control characters) or an http(s) URL";
+        }
+
+        if (spec.Generate is { } generate)
+        {
+            if (generate.Problem() is { } generation)
+            {
+                return generation;
+            }
+
+            if (spec.Format is not null)
+            {
+                return "format: a generation job's script writes its own files (declare them with expect); format is for render jobs";
+            }
+
+            // The items are the frames: a client's own "frames" could make a task without a batch of its own.
+            if (spec.Frames != generate.Items)
+            {
+                return $"frames of a generation job are its items, {generate.Items} (count {generate.Count}), not {Quote(spec.Frames)}";
+            }
         }
 
         if (!IsCleanAbsolutePath(spec.Output))
@@ -138,9 +159,14 @@ public static partial class JobValidation
     public static string? OutsideRoots(JobSpec spec, IReadOnlyList<string> roots)
     {
         var allowed = roots.Count == 0 ? "(none)" : string.Join(", ", roots);
-        if (spec.Src.StartsWith('/') && !IsUnder(spec.Src, roots))
+        if (spec.Src is { } src && src.StartsWith('/') && !IsUnder(src, roots))
         {
-            return $"src {Quote(spec.Src)} is outside the directories this worker may read (PROVISION_ALLOWED_ROOTS: {allowed}); put the scene on the share or give an http(s) URL";
+            return $"src {Quote(src)} is outside the directories this worker may read (PROVISION_ALLOWED_ROOTS: {allowed}); put the scene on the share or give an http(s) URL";
+        }
+
+        if (spec.Generate is { } generate && !IsUnder(generate.Script, roots))
+        {
+            return $"script {Quote(generate.Script)} is outside the directories this worker may read (PROVISION_ALLOWED_ROOTS: {allowed}); put the script on the share";
         }
 
         return IsUnder(spec.Output, roots)

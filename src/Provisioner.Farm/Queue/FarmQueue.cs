@@ -77,7 +77,7 @@ public sealed class FarmQueue
             _ = transaction.HashSetAsync(FarmKeys.Job(spec.Id),
             [
                 new("status", "queued"), new("spec", spec.ToJson()), new("progress", 0),
-                new("src", spec.Src), new("frames", spec.Frames), new("output", spec.Output),
+                new("src", spec.Src ?? ""), new("frames", spec.Frames), new("output", spec.Output),
                 new("priority", FarmKeys.Name(spec.Priority)), new("pool", spec.Pool), new("max_attempts", spec.MaxAttempts),
                 new("frames_total", frames), new("frames_done", 0), new("frames_failed", 0),
                 new("tasks_total", chunks.Count), new("tasks_done", 0), new("submitted_ms", now),

@@ -2,6 +2,7 @@ using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
 using Provisioner.Worker.Files;
+using Provisioner.Worker.Generation;
 using Provisioner.Worker.Rendering;
 using Serilog;
 
@@ -19,6 +20,8 @@ public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Erro
 /// </summary>
 public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderRunner blender, ILogger log, BlenderFeatures? features = null)
 {
+    private readonly GenerationRenderer generation = new(config, blender, log);
+
     public async Task<RenderOutcome> RenderAsync(TaskLease task, CancellationToken cancellationToken)
     {
         var job = task.Job;
@@ -41,10 +44,14 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
             return RenderOutcome.Failed(outside);
         }
 
-        string scene;
+        string? scene = null;
         try
         {
-            scene = await cache.GetAsync(job.Src, job.Sha256, cancellationToken).ConfigureAwait(false);
+            // A generation job's script may build its scene from nothing.
+            if (job.Src is { } src)
+            {
+                scene = await cache.GetAsync(src, job.Sha256, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or UnauthorizedAccessException)
         {
@@ -59,7 +66,14 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         Directory.CreateDirectory(taskDirectory);
-        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job));
+        if (job.Generate is { } generate)
+        {
+            var made = await generation.RenderAsync(task, generate, scene, device, taskDirectory, cancellationToken).ConfigureAwait(false);
+            Directory.Delete(taskDirectory, recursive: true);
+            return made;
+        }
+
+        var command = new BlenderCommand(config.Blender, scene!, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job));
         log.Debug("running {Command}", command);
         var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
         if (result.FirstFrameAfter is { } fixedCost)

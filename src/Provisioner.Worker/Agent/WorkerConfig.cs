@@ -30,6 +30,9 @@ public sealed record WorkerConfig
 
     public string NvidiaSmi { get; init; } = "nvidia-smi";
 
+    /// <summary>BlenderProc's launcher (PROVISION_BLENDERPROC, installed by the inventory's worker.blenderproc); null: --blenderproc jobs are refused.</summary>
+    public string? Blenderproc { get; init; }
+
     /// <summary>Blender's -t; null lets Blender use every CPU.</summary>
     public int? Threads { get; init; }
 
@@ -92,6 +95,11 @@ public sealed record WorkerConfig
         if (variable("PROVISION_BLENDER") is { Length: > 0 } blender)
         {
             config = config with { Blender = blender };
+        }
+
+        if (variable("PROVISION_BLENDERPROC") is { Length: > 0 } blenderproc)
+        {
+            config = config with { Blenderproc = blenderproc };
         }
 
         if (variable("PROVISION_NVIDIA_SMI") is { Length: > 0 } smi)

@@ -65,6 +65,5 @@ public sealed record BlenderCommand(
     }
 
     /// <summary>The command as one line for logs (arguments quoted where needed).</summary>
-    public override string ToString() =>
-        string.Join(' ', new[] { Blender }.Concat(Arguments()).Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./#:,".Contains(c)) ? a : "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+    public override string ToString() => CommandLine.Show(Blender, Arguments());
 }

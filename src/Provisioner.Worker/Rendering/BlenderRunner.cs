@@ -12,16 +12,20 @@ public sealed record BlenderResult(int ExitCode, bool TimedOut, BlenderLog Log, 
 /// </summary>
 public sealed class BlenderRunner(TimeProvider clock)
 {
-    public async Task<BlenderResult> RunAsync(BlenderCommand command, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
+    public Task<BlenderResult> RunAsync(BlenderCommand command, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken) =>
+        RunAsync(command.Blender, command.Arguments(), timeout, onLine, cancellationToken);
+
+    /// <summary>Runs <paramref name="program"/> (Blender, or BlenderProc which runs Blender) and reads its output as Blender's.</summary>
+    public async Task<BlenderResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(command.Blender)
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in command.Arguments())
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -55,7 +59,7 @@ public sealed class BlenderRunner(TimeProvider clock)
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         if (!process.Start())
         {
-            throw new InvalidOperationException($"{command.Blender} did not start");
+            throw new InvalidOperationException($"{program} did not start");
         }
 
         process.StandardInput.Close();

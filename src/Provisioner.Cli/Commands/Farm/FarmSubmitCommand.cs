@@ -15,8 +15,22 @@ internal static class FarmSubmitCommand
 {
     public static Command Create(CliIo io)
     {
-        var scene = new Argument<string>("scene") { Description = "The .blend: a path the workers see at the same place (shared storage) or an http(s) URL." };
-        var frames = new Option<string>("--frames", "-f") { Description = "Frames: 1-240, 1,5,9 or a mix (1-10,20).", Required = true };
+        var scene = new Argument<string?>("scene")
+        {
+            Description = "The .blend: a path the workers see at the same place (shared storage) or an http(s) URL. Optional with --generate.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var frames = new Option<string?>("--frames", "-f") { Description = "Frames: 1-240, 1,5,9 or a mix (1-10,20). Required for a render job." };
+        var generateOption = new Option<string?>("--generate") { Description = "A dataset-generation job: this Python script runs as `blender -b [SCENE] --python SCRIPT -- --seed S --count N --output DIR` once per task." };
+        var count = CommonOptions.InRange(new Option<int?>("--count") { Description = "Items a generation job makes (with --generate)." }, 1, GenerationSpec.MaxCount);
+        var perTask = CommonOptions.InRange(new Option<int?>("--per-task") { Description = "Items per task, each task one batch_NNNN folder (default: whole rounds over the live workers, at most 100)." }, 1, GenerationSpec.MaxCount);
+        var seed = CommonOptions.InRange(new Option<int?>("--seed") { Description = "Base seed of a generation job: item i is made with seed + i (default 0)." }, 0, int.MaxValue);
+        var expect = new Option<string[]>("--expect")
+        {
+            Description = "What each item leaves in its batch folder: a file pattern, optionally with a count per item ('rgb_*.png', 'depth_*.exr:2'); repeat for several. Each must exist and decode.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var blenderproc = new Option<bool>("--blenderproc") { Description = "Run the script with `blenderproc run` (worker.blenderproc) on the worker's own Blender." };
         var id = new Option<string?>("--id") { Description = "Job id (default: the scene's name and the time)." };
         var output = new Option<string?>("--output", "-o") { Description = "Absolute directory for the frames (or a pattern with '#'); default: NAME-ID beside the scene." };
         var chunk = CommonOptions.InRange(new Option<int?>("--chunk") { Description = "Frames per task. Default: sized toward --task-seconds from this scene's measured frame time." }, 1, 1_000_000);
@@ -54,13 +68,40 @@ internal static class FarmSubmitCommand
         var queue = FarmCommand.Queue();
         var command = new Command("submit", "Submit a Blender job: its frames are split into tasks that the worker VMs render in parallel.")
         {
-            scene, frames, id, output, chunk, taskSeconds, samples, device, noiseThreshold, denoiser, format, resolution, percentage, persistentData,
+            scene, frames, generateOption, count, perTask, seed, expect, blenderproc, id, output, chunk, taskSeconds, samples, device, noiseThreshold, denoiser, format, resolution, percentage, persistentData,
             priority, pool, maxAttempts, timeout, sha256, inventory, queue,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var frameList = FrameList.TryParse(parse.GetValue(frames), out var framesError);
-            if (frameList is null)
+            var script = parse.GetValue(generateOption);
+            var generating = script is not null;
+            if (!generating && GenerationOnly(parse, [count, perTask, seed], expect, blenderproc) is { } stray)
+            {
+                io.Error.WriteLine($"error: {stray} is for generation jobs: add --generate SCRIPT.py");
+                return ExitCodes.Error;
+            }
+
+            FrameList? frameList = null;
+            if (generating)
+            {
+                if (parse.GetValue(frames) is not null)
+                {
+                    io.Error.WriteLine("error: --frames is for render jobs: a generation job makes --count items (its tasks' items are numbered 0 to count-1)");
+                    return ExitCodes.Error;
+                }
+
+                if (parse.GetValue(chunk) is not null)
+                {
+                    io.Error.WriteLine("error: --chunk is for render jobs: a generation job's task size is --per-task");
+                    return ExitCodes.Error;
+                }
+            }
+            else if (parse.GetValue(scene) is null)
+            {
+                io.Error.WriteLine("error: a render job needs its scene: provision farm submit SCENE.blend --frames 1-240 (or --generate SCRIPT.py for a generation job)");
+                return ExitCodes.Error;
+            }
+            else if ((frameList = FrameList.TryParse(parse.GetValue(frames), out var framesError)) is null)
             {
                 io.Error.WriteLine("error: --frames: " + framesError);
                 return ExitCodes.Error;
@@ -80,20 +121,27 @@ internal static class FarmSubmitCommand
                 return ExitCodes.Error;
             }
 
-            var source = Source(parse.GetValue(scene)!, parse.GetValue(sha256), io);
-            if (source is null)
+            (string Src, string? Sha256)? source = null;
+            if (parse.GetValue(scene) is { } sceneText && (source = Source(sceneText, parse.GetValue(sha256), io)) is null)
             {
                 return ExitCodes.Error;
             }
 
-            var jobId = parse.GetValue(id) ?? JobDefaults.Id(source.Value.Src, io.Time.GetUtcNow());
+            string? scriptPath = null;
+            if (script is not null && (scriptPath = Script(script, io)) is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var named = source?.Src ?? scriptPath!;
+            var jobId = parse.GetValue(id) ?? JobDefaults.Id(named, io.Time.GetUtcNow());
             var spec = new JobSpec
             {
                 Id = jobId,
-                Src = source.Value.Src,
-                Sha256 = source.Value.Sha256,
-                Frames = frameList.ToString(),
-                Output = parse.GetValue(output) ?? JobDefaults.Output(source.Value.Src, jobId) ?? "",
+                Src = source?.Src,
+                Sha256 = source?.Sha256,
+                Frames = frameList?.ToString() ?? "",
+                Output = parse.GetValue(output) ?? JobDefaults.Output(named, jobId) ?? "",
                 Samples = parse.GetValue(samples),
                 Device = parse.GetValue(device)?.ToUpperInvariant(),
                 Priority = parse.GetValue(priority),
@@ -112,6 +160,19 @@ internal static class FarmSubmitCommand
             {
                 io.Error.WriteLine("error: a scene given as a URL needs --output: an absolute directory the workers can write (shared storage)");
                 return ExitCodes.Error;
+            }
+
+            // Checked offline first (task size aside), so a typo never waits for the queue.
+            if (scriptPath is not null)
+            {
+                var generation = GenerationRequest.TryCreate(scriptPath, parse.GetValue(count), parse.GetValue(perTask), parse.GetValue(seed), parse.GetValue(expect) ?? [], parse.GetValue(blenderproc), 1, out var generationError);
+                if (generation is null)
+                {
+                    io.Error.WriteLine("error: " + generationError);
+                    return ExitCodes.Error;
+                }
+
+                spec = spec with { Generate = generation, Frames = generation.Items };
             }
 
             if (JobValidation.Problem(spec) is { } problem)
@@ -134,15 +195,25 @@ internal static class FarmSubmitCommand
                 return ExitCodes.Error;
             }
 
-            var (chunkSize, why) = await ChunkAsync(client, parse.GetValue(chunk), TimeSpan.FromSeconds(parse.GetValue(taskSeconds)), spec, frameList.Count, io.Time, cancellationToken).ConfigureAwait(false);
-            var tasks = frameList.Chunk(chunkSize);
+            var (chunkSize, why) = spec.Generate is { } generate
+                ? await PerTaskAsync(client, parse.GetValue(perTask), generate, io.Time, cancellationToken).ConfigureAwait(false)
+                : await ChunkAsync(client, parse.GetValue(chunk), TimeSpan.FromSeconds(parse.GetValue(taskSeconds)), spec, frameList!.Count, io.Time, cancellationToken).ConfigureAwait(false);
+            if (spec.Generate is { } sized)
+            {
+                spec = spec with { Generate = sized with { PerTask = chunkSize } };
+            }
+
+            var items = FrameList.Parse(spec.Frames);
+            var tasks = items.Chunk(chunkSize);
             if (!await client.Queue.SubmitAsync(spec, tasks, cancellationToken).ConfigureAwait(false))
             {
                 io.Error.WriteLine($"error: a job '{jobId}' exists already: pick another --id (or `provision farm retry {jobId}`)");
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"submitted {jobId}: {frameList.Count} frames ({spec.Frames}) in {tasks.Count} tasks of up to {chunkSize} frames ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}");
+            io.Out.WriteLine(spec.Generate is { } made
+                ? $"submitted {jobId}: {made.Count} items from seed {made.Seed} in {tasks.Count} tasks of up to {chunkSize} items ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}"
+                : $"submitted {jobId}: {items.Count} frames ({spec.Frames}) in {tasks.Count} tasks of up to {chunkSize} frames ({why}), priority {spec.Priority.ToString().ToLowerInvariant()}");
             io.Out.WriteLine($"  output: {spec.Output}");
             io.Out.WriteLine($"  follow it: provision farm status {jobId}");
             return ExitCodes.Success;
@@ -173,6 +244,34 @@ internal static class FarmSubmitCommand
         }
 
         return (path, actual);
+    }
+
+    /// <summary>The generation option given without --generate, or null.</summary>
+    private static string? GenerationOnly(System.CommandLine.ParseResult parse, Option<int?>[] numbers, Option<string[]> expect, Option<bool> blenderproc) =>
+        numbers.FirstOrDefault(o => parse.GetValue(o) is not null)?.Name
+        ?? (parse.GetValue(expect) is { Length: > 0 } ? expect.Name : parse.GetValue(blenderproc) ? blenderproc.Name : null);
+
+    private static string? Script(string script, CliIo io)
+    {
+        var path = Path.GetFullPath(script);
+        if (!File.Exists(path))
+        {
+            io.Error.WriteLine($"error: --generate: script {path} does not exist");
+            return null;
+        }
+
+        return path;
+    }
+
+    private static async Task<(int Size, string Why)> PerTaskAsync(FarmClient client, int? fixedSize, GenerationSpec generation, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (fixedSize is { } size)
+        {
+            return (size, "--per-task");
+        }
+
+        var live = await client.Reader.LiveWorkersAsync(time.GetUtcNow(), TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        return (ChunkSizing.ForItems(generation.Count, live), $"whole rounds over {live} live worker(s)");
     }
 
     private static async Task<(int Size, string Why)> ChunkAsync(FarmClient client, int? fixedSize, TimeSpan target, JobSpec spec, int frames, TimeProvider time, CancellationToken cancellationToken)
