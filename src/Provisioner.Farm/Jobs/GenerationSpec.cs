@@ -37,6 +37,7 @@ public sealed partial record GenerationSpec
     public bool Blenderproc { get; init; }
 
     /// <summary>The frames a generation job's tasks are cut from: its item indices.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Items => Count == 1 ? "0" : "0-" + (Count - 1).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The batch a task's items make: batch_0000 holds items 0 … PerTask−1.</summary>

@@ -167,28 +167,30 @@ async function overview() {
   ];
 }
 
-function chart(frames) {
-  if (frames.length === 0) return el("p", { class: "muted" }, "No frame rendered yet.");
+function chart(frames, unit = "frame") {
+  if (frames.length === 0) return el("p", { class: "muted" }, unit === "frame" ? "No frame rendered yet." : "No item made yet.");
   const width = 600, height = 200, left = 34, bottom = 18;
   const max = Math.max(...frames.map(f => f.seconds));
   const step = (width - left) / frames.length;
-  const plot = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "render time per frame" });
+  const plot = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "render time per " + unit });
   plot.append(svg("text", { x: 0, y: 10 }, max.toFixed(1) + " s"), svg("text", { x: 0, y: height - bottom }, "0"));
   frames.forEach((f, i) => {
     // At least 2 units tall: a frame that rendered in under 10 ms (persistent data) is still a frame.
     const h = Math.max(2, max > 0 ? (f.seconds / max) * (height - bottom - 14) : 0);
     const r = svg("rect", { x: left + i * step + 1, y: height - bottom - h, width: Math.max(1, step - 2), height: h });
-    r.append(svg("title", {}, `frame ${f.frame}: ${f.seconds.toFixed(2)} s on ${f.worker}`));
+    r.append(svg("title", {}, `${unit} ${f.frame}: ${f.seconds.toFixed(2)} s on ${f.worker}`));
     plot.append(r);
   });
-  plot.append(svg("text", { x: left, y: height - 4 }, "frame " + frames[0].frame), svg("text", { x: width - 60, y: height - 4 }, "frame " + frames[frames.length - 1].frame));
+  plot.append(svg("text", { x: left, y: height - 4 }, unit + " " + frames[0].frame), svg("text", { x: width - 60, y: height - 4 }, unit + " " + frames[frames.length - 1].frame));
   return plot;
 }
 
 // The file extension of the job's frames, as the API serves them (an OpenEXR frame has no preview).
 const extensions = { PNG: "png", JPEG: "jpg" };
 
-async function thumbnail(id, format, frames) {
+async function thumbnail(id, format, frames, generate) {
+  // A generation job's files are the script's own, many per item: they stay on the share.
+  if (generate) return el("p", { class: "muted", id: "no-preview" }, `Items are written to batch_NNNN/ folders beside their logs on the shared storage (${generate.expect.map(expected).join(", ")} per item).`);
   if (frames.length === 0) return el("p", { class: "muted" }, "The last rendered frame shows here.");
   const extension = extensions[format || "PNG"];
   if (!extension) return el("p", { class: "muted", id: "no-preview" }, `${format} frames cannot be shown in a browser: open them on the shared storage.`);
@@ -216,30 +218,41 @@ function settings(spec) {
   return parts.join(", ") + (parts.length === 1 ? "; the rest as the scene has it" : "");
 }
 
+// An expected output as typed on `farm submit --expect`: rgb_*.png, or depth_*.exr:2.
+const expected = e => e.per_item === 1 ? e.pattern : `${e.pattern}:${e.per_item}`;
+
+// What a generation job runs, and from which seeds.
+function generation(spec) {
+  const g = spec.generate;
+  return `generation: ${g.count} items from seed ${g.seed} (item i: seed ${g.seed} + i), ${g.per_task} per task, script ${g.script}${g.blenderproc ? " through BlenderProc" : ""}; expects ${g.expect.map(expected).join(", ")} per item`;
+}
+
 async function jobPage(id) {
   const [job, tasks, frames] = await Promise.all([get("jobs/" + encodeURIComponent(id)), get("jobs/" + encodeURIComponent(id) + "/tasks"), get("jobs/" + encodeURIComponent(id) + "/frames")]);
   const legend = ["queued", "running", "done", "failed", "dropped"].map(s => [el("span", { class: "grid-key", style: `background:var(--${s})` }), s]);
+  // A generation job's "frames" are its items.
+  const unit = job.spec.generate ? "item" : "frame";
   return [
     el("h1", {}, el("a", { href: "#/" }, "Jobs"), " / ", job.spec.id, " ", status(job.status)),
     el("div", { class: "cards" },
-      card("Progress", Math.round((job.frames_total ? job.frames_done / job.frames_total : 0) * 100) + "%", `${job.frames_done} of ${job.frames_total} frames, ${job.frames_failed} failed`),
+      card("Progress", Math.round((job.frames_total ? job.frames_done / job.frames_total : 0) * 100) + "%", `${job.frames_done} of ${job.frames_total} ${unit}s, ${job.frames_failed} failed`),
       card("ETA", duration(job.eta_seconds), job.status === "running" ? "at the job's own pace" : job.status),
-      card("Mean frame", seconds(frames.length ? frames.reduce((sum, f) => sum + f.seconds, 0) / frames.length : null), `${job.tasks_done}/${job.tasks_total} tasks done`),
+      card("Mean " + unit, seconds(frames.length ? frames.reduce((sum, f) => sum + f.seconds, 0) / frames.length : null), `${job.tasks_done}/${job.tasks_total} tasks done`),
       card("GPU time", duration(job.gpu_seconds), "held by its attempts, on " + (job.spec.device || "CPU")),
       card("Cost", charged(job.cost), job.cost === 0 ? "no worker has an hourly_cost"
-        : job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per frame"),
+        : job.cost_per_frame === null || job.cost_per_frame === undefined ? "per frame: -" : money(job.cost_per_frame) + " per " + unit),
       card("Priority", job.spec.priority, "pool " + job.spec.pool)),
     el("p", {}, bar(job), " ", jobActions(job)),
     el("div", { class: "split" },
       el("div", {},
         el("h2", {}, "Tasks ", el("span", { class: "legend muted" }, legend)),
         el("div", { class: "grid", id: "tasks" }, tasks.map(t => el("span", { class: t.state + (t.gpu_flags && t.gpu_flags.length ? " flagged" : ""),
-          title: `${t.task_id}: frames ${t.frames}, ${t.state}${t.worker ? " on " + t.worker : ""}, attempt ${t.attempts}, GPU ${duration(t.gpu_seconds)}${t.gpu_flags && t.gpu_flags.length ? ", flagged " + t.gpu_flags.join(", ") : ""}` }))),
-        el("h2", {}, "Render time per frame"),
-        el("div", { class: "panel" }, chart(frames))),
+          title: `${t.task_id}: ${unit}s ${t.frames}, ${t.state}${t.worker ? " on " + t.worker : ""}, attempt ${t.attempts}, GPU ${duration(t.gpu_seconds)}${t.gpu_flags && t.gpu_flags.length ? ", flagged " + t.gpu_flags.join(", ") : ""}` }))),
+        el("h2", {}, unit === "frame" ? "Render time per frame" : "Time per item (its share of its task's run)"),
+        el("div", { class: "panel" }, chart(frames, unit))),
       el("div", {},
-        el("h2", {}, "Last rendered frame"),
-        el("div", { class: "panel" }, await thumbnail(job.spec.id, job.spec.format, frames)),
+        el("h2", {}, job.spec.generate ? "Output" : "Last rendered frame"),
+        el("div", { class: "panel" }, await thumbnail(job.spec.id, job.spec.format, frames, job.spec.generate)),
         el("h2", {}, "Last error"),
         el("div", { class: "panel" }, job.error || job.last_error ? el("div", { class: "error", id: "last-error" }, job.error || job.last_error) : el("span", { class: "muted" }, "none")),
         el("h2", {}, "GPU warnings"),
@@ -247,7 +260,8 @@ async function jobPage(id) {
           Object.keys(job.flagged || {}).length
             ? [el("div", { class: "flags" }, counted(job.flagged)), el("div", { class: "warning", id: "last-warning" }, job.last_warning || "")]
             : el("span", { class: "muted" }, "none: no attempt fell back to the CPU, throttled or ran hot")))),
-    el("p", { class: "muted" }, `scene ${job.spec.src} → ${job.spec.output}`),
+    el("p", { class: "muted" }, `scene ${job.spec.src || "none (Blender's empty scene)"} → ${job.spec.output}`),
+    job.spec.generate ? el("p", { class: "muted", id: "generation" }, generation(job.spec)) : null,
     el("p", { class: "muted", id: "settings" }, "render settings: " + settings(job.spec)),
   ];
 }

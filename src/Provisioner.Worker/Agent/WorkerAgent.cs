@@ -139,8 +139,8 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         }
 
         var accepted = await queue.CompleteAsync(config.Name, task, outcome.Frames, usage, CancellationToken.None).ConfigureAwait(false);
-        log.Information(accepted ? "task {Task} done: {Count} frames" : "task {Task} rendered {Count} frames, but it had been requeued meanwhile: not counted",
-            task.TaskId, outcome.Frames.Count);
+        log.Information(accepted ? "task {Task} done: {Count} {Unit}" : "task {Task} made {Count} {Unit}, but it had been requeued meanwhile: not counted",
+            task.TaskId, outcome.Frames.Count, task.Job.Generate is null ? "frames" : "items");
     }
 
     /// <summary>Why rendering stopped early: the lease went to someone else, the job ended, or the worker is stopping.</summary>

@@ -17,10 +17,13 @@ namespace Provisioner.IntegrationTests.Farm;
 [Collection("farm")]
 public sealed class FarmGenerationTests(FarmScene scene, ITestOutputHelper output) : IClassFixture<FarmScene>
 {
+    private static readonly string[] RgbOnly = ["rgb_*.png"];
+
     [Fact]
     public async Task AHundredItemsOverThreeWorkers_EveryBatchAndLogOnTheShare_SeedsReproducible_PrioritiesHonouredBesideARenderJob()
     {
         await using var farm = await FarmHarness.StartAsync();
+        await using var service = await FarmServiceHost.StartAsync(farm, null);
         var script = Path.Combine(farm.Directory.Path, "generate_items.py");
         File.Copy(Repo.Path("tests", "farm", "generate_items.py"), script);
 
@@ -38,13 +41,22 @@ public sealed class FarmGenerationTests(FarmScene scene, ITestOutputHelper outpu
         Assert.Empty(await farm.Reader.JobsAsync(10, CancellationToken.None));
 
         // A mixed farm with one worker: a render job at normal priority and a generation job at
-        // high, both queued before the worker starts. Every generation task goes first.
+        // high (through the API), both queued before the worker starts. Every generation task goes first.
         await farm.SubmitAsync("render", scene.Path, "1-2", chunk: 1);
         var mixedOutput = Path.Combine(farm.Output, "mixed");
-        var mixed = await CliRunner.RunAsync("farm", "submit", "--generate", script, "--count", "20", "--per-task", "10", "--seed", "7", "--expect", "rgb_*.png",
-            "--priority", "high", "--id", "mixed", "--output", mixedOutput, "--queue", farm.Redis.Url);
-        Assert.True(mixed.ExitCode == 0, mixed.Stderr);
-        Assert.Contains("submitted mixed: 20 items from seed 7 in 2 tasks of up to 10 items (--per-task)", mixed.Stdout, StringComparison.Ordinal);
+        using (var mixed = await service.Http.SendAsync(FarmServiceHost.Json("api/v1/jobs", new
+        {
+            id = "mixed",
+            output = mixedOutput,
+            priority = "high",
+            device = "CPU",
+            generate = new { script, count = 20, per_task = 10, seed = 7, expect = RgbOnly },
+        })))
+        {
+            Assert.True(mixed.IsSuccessStatusCode, await mixed.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(2, (await farm.Reader.TasksAsync("mixed", CancellationToken.None)).Count);
         farm.StartWorker("w1");
         var generated = await farm.WaitForEndAsync("mixed", TimeSpan.FromMinutes(3));
         var rendered = await farm.WaitForEndAsync("render", TimeSpan.FromMinutes(3));
@@ -58,6 +70,7 @@ public sealed class FarmGenerationTests(FarmScene scene, ITestOutputHelper outpu
         var submitted = await CliRunner.RunAsync("farm", "submit", "--generate", script, "--count", "100", "--per-task", "10", "--seed", "1000",
             "--expect", "rgb_*.png", "--expect", "meta_*.json", "--id", "dataset", "--output", dataset, "--queue", farm.Redis.Url);
         Assert.True(submitted.ExitCode == 0, submitted.Stderr);
+        Assert.Contains("submitted dataset: 100 items from seed 1000 in 10 tasks of up to 10 items (--per-task)", submitted.Stdout, StringComparison.Ordinal);
         var job = await farm.WaitForEndAsync("dataset", TimeSpan.FromMinutes(5));
         Assert.True(job.Status == "done", job.LastError + "\n" + farm.Logs());
         Assert.Equal(100, job.FramesDone);
@@ -100,6 +113,22 @@ public sealed class FarmGenerationTests(FarmScene scene, ITestOutputHelper outpu
 
         // The high-priority job's batches came out the same way.
         Assert.Equal(10, Directory.EnumerateFiles(Path.Combine(mixedOutput, "batch_0001"), "rgb_*.png").Count());
+
+        // The job in words: the CLI's status and the dashboard's job page.
+        var status = await CliRunner.RunAsync("farm", "status", "dataset", "--queue", farm.Redis.Url);
+        Assert.Contains($"script:   {script}, scene none (Blender's empty scene)", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("items:    100 from seed 1000, 10 per task (batch_NNNN); expects rgb_*.png, meta_*.json per item", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("progress: 100 items done, 0 failed, 0 to go of 100", status.Stdout, StringComparison.Ordinal);
+        using (var browser = Browser.Start())
+        {
+            browser.Driver.Navigate().GoToUrl(service.Url + "#/jobs/dataset");
+            await browser.WaitAsync(() => browser.Find("#generation"), TimeSpan.FromSeconds(20), "the generation job's page");
+            Assert.Equal($"generation: 100 items from seed 1000 (item i: seed 1000 + i), 10 per task, script {script}; expects rgb_*.png, meta_*.json per item", browser.TextOf("#generation"));
+            Assert.StartsWith("Items are written to batch_NNNN/ folders", browser.TextOf("#no-preview"), StringComparison.Ordinal);
+            Assert.Contains("100 of 100 items", browser.TextOf(".cards"), StringComparison.Ordinal);
+            browser.Screenshot(Path.Combine(Browser.Shots, "dashboard-generation-job.png"));
+        }
+
         output.WriteLine(farm.Logs());
     }
 
