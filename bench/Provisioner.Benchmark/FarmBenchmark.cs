@@ -100,12 +100,19 @@ internal static class FarmBenchmark
         var clock = Stopwatch.StartNew();
         await queue.SubmitAsync(new JobSpec { Id = id, Src = scene, Frames = $"1-{frames}", Output = output, Device = "CPU" },
             FrameList.Parse($"1-{frames}").Chunk(chunk), CancellationToken.None);
-        while ((await reader.JobAsync(id, CancellationToken.None))?.Status is not ("done" or "failed"))
+        JobStatus? job;
+        while ((job = await reader.JobAsync(id, CancellationToken.None))?.Status is not ("done" or "failed"))
         {
             await Task.Delay(50);
         }
 
         var elapsed = clock.Elapsed.TotalSeconds;
+        if (job!.Status != "done")
+        {
+            // A failed job ends fast: its time would read as a fast farm.
+            throw new InvalidOperationException($"job {id} failed: {job.LastError}");
+        }
+
         foreach (var process in processes)
         {
             process.Kill(entireProcessTree: true);
@@ -121,6 +128,8 @@ internal static class FarmBenchmark
         start.Environment["PROVISION_WORKER_NAME"] = name;
         start.Environment["PROVISION_QUEUE_URL"] = url;
         start.Environment["PROVISION_WORK_DIR"] = Path.Combine(work, name);
+        // The scene and frames live in the benchmark's temporary directory: the worker may read and write there.
+        start.Environment["PROVISION_ALLOWED_ROOTS"] = Path.GetDirectoryName(work)!;
         start.Environment["PROVISION_RENDER_DEVICE"] = "CPU";
         start.Environment["PROVISION_BLENDER_THREADS"] = "1";
         start.Environment["PROVISION_POLL_SECONDS"] = "0.1";

@@ -15,6 +15,8 @@ using Provisioner.Benchmark;
 // earlier build (bench/baseline.sh COMMIT builds it).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- farm [frames] [chunk]
 // measures the render farm (see FarmBenchmark).
+//   dotnet run -c Release --project bench/Provisioner.Benchmark -- generate [--items 40] [--processes 2] [--rounds 3]
+// seed 002's dataset generation by hand (N parallel Blender processes) beside the farm (see GenerationBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- service [--clients 50] [--submits 10] [--seconds 60]
 // farm serve under 50 dashboard clients and 10 submits/s: latency, errors, memory (see ServiceBenchmark).
 //   dotnet run -c Release --project bench/Provisioner.Benchmark -- qemu
@@ -47,6 +49,11 @@ if (args.Length > 0 && args[0] == "qemu")
 if (args.Length > 0 && args[0] == "farm")
 {
     return await FarmBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10);
+}
+
+if (args.Length > 0 && args[0] == "generate")
+{
+    return await GenerationBenchmark.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "lab")
