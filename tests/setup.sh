@@ -27,6 +27,8 @@ cd "$(dirname "$0")/.."
 # Lab twins of real machines (tests/lab/twin.sh): pci.ids names the devices of a dump made with
 #   plain lspci (no -nn), so its ids come from the database, not from us.
 # The benchmark's start-up figures: time (/usr/bin/time). Shell completion (CompletionTests): zsh.
+# GL jobs (FarmGlTests): xvfb (xvfb-run, with xauth) gives the worker a display as an X server gives a VM;
+#   there Debian's Blender gets Mesa's llvmpipe, which a GPU EEVEE job must refuse.
 # The farm's web dashboard (FarmDashboardTests): Debian's chromium, driven through chromium-driver.
 # Its /metrics scraped for real (FarmPrometheusTests): Debian's prometheus, started by the test on
 #   127.0.0.1; the package's own service (all interfaces, :9090) is stopped and disabled below.
@@ -37,7 +39,7 @@ packages=(
   redis-server blender curl xz-utils
   fdisk e2fsprogs qemu-utils
   pci.ids time zsh
-  chromium chromium-driver prometheus
+  chromium chromium-driver prometheus xvfb xauth
 )
 
 missing_packages() {

@@ -30,7 +30,8 @@ public sealed record SubmitRequest(
     string? Resolution = null,
     int? Percentage = null,
     bool? PersistentData = null,
-    GenerateRequest? Generate = null)
+    GenerateRequest? Generate = null,
+    string? Engine = null)
 {
     /// <summary>The job and its tasks, or what is wrong with the request (naming the field); a generation job's tasks are sized for <paramref name="liveWorkers"/>.</summary>
     public (JobSpec? Spec, IReadOnlyList<FrameList> Tasks, string? Error) ToJob(DateTimeOffset now, int liveWorkers = 1)
@@ -100,6 +101,7 @@ public sealed record SubmitRequest(
             Output = Output ?? JobDefaults.Output(named, id) ?? "",
             Samples = Samples,
             Device = Device?.ToUpperInvariant(),
+            Engine = Engine?.ToUpperInvariant(),
             Extra = Extra,
             Priority = priority.Value,
             Pool = Pool ?? JobSpec.DefaultPool,

@@ -11,7 +11,8 @@ namespace Provisioner.Farm.Jobs;
 public static class JobFeasibility
 {
     /// <summary>True when <paramref name="job"/> asks for something not every Blender has (only then are the workers read).</summary>
-    public static bool NeedsWorkers(JobSpec job) => (job.Denoiser is { } denoiser && denoiser != Denoisers.None) || job.Format is not null;
+    public static bool NeedsWorkers(JobSpec job) =>
+        (job.Denoiser is { } denoiser && denoiser != Denoisers.None) || job.Format is not null || job.Engine is Engines.Eevee or Engines.Workbench;
 
     /// <summary>Submit's check, for `farm submit` and the service alike: the workers are read only for a job that needs them.</summary>
     public static async Task<string?> ProblemAsync(JobSpec job, FarmReader reader, DateTimeOffset now, TimeSpan silentAfter, CancellationToken cancellationToken) =>

@@ -49,6 +49,9 @@ public sealed record JobSpec
     /// <summary>Keep the scene's data in memory between the frames of a task (Cycles' persistent data); null keeps the scene's.</summary>
     public bool? PersistentData { get; init; }
 
+    /// <summary>CYCLES, EEVEE or WORKBENCH (<see cref="Engines"/>); null is Cycles.</summary>
+    public string? Engine { get; init; }
+
     /// <summary>OPTIX, CUDA or CPU; null uses the worker's configured device.</summary>
     public string? Device { get; init; }
 

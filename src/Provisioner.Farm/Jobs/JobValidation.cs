@@ -98,6 +98,21 @@ public static partial class JobValidation
     /// <summary>The render settings' own bounds (what a worker's Blender offers is checked against its features, see BlenderFeatures).</summary>
     private static string? SettingsProblem(JobSpec spec)
     {
+        if (spec.Engine is not null && !Engines.Names.Contains(spec.Engine))
+        {
+            return $"engine {Quote(spec.Engine)} must be one of {string.Join(", ", Engines.Names)}";
+        }
+
+        if (spec.Engine is Engines.Eevee or Engines.Workbench && CyclesOnly(spec) is { } cycles)
+        {
+            return $"{cycles} is a Cycles setting: engine {spec.Engine} has none (leave it out, or render with CYCLES)";
+        }
+
+        if (spec.Engine == Engines.Workbench && spec.Samples is not null)
+        {
+            return "samples: Workbench has no sample count (its anti-aliasing is the scene's display.render_aa): leave it out";
+        }
+
         if (spec.NoiseThreshold is { } threshold && (!double.IsFinite(threshold) || threshold is <= 0 or > 1))
         {
             return $"noise_threshold {threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be above 0 and at most 1 (Cycles' adaptive sampling; 0.01 is its default)";
@@ -125,6 +140,12 @@ public static partial class JobValidation
 
         return spec.Percentage is < 1 or > 1000 ? $"percentage {spec.Percentage} must be from 1 to 1000" : null;
     }
+
+    private static string? CyclesOnly(JobSpec spec) =>
+        spec.NoiseThreshold is not null ? "noise_threshold"
+        : spec.Denoiser is not null ? "denoiser"
+        : spec.PersistentData is not null ? "persistent_data"
+        : null;
 
     // A value a message may echo: printable ASCII and short, else only its length (a seed client's
     // job may carry ESC or newlines meant for a terminal or a log).

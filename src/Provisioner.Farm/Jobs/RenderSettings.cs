@@ -67,3 +67,33 @@ public static class Resolution
         return null;
     }
 }
+
+/// <summary>
+/// Render engines as a job names them, and the ids Blender knows them by. The id of EEVEE changed
+/// with EEVEE Next (BLENDER_EEVEE_NEXT in 4.2) and back to BLENDER_EEVEE later: rather than a table of
+/// versions, each worker asks its own Blender which of these ids it takes (<see cref="BlenderFeatures"/>).
+/// EEVEE and Workbench draw with OpenGL: a worker checks which OpenGL it gets before such a task.
+/// </summary>
+public static class Engines
+{
+    public const string Cycles = "CYCLES";
+    public const string Eevee = "EEVEE";
+    public const string Workbench = "WORKBENCH";
+
+    public static readonly IReadOnlyList<string> Names = [Cycles, Eevee, Workbench];
+
+    /// <summary>Blender's ids for <paramref name="engine"/>, newest first: the first the worker's Blender takes is used.</summary>
+    public static IReadOnlyList<string> BlenderIds(string engine) => engine switch
+    {
+        Cycles => ["CYCLES"],
+        Eevee => ["BLENDER_EEVEE_NEXT", "BLENDER_EEVEE"],
+        Workbench => ["BLENDER_WORKBENCH"],
+        _ => throw new ArgumentException($"unknown engine '{engine}'", nameof(engine)),
+    };
+
+    /// <summary>Every id the probe tries.</summary>
+    public static IReadOnlyList<string> AllBlenderIds { get; } = [.. Names.SelectMany(BlenderIds)];
+
+    /// <summary>Whether the engine renders through OpenGL (so the worker must have a GL context, and for a GPU job the GPU's).</summary>
+    public static bool NeedsGl(string? engine) => engine is Eevee or Workbench;
+}

@@ -107,6 +107,8 @@ public sealed class FarmReader(IDatabase redis, FarmQueue queue)
             GpuFlags = GpuWarningNames.Parse(Get(fields, "gpu_flags")),
             HourlyCost = decimal.TryParse(Get(fields, "hourly_cost"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) ? rate : null,
             Blender = BlenderFeatures.FromFields(name => Get(fields, name)),
+            GlRenderer = Get(fields, "gl_renderer"),
+            GpuDriver = Get(fields, "gpu_driver"),
         };
     }
 

@@ -35,7 +35,8 @@ public sealed record WorkerField(string Name, string Value)
     {
         "gpu_model", "gpu_util", "gpu_mem_used", "gpu_mem_total", "gpu_temp", "gpu_power", "gpu_throttle", "gpu_flags",
         "gpu_sampled_ms", "hourly_cost", "temperature_limit",
-        Jobs.BlenderFeatures.VersionField, Jobs.BlenderFeatures.DenoisersField, Jobs.BlenderFeatures.FormatsField,
+        Jobs.BlenderFeatures.VersionField, Jobs.BlenderFeatures.DenoisersField, Jobs.BlenderFeatures.FormatsField, Jobs.BlenderFeatures.EnginesField,
+        "gl_renderer", "gpu_driver",
     };
 }
 
@@ -129,6 +130,12 @@ public sealed record WorkerStatus(
 
     /// <summary>What the worker's Blender can do (null: an agent that does not report it).</summary>
     public Jobs.BlenderFeatures? Blender { get; init; }
+
+    /// <summary>The OpenGL renderer its Blender got, once a GL task asked ("" before).</summary>
+    public string GlRenderer { get; init; } = "";
+
+    /// <summary>The NVIDIA driver version nvidia-smi reports in the VM ("" for a CPU worker or before it read it).</summary>
+    public string GpuDriver { get; init; } = "";
 
     /// <summary>
     /// A worker whose last heartbeat is older than this is gone (killed, hung or cut off):

@@ -22,7 +22,9 @@ public sealed record WorkerReport(
     WorkerReport.GpuTelemetry? Telemetry,
     IReadOnlyList<string> GpuFlags,
     decimal? HourlyCost,
-    Jobs.BlenderFeatures? Blender)
+    Jobs.BlenderFeatures? Blender,
+    string GlRenderer = "",
+    string GpuDriver = "")
 {
     /// <summary>The GPU's latest reading: null figures are ones the driver does not report.</summary>
     public sealed record GpuTelemetry(
@@ -45,5 +47,5 @@ public sealed record WorkerReport(
             ? new GpuTelemetry(gpu.Model, gpu.UtilizationPercent, gpu.MemoryUsedMiB, gpu.MemoryTotalMiB, gpu.TemperatureC, gpu.PowerWatts,
                 gpu.ThrottleReasonNames(), (now - worker.GpuSampledAt)?.TotalSeconds)
             : null,
-        GpuWarningNames.Words(worker.GpuFlags), worker.HourlyCost, worker.Blender);
+        GpuWarningNames.Words(worker.GpuFlags), worker.HourlyCost, worker.Blender, worker.GlRenderer, worker.GpuDriver);
 }

@@ -17,13 +17,22 @@ public enum GpuWarnings
 
     /// <summary>The GPU ran above the inventory's temperature limit.</summary>
     Hot = 4,
+
+    /// <summary>An EEVEE or Workbench task of a CPU job drew on a software OpenGL renderer (Mesa llvmpipe): allowed, and said.</summary>
+    SoftwareGl = 8,
+
+    /// <summary>A job asking for OPTIX,CUDA rendered on CUDA because OptiX was not there.</summary>
+    CudaFallback = 16,
 }
 
 /// <summary>The flags' words as the queue stores them and every reader shows them: "cpu-fallback,throttled,hot".</summary>
 public static class GpuWarningNames
 {
     private static readonly (GpuWarnings Flag, string Name)[] Names =
-        [(GpuWarnings.CpuFallback, "cpu-fallback"), (GpuWarnings.Throttled, "throttled"), (GpuWarnings.Hot, "hot")];
+        [
+            (GpuWarnings.CpuFallback, "cpu-fallback"), (GpuWarnings.Throttled, "throttled"), (GpuWarnings.Hot, "hot"),
+            (GpuWarnings.SoftwareGl, "software-gl"), (GpuWarnings.CudaFallback, "cuda-fallback"),
+        ];
 
     /// <summary>Every flag's word, in order: the label values /metrics uses.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Names.Select(n => n.Name)];

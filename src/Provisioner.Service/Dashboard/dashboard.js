@@ -209,6 +209,7 @@ async function thumbnail(id, format, frames, generate) {
 // What the job sets on the scene; the rest is the scene's own.
 function settings(spec) {
   const parts = [`format ${spec.format || "PNG"}`];
+  if (spec.engine && spec.engine !== "CYCLES") parts.unshift(`engine ${spec.engine}`);
   if (spec.samples) parts.push(`${spec.samples} samples`);
   if (spec.noise_threshold) parts.push(`noise threshold ${spec.noise_threshold}`);
   if (spec.denoiser) parts.push(`denoiser ${spec.denoiser}`);

@@ -1,6 +1,7 @@
 using Provisioner.Farm.Frames;
 using Provisioner.Farm.Jobs;
 using Provisioner.Farm.Queue;
+using Provisioner.Farm.Telemetry;
 using Provisioner.Worker.Files;
 using Provisioner.Worker.Generation;
 using Provisioner.Worker.Rendering;
@@ -8,8 +9,8 @@ using Serilog;
 
 namespace Provisioner.Worker.Agent;
 
-/// <summary>What one render attempt produced: the frames with their times, or the reason it failed.</summary>
-public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Error, bool RefusedDevice = false)
+/// <summary>What one render attempt produced: the frames with their times, or the reason it failed; <paramref name="Marks"/> and <paramref name="Note"/> flag what the attempt ran on (software GL, CUDA for OPTIX).</summary>
+public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Error, bool RefusedDevice = false, GpuWarnings Marks = GpuWarnings.None, string Note = "")
 {
     public static RenderOutcome Failed(string error, bool refusedDevice = false) => new([], error, refusedDevice);
 }
@@ -21,6 +22,12 @@ public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Erro
 public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderRunner blender, ILogger log, BlenderFeatures? features = null)
 {
     private readonly GenerationRenderer generation = new(config, blender, log);
+
+    // The OpenGL Blender gets, asked before the first GL task and kept (see GlProbe).
+    private (GlReading? Reading, string? Problem)? gl;
+
+    /// <summary>The OpenGL renderer this worker's Blender got, once a GL task asked for it.</summary>
+    public GlReading? Gl => gl?.Reading;
 
     public async Task<RenderOutcome> RenderAsync(TaskLease task, CancellationToken cancellationToken)
     {
@@ -36,6 +43,24 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         if (FeatureProblem(job) is { } unsupported)
         {
             return RenderOutcome.Failed(unsupported);
+        }
+
+        // EEVEE and Workbench draw with OpenGL: a GPU job must get the GPU's, not Mesa on the CPU (seed 003).
+        var marks = GpuWarnings.None;
+        var note = "";
+        if (Engines.NeedsGl(job.Engine))
+        {
+            gl ??= await GlProbe.ProbeAsync(config.Blender, cancellationToken).ConfigureAwait(false);
+            if (GlCheck.Problem(gl.Value.Reading, gl.Value.Problem, device, job.Engine!) is { } glProblem)
+            {
+                return RenderOutcome.Failed(glProblem);
+            }
+
+            if (gl.Value.Reading!.IsSoftware)
+            {
+                marks |= GpuWarnings.SoftwareGl;
+                note = $"{job.Engine} drew on software OpenGL, {gl.Value.Reading} (a CPU job may)";
+            }
         }
 
         // A job submitted elsewhere may name paths this worker was not given (the unit could not write there anyway).
@@ -70,10 +95,11 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         {
             var made = await generation.RenderAsync(task, generate, scene, device, taskDirectory, cancellationToken).ConfigureAwait(false);
             Directory.Delete(taskDirectory, recursive: true);
-            return made;
+            return made with { Marks = made.Marks | marks, Note = note };
         }
 
-        var command = new BlenderCommand(config.Blender, scene!, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job));
+        var engineId = features?.EngineId(job.Engine ?? Engines.Cycles) ?? "CYCLES";
+        var command = new BlenderCommand(config.Blender, scene!, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job), engineId);
         log.Debug("running {Command}", command);
         var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
         if (result.FirstFrameAfter is { } fixedCost)
@@ -120,7 +146,7 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         Directory.Delete(taskDirectory, recursive: true);
-        return new RenderOutcome(frames, null);
+        return new RenderOutcome(frames, null, Marks: marks, Note: note);
     }
 
     /// <summary>Why this worker's Blender cannot render the job as asked; a job asking for a denoiser or format on a worker whose Blender could not be asked is refused too.</summary>

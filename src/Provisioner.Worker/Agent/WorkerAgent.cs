@@ -70,6 +70,11 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         fields.Add(new("hourly_cost", config.HourlyCost?.ToString(CultureInfo.InvariantCulture) ?? ""));
         fields.Add(new("temperature_limit", config.TemperatureLimit.ToString(CultureInfo.InvariantCulture)));
         fields.AddRange(blender?.Fields() ?? []);
+        if (renderer.Gl is { } gl)
+        {
+            fields.Add(new("gl_renderer", gl.ToString()));
+        }
+
         return fields;
     }
 
@@ -107,12 +112,12 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             monitor?.EndWatch();
             await keeperStop.CancelAsync().ConfigureAwait(false);
             var reason = await keeper.ConfigureAwait(false);
-            await GiveUpAsync(task, reason, Usage(task, took, watch, refused: false), stop).ConfigureAwait(false);
+            await GiveUpAsync(task, reason, Usage(task, took, watch, null), stop).ConfigureAwait(false);
             return;
         }
 
         monitor?.EndWatch();
-        var usage = Usage(task, took, watch, outcome.RefusedDevice);
+        var usage = Usage(task, took, watch, outcome);
         if (usage.Warning.Length > 0)
         {
             log.Warning("task {Task}: {Warning}", task.TaskId, usage.Warning);
@@ -198,8 +203,9 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
     /// GPU's verdict with the words that explain it. A task refused before rendering (no GPU
     /// visible) has nothing to judge.
     /// </summary>
-    private TaskUsage Usage(TaskLease task, long took, GpuWatch? watch, bool refused)
+    private TaskUsage Usage(TaskLease task, long took, GpuWatch? watch, RenderOutcome? outcome)
     {
+        var refused = outcome?.RefusedDevice == true;
         // Whole milliseconds, as the queue stores the time: the cost is then exactly the stored time's.
         var held = TimeSpan.FromMilliseconds(Math.Floor(clock.GetElapsedTime(took).TotalMilliseconds));
         var verdict = refused ? GpuVerdict.Unwatched : watch?.Verdict() ?? GpuVerdict.Unwatched;
@@ -219,7 +225,14 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
             words.Add($"the GPU reached {verdict.PeakTemperatureC} °C, above the limit of {monitor?.TemperatureLimit} °C");
         }
 
+        // What the attempt itself found it ran on (software GL, CUDA standing in for OptiX).
+        if (outcome?.Note is { Length: > 0 } note)
+        {
+            words.Add(note);
+        }
+
+        var flags = verdict.Flags | (outcome?.Marks ?? GpuWarnings.None);
         var warning = words.Count == 0 ? "" : $"task {task.TaskId} on {config.Name}: " + string.Join("; ", words);
-        return new TaskUsage(held, TaskUsage.Cost(held, config.HourlyCost), verdict.Flags, warning);
+        return new TaskUsage(held, TaskUsage.Cost(held, config.HourlyCost), flags, warning);
     }
 }

@@ -22,7 +22,8 @@ public sealed record GenerationCommand(
     string Device,
     int? Samples,
     int? Threads,
-    RenderOptions Settings)
+    RenderOptions Settings,
+    string EngineId = "CYCLES")
 {
     /// <summary>The program started: Blender, or BlenderProc's launcher.</summary>
     public string Program => Blenderproc ?? Blender;
@@ -57,7 +58,7 @@ public sealed record GenerationCommand(
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        if (Device != "CPU")
+        if (Device != "CPU" && EngineId == "CYCLES")
         {
             // A render job gets this from --cycles-device, which Cycles reads after '--'; here the
             // arguments after '--' are the script's contract, so the device is set in Python.
@@ -66,7 +67,7 @@ public sealed record GenerationCommand(
 
         if (Samples is { } samples)
         {
-            args.AddRange(["--python-expr", "import bpy; bpy.context.scene.cycles.samples = " + samples.ToString(CultureInfo.InvariantCulture)]);
+            args.AddRange(["--python-expr", RenderOptions.SamplesStatement(EngineId, samples)]);
         }
 
         if (Settings.Statements() is { Count: > 0 } statements)

@@ -18,18 +18,21 @@ public sealed record BlenderCommand(
     string Device,
     int? Samples,
     int? Threads,
-    RenderOptions? Settings = null)
+    RenderOptions? Settings = null,
+    string EngineId = "CYCLES")
 {
+    private bool Cycles => EngineId == "CYCLES";
+
     public IReadOnlyList<string> Arguments()
     {
         var settings = Settings ?? RenderOptions.SceneDefaults;
-        var args = new List<string> { "-b", Scene, "-E", "CYCLES", "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
+        var args = new List<string> { "-b", Scene, "-E", EngineId, "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
         if (Threads is { } threads)
         {
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        if (Device != "CPU")
+        if (Device != "CPU" && Cycles)
         {
             // --cycles-device picks the compute type and enables its cards, but a scene saved with
             // Device: CPU still renders on the CPU, silently: the most common complaint of every
@@ -39,8 +42,7 @@ public sealed record BlenderCommand(
 
         if (Samples is { } samples)
         {
-            // An int, formatted by us: nothing from the job reaches Python as text.
-            args.AddRange(["--python-expr", "import bpy; bpy.context.scene.cycles.samples = " + samples.ToString(CultureInfo.InvariantCulture)]);
+            args.AddRange(["--python-expr", RenderOptions.SamplesStatement(EngineId, samples)]);
         }
 
         if (settings.Statements() is { Count: > 0 } statements)
@@ -60,7 +62,12 @@ public sealed record BlenderCommand(
             args.AddRange(["-f", Frames.ToBlenderArgument()]);
         }
 
-        args.AddRange(["--", "--cycles-device", Device]);
+        // Cycles reads its device after '--'; EEVEE and Workbench draw on the GL context's GPU.
+        if (Cycles)
+        {
+            args.AddRange(["--", "--cycles-device", Device]);
+        }
+
         return args;
     }
 

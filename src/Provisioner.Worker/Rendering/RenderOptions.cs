@@ -22,6 +22,14 @@ public sealed record RenderOptions(
     public static RenderOptions From(JobSpec job) =>
         new(job.NoiseThreshold, job.Denoiser, job.Format, job.ResolutionX, job.ResolutionY, job.Percentage, job.PersistentData);
 
+    /// <summary>
+    /// The sample count on the engine that renders: Cycles' samples, or EEVEE's render samples
+    /// (Workbench has none: refused at submit). An int formatted by us: no job text reaches Python.
+    /// </summary>
+    public static string SamplesStatement(string engineId, int samples) =>
+        "import bpy; bpy.context.scene." + (engineId.StartsWith("BLENDER_EEVEE", StringComparison.Ordinal) ? "eevee.taa_render_samples" : "cycles.samples")
+        + " = " + samples.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Blender's -F value.</summary>
     public string BlenderFormat => Format ?? FrameFormats.Png;
 

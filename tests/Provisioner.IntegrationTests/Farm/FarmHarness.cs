@@ -48,9 +48,9 @@ public sealed class FarmHarness : IAsyncDisposable
     public static async Task<FarmHarness> StartAsync(SentinelSet set) =>
         new(null, set.Url, await RedisAddress.ConnectAsync(set.Url, null, CancellationToken.None), RedisAddress.ReplicasToWait(set.Url));
 
-    public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string>? extra = null)
+    public WorkerProcess StartWorker(string name, IReadOnlyDictionary<string, string>? extra = null, IReadOnlyList<string>? launcher = null)
     {
-        var worker = WorkerProcess.Start(name, Url, Path.Combine(Directory.Path, "work"), extra);
+        var worker = WorkerProcess.Start(name, Url, Path.Combine(Directory.Path, "work"), extra, launcher);
         workers.Add(worker);
         return worker;
     }

@@ -34,9 +34,15 @@ public sealed class WorkerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static WorkerProcess Start(string name, string queueUrl, string workDirectory, IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>Starts the agent; <paramref name="launcher"/> runs it under another program first (xvfb-run -a: a display, as an X server gives a VM).</summary>
+    public static WorkerProcess Start(string name, string queueUrl, string workDirectory, IReadOnlyDictionary<string, string>? extra = null, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(launcher?[0] ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in launcher?.Skip(1).Append("dotnet") ?? [])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "provision-worker.dll"));
         start.Environment["PROVISION_WORKER_NAME"] = name;
         start.Environment["PROVISION_QUEUE_URL"] = queueUrl;

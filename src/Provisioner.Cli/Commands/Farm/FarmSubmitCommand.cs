@@ -37,6 +37,8 @@ internal static class FarmSubmitCommand
         var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
         var samples = CommonOptions.InRange(new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." }, 1, 1_000_000);
         var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
+        var engine = new Option<string?>("--engine") { Description = "CYCLES (default), EEVEE or WORKBENCH; EEVEE and Workbench need the GPU's OpenGL on a GPU job (a software renderer is refused)." };
+        engine.CompletionSources.Add([.. Engines.Names]);
         var noiseThreshold = new Option<double?>("--noise-threshold") { Description = "Adaptive sampling's noise threshold, above 0 and at most 1 (default: the scene's)." };
         var denoiser = new Option<string?>("--denoiser") { Description = "openimagedenoise, optix or none (default: the scene's); refused if a live worker's Blender lacks it." };
         denoiser.CompletionSources.Add([.. Denoisers.Names]);
@@ -68,7 +70,7 @@ internal static class FarmSubmitCommand
         var queue = FarmCommand.Queue();
         var command = new Command("submit", "Submit a Blender job: its frames are split into tasks that the worker VMs render in parallel.")
         {
-            scene, frames, generateOption, count, perTask, seed, expect, blenderproc, id, output, chunk, taskSeconds, samples, device, noiseThreshold, denoiser, format, resolution, percentage, persistentData,
+            scene, frames, generateOption, count, perTask, seed, expect, blenderproc, id, output, chunk, taskSeconds, samples, device, engine, noiseThreshold, denoiser, format, resolution, percentage, persistentData,
             priority, pool, maxAttempts, timeout, sha256, inventory, queue,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -144,6 +146,7 @@ internal static class FarmSubmitCommand
                 Output = parse.GetValue(output) ?? JobDefaults.Output(named, jobId) ?? "",
                 Samples = parse.GetValue(samples),
                 Device = parse.GetValue(device)?.ToUpperInvariant(),
+                Engine = parse.GetValue(engine)?.ToUpperInvariant(),
                 Priority = parse.GetValue(priority),
                 Pool = parse.GetValue(pool)!,
                 MaxAttempts = parse.GetValue(maxAttempts),
