@@ -8,9 +8,10 @@ using Serilog;
 namespace Provisioner.Worker.Generation;
 
 /// <summary>
-/// One attempt at a generation task: the script run once for the task's items into a directory
-/// of the attempt's own, its full output kept as the batch's log, the declared outputs checked,
-/// and the batch delivered whole as OUTPUT/batch_NNNN/ beside OUTPUT/batch_NNNN.log.
+/// One attempt at a generation task: the script run once for the task's items into a hidden
+/// folder of the attempt's own on the share, its full output kept as the batch's log, the
+/// declared outputs checked, and the batch swapped in whole as OUTPUT/batch_NNNN/ beside
+/// OUTPUT/batch_NNNN.log (see <see cref="BatchDelivery"/>).
 /// </summary>
 public sealed class GenerationRenderer(WorkerConfig config, BlenderRunner blender, ILogger log)
 {
@@ -25,8 +26,8 @@ public sealed class GenerationRenderer(WorkerConfig config, BlenderRunner blende
         var first = task.Frames.Frames[0];
         var items = task.Frames.Count;
         var batch = generation.BatchName(first);
-        var output = Path.Combine(taskDirectory, batch);
-        Directory.CreateDirectory(output);
+        var attempt = $"{config.Name}.attempt-{task.Attempt.ToString(CultureInfo.InvariantCulture)}";
+        var output = BatchDelivery.Prepare(job.Output, batch, attempt);
         var command = new GenerationCommand(
             generation.Blenderproc ? ResolveOnPath(config.Blender) : config.Blender,
             generation.Blenderproc ? config.Blenderproc : null,
@@ -48,7 +49,17 @@ public sealed class GenerationRenderer(WorkerConfig config, BlenderRunner blende
 
             Write($"# {job.Id} {batch}: items {first}-{first + items - 1}, seed {generation.SeedFor(first)}, worker {config.Name}, attempt {task.Attempt}");
             Write("# " + command);
-            result = await blender.RunAsync(command.Program, command.Arguments(), TimeSpan.FromSeconds(job.TaskTimeoutSeconds), Write, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await blender.RunAsync(command.Program, command.Arguments(), TimeSpan.FromSeconds(job.TaskTimeoutSeconds), Write, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The lease went elsewhere or the worker is stopping: nothing half-made stays on the share.
+                BatchDelivery.Discard(output);
+                throw;
+            }
+
             Write(string.Create(CultureInfo.InvariantCulture, $"# exit {(result.TimedOut ? "timed out" : result.ExitCode.ToString(CultureInfo.InvariantCulture))} after {result.Elapsed.TotalSeconds:0.00} s"));
         }
 
@@ -59,10 +70,11 @@ public sealed class GenerationRenderer(WorkerConfig config, BlenderRunner blende
         await BatchDelivery.DeliverLogAsync(logFile, job.Output, batch, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
+            BatchDelivery.Discard(output);
             return RenderOutcome.Failed($"{batch}: {problem} (log: {Path.Combine(job.Output, batch + ".log")})");
         }
 
-        await BatchDelivery.DeliverAsync(output, job.Output, batch, "attempt-" + task.Attempt.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        BatchDelivery.Publish(output, job.Output, batch, attempt, cancellationToken);
 
         // Items have no time of their own: each is given its share of the run.
         var each = result.Elapsed / items;

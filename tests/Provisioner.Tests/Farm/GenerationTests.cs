@@ -203,19 +203,22 @@ public sealed class GenerationTests
     }
 
     [Fact]
-    public async Task Delivery_SwapsTheBatchInWhole_ReplacingAnEarlierAttemptsFiles()
+    public void Delivery_SwapsTheBatchInWhole_ReplacingAnEarlierAttemptsFiles()
     {
         using var directory = new TempDirectory();
         var share = Path.Combine(directory.Path, "share");
-        var first = Path.Combine(directory.Path, "a1");
-        var second = Path.Combine(directory.Path, "a2");
-        Directory.CreateDirectory(first);
-        Directory.CreateDirectory(Path.Combine(second, "deep"));
+        var first = BatchDelivery.Prepare(share, "batch_0001", "w1.attempt-1");
         File.WriteAllText(Path.Combine(first, "stale.txt"), "from attempt 1");
-        File.WriteAllText(Path.Combine(second, "deep", "new.txt"), "from attempt 2");
+        BatchDelivery.Publish(first, share, "batch_0001", "w1.attempt-1", CancellationToken.None);
 
-        await BatchDelivery.DeliverAsync(first, share, "batch_0001", "attempt-1", CancellationToken.None);
-        await BatchDelivery.DeliverAsync(second, share, "batch_0001", "attempt-2", CancellationToken.None);
+        var second = BatchDelivery.Prepare(share, "batch_0001", "w2.attempt-2");
+        Assert.Equal(Path.Combine(share, ".batch_0001.w2.attempt-2.new"), second);
+        Directory.CreateDirectory(Path.Combine(second, "deep"));
+        File.WriteAllText(Path.Combine(second, "deep", "new.txt"), "from attempt 2");
+        var abandoned = BatchDelivery.Prepare(share, "batch_0001", "w3.attempt-3");
+        File.WriteAllText(Path.Combine(abandoned, "half.txt"), "cut short");
+        BatchDelivery.Publish(second, share, "batch_0001", "w2.attempt-2", CancellationToken.None);
+        BatchDelivery.Discard(abandoned);
 
         Assert.Equal(["batch_0001"], Directory.EnumerateFileSystemEntries(share).Select(Path.GetFileName));
         Assert.Equal(["deep/new.txt"], Directory.EnumerateFiles(Path.Combine(share, "batch_0001"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Path.Combine(share, "batch_0001"), f)));
