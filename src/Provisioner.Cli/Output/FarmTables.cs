@@ -117,7 +117,7 @@ internal static class FarmTables
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "use", "temp", "flags", "Blender", "host", "frames", "last error");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("worker", "state", "heartbeat", "task", "for", "GPU", "driver", "use", "temp", "flags", "Blender", "host", "frames", "last error");
         foreach (var worker in workers)
         {
             var age = worker.Heartbeat is { } beat ? now - beat : (TimeSpan?)null;
@@ -127,6 +127,7 @@ internal static class FarmTables
                 Markup.Escape(worker.Task.Length == 0 ? "-" : worker.Task),
                 worker.Task.Length > 0 && worker.TaskSince is { } since ? Duration(now - since) : "-",
                 Markup.Escape(worker.Gpu.Length == 0 ? "-" : worker.Gpu),
+                Markup.Escape(worker.GpuDriver.Length == 0 ? "-" : worker.GpuDriver),
                 worker.GpuReading?.UtilizationPercent is { } use ? use.ToString(I) + "%" : "-",
                 worker.GpuReading?.TemperatureC is { } celsius ? celsius.ToString(I) + " °C" : "-",
                 worker.GpuFlags == Provisioner.Farm.Telemetry.GpuWarnings.None ? "-" : "[yellow]" + Markup.Escape(Provisioner.Farm.Telemetry.GpuWarningNames.Format(worker.GpuFlags)) + "[/]",

@@ -67,9 +67,11 @@ public sealed record CheckInput(HostDesiredState Desired, HostFacts Facts, Check
 /// <summary>
 /// What one VM's guest agent said: <see cref="AgentProblem"/> null when it answered ("not connected"
 /// while nothing in the guest listens yet); <see cref="GpuProblem"/> null when exactly one GPU shows
-/// inside (or the VM has no GPU to look for).
+/// inside (or the VM has no GPU to look for); <see cref="GpuSeen"/> the card and driver nvidia-smi named there.
 /// </summary>
 public sealed record GuestReport(string? AgentProblem, string? GpuProblem)
 {
+    public string? GpuSeen { get; init; }
+
     public bool AgentAnswered => AgentProblem is null;
 }

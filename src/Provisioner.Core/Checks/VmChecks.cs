@@ -43,7 +43,7 @@ internal static class VmChecks
         "give OVMF a larger 64-bit PCI window (qemu -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=262144) or use a newer OVMF that sizes it from the guest's address bits; keep guest RAM within what the window leaves",
         "`lspci -vv -s ADDRESS | grep Region` shows the BAR sizes. Older OVMF builds reserve a 32 GiB 64-bit MMIO window: a GPU whose BARs exceed it, or a large guest RAM pushing the window past the CPU's physical address bits, makes the guest see the GPU without its memory ('BAR1 not assigned', nvidia-smi 'No devices found').");
 
-    public static readonly CheckDefinition GuestGpu = new("guest-gpu", "Inside each VM, exactly one GPU shows (nvidia-smi -L)", CheckStatus.Fail,
+    public static readonly CheckDefinition GuestGpu = new("guest-gpu", "Inside each VM, exactly one GPU shows (nvidia-smi -L), named with its driver version", CheckStatus.Fail,
         "if none shows: check vfio-bound and the VM's log; if two show: two VMs claim the same group, correct gpus[] in the inventory",
         "Through the guest agent: `virsh qemu-agent-command NAME '{\"execute\":\"guest-exec\",...}'` runs nvidia-smi -L in the guest. The guest needs qemu-guest-agent running (the seed installs it).")
     { VerifyVms = true };
@@ -271,7 +271,7 @@ internal static class VmChecks
             }
             else
             {
-                yield return report.GpuProblem is null ? CheckOutcome.Pass($"{vm.Vm.Name}: one GPU") : new(CheckStatus.Fail, $"{vm.Vm.Name}: {report.GpuProblem}");
+                yield return report.GpuProblem is null ? CheckOutcome.Pass($"{vm.Vm.Name}: one GPU" + (report.GpuSeen is { } seen ? $" ({seen})" : "")) : new(CheckStatus.Fail, $"{vm.Vm.Name}: {report.GpuProblem}");
             }
         }
     }

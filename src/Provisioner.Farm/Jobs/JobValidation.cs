@@ -6,7 +6,7 @@ namespace Provisioner.Farm.Jobs;
 /// <summary>What makes a job acceptable: checked at submit and again when a seed client's job is taken in.</summary>
 public static partial class JobValidation
 {
-    public static readonly IReadOnlyList<string> Devices = ["OPTIX", "CUDA", "CPU"];
+    public static IReadOnlyList<string> Devices => RenderDevices.All;
 
     /// <summary>A job id names Redis keys and output folders: letters, digits, '.', '_', '-', at most 64, not starting with '.'.</summary>
     public static bool IsValidId(string id) => IdPattern().IsMatch(id);

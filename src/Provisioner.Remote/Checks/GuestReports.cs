@@ -18,9 +18,9 @@ public static class GuestReports
         {
             var agent = WorkerDomains.AgentProblem(libvirt, vm.Vm.Name, TimeSpan.FromSeconds(10));
             var gpu = agent is null && vm.Vm.Passthrough && vm.Gpu.Functions[0].Id is { } id
-                ? WorkerDomains.GuestGpuProblem(libvirt, vm.Vm.Name, id.ToString(), time)
-                : null;
-            return new GuestReport(agent, gpu);
+                ? WorkerDomains.GuestGpu(libvirt, vm.Vm.Name, id.ToString(), time)
+                : (null, null);
+            return new GuestReport(agent, gpu.Problem) { GpuSeen = gpu.Seen };
         }, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -9,10 +9,28 @@ namespace Provisioner.Remote.Libvirt;
 /// needed. With the NVIDIA driver installed, <c>nvidia-smi -L</c> must list exactly one GPU
 /// (zero: passthrough or driver failed; two: another VM's GPU landed here); without it
 /// (qemu-ga answers that the program does not exist) <c>lspci -nn</c> must show the GPU's
-/// vendor:device exactly once.
+/// vendor:device exactly once. With one GPU shown, nvidia-smi also names it and its driver
+/// version, which <c>check</c> reports per VM (the driver the worker's checks hold it to).
 /// </summary>
 public static class GuestGpuCheck
 {
+    /// <summary>What nvidia-smi asks for the pass line: "NVIDIA RTX A5000, 535.104.05".</summary>
+    public static readonly string[] NameAndDriver = ["--query-gpu=name,driver_version", "--format=csv,noheader"];
+
+    /// <summary>The problem, or null and (with nvidia-smi in the guest) the card and its driver, "NVIDIA RTX A5000, driver 535.104.05".</summary>
+    public static (string? Problem, string? Seen) Inspect(Func<string, string> agent, string vendorDevice, Action wait, int polls = 20)
+    {
+        var problem = Problem(agent, vendorDevice, wait, polls);
+        if (problem is not null || Run(agent, "nvidia-smi", NameAndDriver, wait, polls) is not { ExitCode: 0 } answer)
+        {
+            return (problem, null);
+        }
+
+        var row = answer.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        var comma = row.LastIndexOf(',');
+        return (null, comma > 0 ? $"{row[..comma].Trim()}, driver {row[(comma + 1)..].Trim()}" : null);
+    }
+
     /// <param name="agent">Sends one guest agent command (JSON) and returns its answer (qemu-ga's error object when the command failed).</param>
     /// <param name="wait">Waits between status polls (the caller's clock).</param>
     /// <returns>null when the GPU shows exactly once, else what is wrong.</returns>

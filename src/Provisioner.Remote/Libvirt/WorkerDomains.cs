@@ -118,19 +118,19 @@ public static class WorkerDomains
         }
     }
 
-    /// <summary>Through the guest agent: is the VM's GPU visible inside it? null when it shows exactly once (<see cref="GuestGpuCheck"/>).</summary>
-    public static string? GuestGpuProblem(LibvirtConnection libvirt, string name, string vendorDevice, TimeProvider time)
+    /// <summary>Through the guest agent: is the VM's GPU visible inside it? Problem null when it shows exactly once, with the card and driver it saw (<see cref="GuestGpuCheck"/>).</summary>
+    public static (string? Problem, string? Seen) GuestGpu(LibvirtConnection libvirt, string name, string vendorDevice, TimeProvider time)
     {
         try
         {
             using var domain = libvirt.Find(name);
-            return domain is null ? "no such domain"
-                : GuestGpuCheck.Problem(json => AgentAnswer(domain, json), vendorDevice,
+            return domain is null ? ("no such domain", null)
+                : GuestGpuCheck.Inspect(json => AgentAnswer(domain, json), vendorDevice,
                     () => Task.Delay(TimeSpan.FromMilliseconds(500), time).Wait());
         }
         catch (LibvirtException e)
         {
-            return "the guest agent: " + e.LibvirtMessage;
+            return ("the guest agent: " + e.LibvirtMessage, null);
         }
     }
 

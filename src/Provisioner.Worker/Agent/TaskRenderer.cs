@@ -15,6 +15,12 @@ public sealed record RenderOutcome(IReadOnlyList<FrameTime> Frames, string? Erro
     public static RenderOutcome Failed(string error, bool refusedDevice = false) => new([], error, refusedDevice);
 }
 
+/// <summary>Notes on a task, joined with "; " where both have something to say.</summary>
+public static class Notes
+{
+    public static string Join(string first, string second) => first.Length == 0 ? second : second.Length == 0 ? first : first + "; " + second;
+}
+
 /// <summary>
 /// One attempt at one task: device check, scene from the cache, Blender into a directory of its
 /// own, every expected frame present and decodable, then delivered to the job's output.
@@ -37,6 +43,17 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         if (refusal is not null)
         {
             return RenderOutcome.Failed(refusal, refusedDevice: true);
+        }
+
+        // Cycles on the GPU: the card's driver must be new enough for it and for this Blender (seed 000).
+        var choice = new DeviceChoice(device, null);
+        if (RenderDevices.IsGpu(device) && !Engines.NeedsGl(job.Engine))
+        {
+            choice = await ChooseDeviceAsync(device, cancellationToken).ConfigureAwait(false);
+            if (choice.Problem is { } driverProblem)
+            {
+                return RenderOutcome.Failed(driverProblem, refusedDevice: true);
+            }
         }
 
         // A setting this Blender lacks would be ignored or stop Blender after the scene loaded: refused first.
@@ -93,13 +110,63 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         Directory.CreateDirectory(taskDirectory);
         if (job.Generate is { } generate)
         {
-            var made = await generation.RenderAsync(task, generate, scene, device, taskDirectory, cancellationToken).ConfigureAwait(false);
+            var made = await WithFallbackAsync(device, choice, d => generation.RenderAsync(task, generate, scene, d, taskDirectory, cancellationToken)).ConfigureAwait(false);
             Directory.Delete(taskDirectory, recursive: true);
-            return made with { Marks = made.Marks | marks, Note = note };
+            return made with { Marks = made.Marks | marks, Note = Notes.Join(note, made.Note) };
         }
 
+        var rendered = await WithFallbackAsync(device, choice, d => RenderFramesAsync(task, scene!, d, pattern, taskDirectory, cancellationToken)).ConfigureAwait(false);
+        return rendered with { Marks = rendered.Marks | marks, Note = Notes.Join(note, rendered.Note) };
+    }
+
+    /// <summary>The card as its driver names it, from the last GPU task (the heartbeat reports its driver).</summary>
+    public GpuIdentity? Gpu { get; private set; }
+
+    /// <summary>Asks nvidia-smi for the card and its driver; a worker reads it at start and before each GPU task.</summary>
+    public async Task<(GpuIdentity? Gpu, string? Problem)> ReadGpuAsync(CancellationToken cancellationToken)
+    {
+        var read = await DriverQuery.ReadAsync(config.NvidiaSmi, cancellationToken).ConfigureAwait(false);
+        Gpu = read.Gpu ?? Gpu;
+        return read;
+    }
+
+    private async Task<DeviceChoice> ChooseDeviceAsync(string device, CancellationToken cancellationToken)
+    {
+        var (gpu, problem) = await ReadGpuAsync(cancellationToken).ConfigureAwait(false);
+        return gpu is null
+            ? new DeviceChoice(null, $"{device} task refused: {problem}; without the driver version the driver check cannot be made")
+            : DeviceChoice.For(gpu, device, features?.Version);
+    }
+
+    /// <summary>
+    /// Runs the attempt on the chosen device. OPTIX,CUDA: when Blender finds no OptiX device on
+    /// this card (its own error, before any frame), the same attempt runs again with CUDA, never
+    /// with the CPU; either way of falling back is marked on the task (cuda-fallback) with the reason.
+    /// </summary>
+    private async Task<RenderOutcome> WithFallbackAsync(string asked, DeviceChoice choice, Func<string, Task<RenderOutcome>> attempt)
+    {
+        var outcome = await attempt(choice.Device!).ConfigureAwait(false);
+        var fellBack = choice.Note;
+        if (asked == RenderDevices.OptixThenCuda && choice.Device == RenderDevices.Optix
+            && outcome.Error?.Contains(DeviceChoice.NoDeviceOfType, StringComparison.Ordinal) == true)
+        {
+            log.Warning("Blender found no OptiX device; rendering with CUDA ({Error})", outcome.Error);
+            fellBack = "OptiX passed over for CUDA: Blender found no OptiX device on this card";
+            outcome = await attempt(RenderDevices.Cuda).ConfigureAwait(false);
+            if (outcome.Error is { } error)
+            {
+                outcome = outcome with { Error = "OptiX: Blender found no OptiX device; then CUDA (never the CPU): " + error };
+            }
+        }
+
+        return fellBack.Length == 0 ? outcome : outcome with { Marks = outcome.Marks | GpuWarnings.CudaFallback, Note = Notes.Join(fellBack, outcome.Note) };
+    }
+
+    private async Task<RenderOutcome> RenderFramesAsync(TaskLease task, string scene, string device, OutputPattern pattern, string taskDirectory, CancellationToken cancellationToken)
+    {
+        var job = task.Job;
         var engineId = features?.EngineId(job.Engine ?? Engines.Cycles) ?? "CYCLES";
-        var command = new BlenderCommand(config.Blender, scene!, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job), engineId);
+        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job), engineId);
         log.Debug("running {Command}", command);
         var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
         if (result.FirstFrameAfter is { } fixedCost)
@@ -146,7 +213,7 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
         }
 
         Directory.Delete(taskDirectory, recursive: true);
-        return new RenderOutcome(frames, null, Marks: marks, Note: note);
+        return new RenderOutcome(frames, null);
     }
 
     /// <summary>Why this worker's Blender cannot render the job as asked; a job asking for a denoiser or format on a worker whose Blender could not be asked is refused too.</summary>

@@ -25,6 +25,13 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
     {
         log.Information("worker {Worker} on {Host}: device {Device}, queue {Queue}", config.Name, config.Host, config.Device, RedisAddress.Redact(config.QueueUrl));
         gpu = (await GpuGuard.CheckAsync(config.Device, config.NvidiaSmi, stop).ConfigureAwait(false)).Gpu;
+        if (RenderDevices.IsGpu(config.Device))
+        {
+            // The driver version goes out with every heartbeat: farm workers and check show it.
+            var (card, problem) = await renderer.ReadGpuAsync(stop).ConfigureAwait(false);
+            log.Information("GPU: {Gpu}", card?.ToString() ?? problem);
+        }
+
         var sampling = monitor?.RunAsync(stop) ?? Task.CompletedTask;
         var lastHousekeeping = long.MinValue;
         while (!stop.IsCancellationRequested)
@@ -70,6 +77,11 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         fields.Add(new("hourly_cost", config.HourlyCost?.ToString(CultureInfo.InvariantCulture) ?? ""));
         fields.Add(new("temperature_limit", config.TemperatureLimit.ToString(CultureInfo.InvariantCulture)));
         fields.AddRange(blender?.Fields() ?? []);
+        if (renderer.Gpu is { } card)
+        {
+            fields.Add(new("gpu_driver", card.Driver.ToString()));
+        }
+
         if (renderer.Gl is { } gl)
         {
             fields.Add(new("gl_renderer", gl.ToString()));
@@ -101,7 +113,7 @@ public sealed class WorkerAgent(WorkerConfig config, FarmQueue queue, SeedIntake
         using var keeperStop = new CancellationTokenSource();
         var keeper = KeepLeaseAsync(task, rendering, keeperStop.Token);
         var took = clock.GetTimestamp();
-        var watch = monitor?.Watch(gpuTask: (task.Job.Device ?? config.Device) != "CPU");
+        var watch = monitor?.Watch(gpuTask: RenderDevices.IsGpu(task.Job.Device ?? config.Device));
         RenderOutcome outcome;
         try
         {

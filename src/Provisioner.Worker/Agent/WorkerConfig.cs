@@ -78,7 +78,7 @@ public sealed record WorkerConfig
         };
         if (variable("PROVISION_RENDER_DEVICE") is { Length: > 0 } device)
         {
-            config = config with { Device = device is "OPTIX" or "CUDA" or "CPU" ? device : throw new ArgumentException($"PROVISION_RENDER_DEVICE='{device}' must be OPTIX, CUDA or CPU") };
+            config = config with { Device = RenderDevices.All.Contains(device) ? device : throw new ArgumentException($"PROVISION_RENDER_DEVICE='{device}' must be one of {string.Join(", ", RenderDevices.All)}") };
         }
 
         if (variable("PROVISION_ALLOWED_ROOTS") is { Length: > 0 } roots)

@@ -58,6 +58,9 @@ public sealed record GenerationCommand(
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        // Without --python-exit-code Blender exits 0 when a script or statement raises: a failed
+        // task would look done. It applies to what follows it, so it comes first.
+        args.AddRange(["--python-exit-code", "1"]);
         if (Device != "CPU" && EngineId == "CYCLES")
         {
             // A render job gets this from --cycles-device, which Cycles reads after '--'; here the
@@ -75,16 +78,25 @@ public sealed record GenerationCommand(
             args.AddRange(["--python-expr", "import bpy; s = bpy.context.scene; " + string.Join("; ", statements)]);
         }
 
-        // Without --python-exit-code Blender exits 0 when the script raises: a failed task would look done.
-        args.AddRange(["--python-exit-code", "1", "--python", Script, "--", .. ScriptArguments()]);
+        args.AddRange(["--python", Script, "--", .. ScriptArguments()]);
         return args;
     }
 
-    /// <summary>Cycles' compute type and every device of that type on, and the scene on the GPU (device is OPTIX or CUDA, never job text).</summary>
-    private static string GpuStatement(string device) =>
-        "import bpy; p = bpy.context.preferences.addons['cycles'].preferences; "
-        + $"p.compute_device_type = '{device}'; p.get_devices(); "
-        + $"[setattr(d, 'use', d.type == '{device}') for d in p.devices]; bpy.context.scene.cycles.device = 'GPU'";
+    /// <summary>
+    /// Cycles' compute type and every device of that type on, and the scene on the GPU (device is
+    /// OPTIX or CUDA, never job text). With no device of that type Cycles would quietly render on
+    /// the CPU: the statement stops Blender instead, in the words Blender itself uses for
+    /// <c>--cycles-device</c>, so the worker can fall back from OptiX to CUDA the same way for both.
+    /// </summary>
+    private static string GpuStatement(string device) => string.Join('\n',
+        "import bpy",
+        "p = bpy.context.preferences.addons['cycles'].preferences",
+        "try: p.compute_device_type = '" + device + "'",
+        "except TypeError: pass",
+        "p.get_devices()",
+        "if not any(d.type == '" + device + "' for d in p.devices): raise SystemExit('Error: " + Rendering.DeviceChoice.NoDeviceOfType + " (" + device + ")')",
+        "[setattr(d, 'use', d.type == '" + device + "') for d in p.devices]",
+        "bpy.context.scene.cycles.device = 'GPU'");
 
     public override string ToString() => CommandLine.Show(Program, Arguments());
 }

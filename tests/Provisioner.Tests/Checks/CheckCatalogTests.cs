@@ -126,6 +126,17 @@ public sealed class CheckCatalogTests
     }
 
     [Fact]
+    public void Run_GuestsEachSeeTheirGpu_PassNamingTheCardAndDriverInside()
+    {
+        var guests = Host.Vms.ToDictionary(vm => vm.Vm.Name, vm => new GuestReport(null, null) { GpuSeen = "NVIDIA RTX A5000, driver 535.104.05" });
+
+        var result = Run(Healthy(), guests)["guest-gpu"];
+
+        Assert.Equal(CheckStatus.Pass, result.Status);
+        Assert.Equal([.. Host.Vms.Select(vm => vm.Vm.Name + ": one GPU (NVIDIA RTX A5000, driver 535.104.05)")], result.Details);
+    }
+
+    [Fact]
     public void Run_VmStoppedWithoutAutostart_AndAConsoleOnAllAddresses_Fail()
     {
         var facts = Healthy();

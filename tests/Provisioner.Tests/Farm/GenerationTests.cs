@@ -28,10 +28,10 @@ public sealed class GenerationTests
         var command = new GenerationCommand("blender", null, "/w/cache/abc.blend", "/srv/share/gen.py", 1030, 10, "/w/t/batch_0003", "CPU", 8, 2, new RenderOptions(NoiseThreshold: 0.05));
         Assert.Equal(
             [
-                "--factory-startup", "-b", "/w/cache/abc.blend", "-t", "2",
+                "--factory-startup", "-b", "/w/cache/abc.blend", "-t", "2", "--python-exit-code", "1",
                 "--python-expr", "import bpy; bpy.context.scene.cycles.samples = 8",
                 "--python-expr", "import bpy; s = bpy.context.scene; s.cycles.use_adaptive_sampling = True; s.cycles.adaptive_threshold = 0.05",
-                "--python-exit-code", "1", "--python", "/srv/share/gen.py",
+                "--python", "/srv/share/gen.py",
                 "--", "--seed", "1030", "--count", "10", "--output", "/w/t/batch_0003",
             ],
             command.Arguments());
@@ -42,9 +42,12 @@ public sealed class GenerationTests
     public void PlainMode_WithoutAScene_AndOnTheGpu_SetsTheDeviceInPythonNotAfterTheContract()
     {
         var args = new GenerationCommand("blender", null, null, "/s/gen.py", 0, 1, "/w/o", "OPTIX", null, null, RenderOptions.SceneDefaults).Arguments();
-        Assert.Equal(["--factory-startup", "-b", "--python-expr"], args.Take(3));
-        Assert.Contains("p.compute_device_type = 'OPTIX'", args[3], StringComparison.Ordinal);
-        Assert.Contains("bpy.context.scene.cycles.device = 'GPU'", args[3], StringComparison.Ordinal);
+        Assert.Equal(["--factory-startup", "-b", "--python-exit-code", "1", "--python-expr"], args.Take(5));
+        Assert.Contains("p.compute_device_type = 'OPTIX'", args[5], StringComparison.Ordinal);
+        Assert.Contains("bpy.context.scene.cycles.device = 'GPU'", args[5], StringComparison.Ordinal);
+
+        // No OptiX device: Blender stops with its own words instead of rendering on the CPU.
+        Assert.Contains("raise SystemExit('Error: Found no Cycles device of the specified type (OPTIX)')", args[5], StringComparison.Ordinal);
         Assert.DoesNotContain("--cycles-device", args);
         Assert.Equal(["--", "--seed", "0", "--count", "1", "--output", "/w/o"], args.Skip(args.ToList().IndexOf("--")));
     }

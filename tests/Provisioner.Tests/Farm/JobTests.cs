@@ -73,7 +73,7 @@ public sealed class JobTests
         var missing = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(_ => null));
         Assert.Contains("PROVISION_WORKER_NAME is not set", missing.Message, StringComparison.Ordinal);
         var badDevice = Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(k => k == "PROVISION_RENDER_DEVICE" ? "GPU" : env.GetValueOrDefault(k)));
-        Assert.Contains("must be OPTIX, CUDA or CPU", badDevice.Message, StringComparison.Ordinal);
+        Assert.Contains("must be one of OPTIX, CUDA, CPU, OPTIX,CUDA", badDevice.Message, StringComparison.Ordinal);
         Assert.Equal(["/srv/work"], config.AllowedRoots);
         var roots = WorkerConfig.FromEnvironment(k => k == "PROVISION_ALLOWED_ROOTS" ? "/srv/work:/mnt/renders" : env.GetValueOrDefault(k));
         Assert.Equal(["/srv/work", "/mnt/renders"], roots.AllowedRoots);

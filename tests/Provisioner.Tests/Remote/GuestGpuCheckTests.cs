@@ -12,7 +12,7 @@ namespace Provisioner.Tests.Remote;
 public sealed class GuestGpuCheckTests
 {
     /// <summary>A guest with lspci; with nvidia-smi too when <paramref name="smiOutput"/> is given (else qemu-ga cannot start it).</summary>
-    private sealed class QemuGuestAgent(string lspciOutput, int exitCode = 0, int runningPolls = 2, string? smiOutput = null, int smiExit = 0)
+    private sealed class QemuGuestAgent(string lspciOutput, int exitCode = 0, int runningPolls = 2, string? smiOutput = null, int smiExit = 0, string queryOutput = "NVIDIA RTX A5000, 535.104.05\n")
     {
         private int _polls;
 
@@ -22,6 +22,10 @@ public sealed class GuestGpuCheckTests
             return command.RootElement.GetProperty("execute").GetString() switch
             {
                 "guest-exec" when command.RootElement.GetProperty("arguments").GetProperty("path").GetString() == "lspci" => """{"return":{"pid":4242}}""",
+                "guest-exec" when command.RootElement.GetProperty("arguments").GetProperty("path").GetString() == "nvidia-smi" && smiOutput is not null
+                    && command.RootElement.GetProperty("arguments").GetProperty("arg")[0].GetString()!.StartsWith("--query-gpu=", StringComparison.Ordinal) => """{"return":{"pid":78}}""",
+                "guest-exec-status" when command.RootElement.GetProperty("arguments").GetProperty("pid").GetInt64() == 78 =>
+                    $$$"""{"return":{"exitcode":0,"out-data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(queryOutput))}}}","exited":true}}""",
                 "guest-exec" when command.RootElement.GetProperty("arguments").GetProperty("path").GetString() == "nvidia-smi" => smiOutput is null
                     ? """{"error":{"class":"GenericError","desc":"Guest agent command failed, error was 'Failed to execute child process \u201cnvidia-smi\u201d (No such file or directory)'"}}"""
                     : """{"return":{"pid":77}}""",
@@ -66,5 +70,17 @@ public sealed class GuestGpuCheckTests
             GuestGpuCheck.Problem(new QemuGuestAgent("", smiOutput: one + one.Replace("GPU 0", "GPU 1", StringComparison.Ordinal)).Answer, "10de:2231", () => { }));
         Assert.StartsWith("nvidia-smi -L in the guest failed (exit 9): NVIDIA-SMI has failed",
             GuestGpuCheck.Problem(new QemuGuestAgent("", smiOutput: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n", smiExit: 9).Answer, "10de:2231", () => { }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inspect_NamesTheCardAndItsDriver_ForCheck()
+    {
+        const string one = "GPU 0: NVIDIA RTX A5000 (UUID: GPU-6b1c7f4e-0d6a-2b1e-8f3c-9a2d4e5f6a7b)\n";
+        Assert.Equal((null, "NVIDIA RTX A5000, driver 535.104.05"), GuestGpuCheck.Inspect(new QemuGuestAgent("", smiOutput: one).Answer, "10de:2231", () => { }));
+        Assert.Equal((null, "NVIDIA A100-SXM4-40GB, driver 460.32.03"),
+            GuestGpuCheck.Inspect(new QemuGuestAgent("", smiOutput: one, queryOutput: "NVIDIA A100-SXM4-40GB, 460.32.03\n").Answer, "10de:2231", () => { }));
+
+        // Without nvidia-smi, lspci alone: the GPU shows, no driver to name.
+        Assert.Equal((null, null), GuestGpuCheck.Inspect(new QemuGuestAgent(OneGpu).Answer, "10de:2231", () => { }));
     }
 }

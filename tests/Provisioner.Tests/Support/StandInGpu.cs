@@ -23,10 +23,10 @@ public sealed class StandInGpu : IDisposable
     public string Path { get; }
 
     /// <summary>What the GPU reports from now on; <paramref name="driver"/> false: nvidia-smi fails as with no driver loaded.</summary>
-    public void Set(int utilization, int temperature, string throttle = "0x0000000000000000", string power = "227.41", bool driver = true, int gpus = 1)
+    public void Set(int utilization, int temperature, string throttle = "0x0000000000000000", string power = "227.41", bool driver = true, int gpus = 1, string name = "NVIDIA RTX A5000", string driverVersion = "535.104.05", string computeCapability = "8.6")
     {
         var i = CultureInfo.InvariantCulture;
-        var state = $"gpus={gpus.ToString(i)} util={utilization.ToString(i)} mem_used={(utilization > 0 ? 7012 : 1).ToString(i)} temp={temperature.ToString(i)} power='{power}' throttle={throttle} driver={(driver ? "yes" : "no")}\n";
+        var state = $"gpus={gpus.ToString(i)} util={utilization.ToString(i)} mem_used={(utilization > 0 ? 7012 : 1).ToString(i)} temp={temperature.ToString(i)} power='{power}' throttle={throttle} driver={(driver ? "yes" : "no")} name='{name}' driver_version={driverVersion} compute_cap={computeCapability}\n";
         var temporary = System.IO.Path.Combine(directory.Path, "nvidia-smi.state.new");
         File.WriteAllText(temporary, state);
         File.Move(temporary, System.IO.Path.Combine(directory.Path, "nvidia-smi.state"), overwrite: true);

@@ -36,7 +36,7 @@ internal static class FarmSubmitCommand
         var chunk = CommonOptions.InRange(new Option<int?>("--chunk") { Description = "Frames per task. Default: sized toward --task-seconds from this scene's measured frame time." }, 1, 1_000_000);
         var taskSeconds = new Option<double>("--task-seconds") { Description = "Target runtime of one task when --chunk is not given.", DefaultValueFactory = _ => 60 };
         var samples = CommonOptions.InRange(new Option<int?>("--samples") { Description = "Cycles samples (default: the scene's)." }, 1, 1_000_000);
-        var device = new Option<string?>("--device") { Description = "OPTIX, CUDA or CPU (default: each worker's configured device)." };
+        var device = new Option<string?>("--device") { Description = "OPTIX, CUDA, CPU or OPTIX,CUDA (OptiX, else CUDA on the same card, never the CPU; default: each worker's configured device)." };
         var engine = new Option<string?>("--engine") { Description = "CYCLES (default), EEVEE or WORKBENCH; EEVEE and Workbench need the GPU's OpenGL on a GPU job (a software renderer is refused)." };
         engine.CompletionSources.Add([.. Engines.Names]);
         var noiseThreshold = new Option<double?>("--noise-threshold") { Description = "Adaptive sampling's noise threshold, above 0 and at most 1 (default: the scene's)." };

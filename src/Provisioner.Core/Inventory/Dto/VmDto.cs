@@ -116,7 +116,7 @@ public sealed class WorkerDto : Dto
     [Doc("Flamenco manager URL (kind: flamenco).")]
     public YamlScalar? ManagerUrl { get; set; }
 
-    [OneOf("OPTIX", "CUDA", "CPU"), Doc("Cycles render device (default OPTIX).")]
+    [OneOf("OPTIX", "CUDA", "CPU", "OPTIX,CUDA"), Doc("Cycles render device (default OPTIX). OPTIX,CUDA: OptiX, else CUDA on the same card (never the CPU), recorded on the task.")]
     public YamlScalar? Device { get; set; }
 
     [Doc("Blender installed in the VM by its first boot: a Linux x64 .tar.xz (download.blender.org or your mirror), pinned by sha256; linked as /usr/local/bin/blender.")]
