@@ -95,7 +95,7 @@ internal static class FarmBenchmark
     {
         var id = "bench-" + workers.ToString(CultureInfo.InvariantCulture);
         var output = Path.Combine(work, id);
-        var processes = Enumerable.Range(1, workers).Select(i => StartWorker($"{id}-w{i}", url, Path.Combine(work, "work"))).ToList();
+        var processes = Enumerable.Range(1, workers).Select(i => StartWorker($"{id}-w{i}", url, Path.Combine(work, "work", $"{id}-w{i}"), work)).ToList();
         await Task.Delay(3000); // workers up and polling: measure rendering, not .NET start-up
         var clock = Stopwatch.StartNew();
         await queue.SubmitAsync(new JobSpec { Id = id, Src = scene, Frames = $"1-{frames}", Output = output, Device = "CPU" },
@@ -122,14 +122,14 @@ internal static class FarmBenchmark
         return elapsed;
     }
 
-    private static Process StartWorker(string name, string url, string work)
+    /// <summary>A CPU worker with one Blender thread, polling fast; it may read and write below <paramref name="allowedRoot"/> (the benchmark's temporary directory).</summary>
+    internal static Process StartWorker(string name, string url, string workDirectory, string allowedRoot)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "provision-worker.dll")]) { UseShellExecute = false, RedirectStandardOutput = true };
         start.Environment["PROVISION_WORKER_NAME"] = name;
         start.Environment["PROVISION_QUEUE_URL"] = url;
-        start.Environment["PROVISION_WORK_DIR"] = Path.Combine(work, name);
-        // The scene and frames live in the benchmark's temporary directory: the worker may read and write there.
-        start.Environment["PROVISION_ALLOWED_ROOTS"] = Path.GetDirectoryName(work)!;
+        start.Environment["PROVISION_WORK_DIR"] = workDirectory;
+        start.Environment["PROVISION_ALLOWED_ROOTS"] = allowedRoot;
         start.Environment["PROVISION_RENDER_DEVICE"] = "CPU";
         start.Environment["PROVISION_BLENDER_THREADS"] = "1";
         start.Environment["PROVISION_POLL_SECONDS"] = "0.1";

@@ -39,7 +39,7 @@ internal static class GenerationBenchmark
         var port = Bench.FreePort();
         using var redis = await Bench.StartRedisAsync(port);
         var url = $"redis://127.0.0.1:{port}/0";
-        var workers = Enumerable.Range(1, processes).Select(i => StartWorker($"gen-w{i}", url, work)).ToList();
+        var workers = Enumerable.Range(1, processes).Select(i => FarmBenchmark.StartWorker($"gen-w{i}", url, Path.Combine(work, "work", $"gen-w{i}"), work)).ToList();
         try
         {
             using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
@@ -114,22 +114,6 @@ internal static class GenerationBenchmark
         }
 
         return job!.Status == "done" ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException($"job {id} failed: {job.LastError}");
-    }
-
-    private static Process StartWorker(string name, string url, string work)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "provision-worker.dll")]) { UseShellExecute = false, RedirectStandardOutput = true };
-        start.Environment["PROVISION_WORKER_NAME"] = name;
-        start.Environment["PROVISION_QUEUE_URL"] = url;
-        start.Environment["PROVISION_WORK_DIR"] = Path.Combine(work, "work", name);
-        start.Environment["PROVISION_ALLOWED_ROOTS"] = work;
-        start.Environment["PROVISION_RENDER_DEVICE"] = "CPU";
-        start.Environment["PROVISION_BLENDER_THREADS"] = "1";
-        start.Environment["PROVISION_POLL_SECONDS"] = "0.1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        return process;
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
