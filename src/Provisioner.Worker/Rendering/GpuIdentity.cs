@@ -26,15 +26,24 @@ public static class DriverQuery
     /// <summary>The card, or why nvidia-smi could not say.</summary>
     public static async Task<(GpuIdentity? Gpu, string? Problem)> ReadAsync(string nvidiaSmi, CancellationToken cancellationToken)
     {
-        var tool = new NvidiaSmi(nvidiaSmi);
-        var first = await tool.RunAsync(NameAndDriver, cancellationToken).ConfigureAwait(false);
-        if (first.ExitCode != 0)
+        // A VM with no NVIDIA driver has no nvidia-smi at all: that is a reason to refuse GPU
+        // work, never a crash of the agent (it still takes CPU tasks).
+        try
         {
-            return (null, $"nvidia-smi could not name the GPU and its driver ({first.Text.Trim()})");
-        }
+            var tool = new NvidiaSmi(nvidiaSmi);
+            var first = await tool.RunAsync(NameAndDriver, cancellationToken).ConfigureAwait(false);
+            if (first.ExitCode != 0)
+            {
+                return (null, $"nvidia-smi could not name the GPU and its driver ({first.Text.Trim()})");
+            }
 
-        var capability = await tool.RunAsync(ComputeCapability, cancellationToken).ConfigureAwait(false);
-        return Parse(first.Text, capability.ExitCode == 0 ? capability.Text : null);
+            var capability = await tool.RunAsync(ComputeCapability, cancellationToken).ConfigureAwait(false);
+            return Parse(first.Text, capability.ExitCode == 0 ? capability.Text : null);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (null, $"nvidia-smi could not start ({e.Message}): no NVIDIA driver in this VM");
+        }
     }
 
     /// <summary>"NVIDIA A100-SXM4-40GB, 470.57.02" and, when answered, "8.0".</summary>

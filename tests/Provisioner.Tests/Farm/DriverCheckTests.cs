@@ -49,6 +49,17 @@ public sealed class DriverCheckTests
         Assert.Contains("couldn't communicate with the NVIDIA driver", problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Query_NoNvidiaSmiInstalled_IsAProblemNotACrash()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-nvidia-smi-{Guid.NewGuid():N}", "nvidia-smi");
+
+        var (card, problem) = await DriverQuery.ReadAsync(missing, CancellationToken.None);
+
+        Assert.Null(card);
+        Assert.Contains("nvidia-smi could not start", problem, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("NVIDIA A100-SXM4-40GB", "8.0")]
     [InlineData("A100-PCIE-40GB", "8.0")]
