@@ -32,11 +32,12 @@ cd "$(dirname "$0")/.."
 # The farm's web dashboard (FarmDashboardTests): Debian's chromium, driven through chromium-driver.
 # Its /metrics scraped for real (FarmPrometheusTests): Debian's prometheus, started by the test on
 #   127.0.0.1; the package's own service (all interfaces, :9090) is stopped and disabled below.
+# worker.blenderproc (WorkerInstallTests): python3-venv, for the venv the VM's installer builds.
 packages=(
   libvirt-clients libvirt0 libxml2-utils cloud-init python3-jsonschema python3-yaml systemd dash
   debootstrap util-linux libcap2-bin openssh-client ca-certificates
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 ovmf iproute2 python3 sasl2-bin libsasl2-modules
-  redis-server blender curl xz-utils
+  redis-server blender curl xz-utils python3-venv
   fdisk e2fsprogs qemu-utils
   pci.ids time zsh
   chromium chromium-driver prometheus xvfb xauth

@@ -31,7 +31,7 @@ public static class ArtifactTree
             yield return new Artifact(dir + "network-config", vm.Seed.NetworkConfig);
             if (vm.WorkerUnit.Length > 0)
             {
-                yield return new Artifact(dir + "provision-worker.service", vm.WorkerUnit);
+                yield return new Artifact(dir + vm.Vm.Worker.UnitFileName, vm.WorkerUnit);
                 yield return new Artifact(dir + "provision-worker-install", vm.WorkerInstall);
             }
         }

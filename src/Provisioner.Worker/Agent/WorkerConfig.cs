@@ -132,6 +132,16 @@ public sealed record WorkerConfig
             };
         }
 
+        // One of several processes on the VM's GPU (worker.processes_per_gpu: the template unit's %i).
+        // Each is its own worker in the queue, and keeps its own cache and task folders: two
+        // processes fetching the same scene would otherwise write the same partial file.
+        if (variable("PROVISION_WORKER_SLOT") is { Length: > 0 } slot)
+        {
+            config = int.TryParse(slot, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 64
+                ? config with { Name = $"{config.Name}-{number}", WorkDirectory = Path.Combine(config.WorkDirectory, $"slot-{number}") }
+                : throw new ArgumentException($"PROVISION_WORKER_SLOT='{slot}' is not a process number from 1 to 64 (the unit's instance, provision-worker@N.service)");
+        }
+
         return config with
         {
             GpuSampleEvery = Seconds("PROVISION_GPU_SAMPLE_SECONDS") is { } sample ? TimeSpan.FromSeconds(sample) : config.GpuSampleEvery,

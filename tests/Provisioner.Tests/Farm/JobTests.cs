@@ -82,6 +82,31 @@ public sealed class JobTests
     }
 
     [Theory]
+    [InlineData("2", "hk-gpu-01-gpu0-2", "/srv/work/provision/slot-2", null)]
+    [InlineData("8", "hk-gpu-01-gpu0-8", "/srv/work/provision/slot-8", null)]
+    [InlineData("0", null, null, "PROVISION_WORKER_SLOT='0' is not a process number from 1 to 64")]
+    [InlineData("i", null, null, "PROVISION_WORKER_SLOT='i' is not a process number")]
+    [InlineData("-1", null, null, "PROVISION_WORKER_SLOT='-1' is not a process number")]
+    public void WorkerConfig_OneOfSeveralProcessesOnTheGpu_IsItsOwnWorkerWithItsOwnFolder(string slot, string? name, string? directory, string? error)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["PROVISION_WORKER_NAME"] = "hk-gpu-01-gpu0",
+            ["PROVISION_QUEUE_URL"] = "redis://10.20.0.5:6379/0",
+            ["PROVISION_WORKER_SLOT"] = slot,
+        };
+
+        if (error is not null)
+        {
+            Assert.Contains(error, Assert.Throws<ArgumentException>(() => WorkerConfig.FromEnvironment(env.GetValueOrDefault)).Message, StringComparison.Ordinal);
+            return;
+        }
+
+        var config = WorkerConfig.FromEnvironment(env.GetValueOrDefault);
+        Assert.Equal((name, directory), (config.Name, config.WorkDirectory));
+    }
+
+    [Theory]
     [InlineData("/mnt/renders/shot/s.blend", "/mnt/renders/shot/####.png", null)]
     [InlineData("https://assets.example/s.blend", "/srv/work/out", null)]
     [InlineData("/mnt/renders", "/mnt/renders", null)]

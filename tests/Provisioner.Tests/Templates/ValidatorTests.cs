@@ -99,6 +99,25 @@ public sealed class ValidatorTests
         }
     }
 
+    /// <summary>Several processes on one GPU: a template unit, verified as systemd instantiates it (%i filled in).</summary>
+    [Fact]
+    public void WorkerTemplateUnits_PassSystemdAnalyzeVerify_AndAMissingCommandFails()
+    {
+        ExternalTool.Require("systemd-analyze");
+        var units = Named("/provision-worker@.service").ToList();
+        Assert.NotEmpty(units);
+        foreach (var unit in units)
+        {
+            using var root = SystemdRoot();
+            Assert.Contains("Environment=PROVISION_WORKER_SLOT=%i", unit.Content, StringComparison.Ordinal);
+            var result = VerifyUnit(root, unit.Content, "provision-worker@.service");
+            Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, unit.RelativePath + ": " + result);
+
+            var broken = VerifyUnit(root, unit.Content.Replace("ExecStart=/opt/", "ExecStart=/missing/", StringComparison.Ordinal), "provision-worker@.service");
+            Assert.NotEqual(0, broken.ExitCode);
+        }
+    }
+
     /// <summary>The host's hugepages unit (an early oneshot in sysinit.target), next to the script it runs.</summary>
     [Fact]
     public void HugepagesUnits_PassSystemdAnalyzeVerify()

@@ -130,6 +130,12 @@ public sealed class WorkerDto : Dto
 
     [Doc("Guest packages with the NVIDIA driver and nvidia-smi (default for OPTIX/CUDA: nvidia-headless-535-server, nvidia-utils-535-server; none for CPU). [] installs none.")]
     public List<YamlScalar>? NvidiaPackages { get; set; }
+
+    [ScalarType("integer"), Doc("Agent processes sharing the VM's GPU (kind: queue; 1-8, default 1): for small scenes and generation scripts that leave the card idle between frames. Each is its own worker (VM-NAME-1, VM-NAME-2...) with its own work folder and an even share of the vCPUs as Blender threads.")]
+    public YamlScalar? ProcessesPerGpu { get; set; }
+
+    [Doc("BlenderProc for --blenderproc generation jobs (kind: queue; needs 'blender'): its wheel, blenderproc-VERSION-py3-none-any.whl, pinned by sha256, installed in its own venv with its dependencies from the VM's package index; first boot then runs it once so it installs its Python packages into Blender's folder while that is still writable.")]
+    public DownloadDto? Blenderproc { get; set; }
 }
 
 public sealed class DownloadDto : Dto

@@ -132,8 +132,17 @@ public sealed class VmMapper(ValueReader read)
         }
 
         var device = read.Choice(worker?.Device, "vm.worker.device", Allowed.For<WorkerDto>(nameof(WorkerDto.Device)), "OPTIX");
+        var processes = read.Int(worker?.ProcessesPerGpu, "vm.worker.processes_per_gpu", 1, 1, 8);
+        if (processes > 1 && kind != "queue" && worker?.ProcessesPerGpu is { } many)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, many.Location, $"'vm.worker.processes_per_gpu' is {processes}, but only the queue worker runs several processes ('kind' is {kind})",
+                "remove processes_per_gpu, or use kind: queue");
+        }
+
         return new WorkerSettings(kind, queueUrl, read.Secret(worker?.QueuePassword, "vm.worker.queue_password"), managerUrl, device)
         {
+            ProcessesPerGpu = processes,
+            Blenderproc = MapBlenderproc(worker, kind),
             Blender = MapDownload(worker?.Blender, "vm.worker.blender"),
             Agent = MapDownload(worker?.Agent, "vm.worker.agent"),
             Flamenco = MapDownload(worker?.Flamenco, "vm.worker.flamenco"),
@@ -141,6 +150,37 @@ public sealed class VmMapper(ValueReader read)
                 ? [.. packages.Select(p => PackageName(p)).OfType<string>()]
                 : device == "CPU" ? [] : WorkerSettings.DefaultNvidiaPackages,
         };
+    }
+
+    // BlenderProc runs the worker's own Blender release (--custom-blender-path), so it needs one
+    // from the inventory; pip needs the wheel's real file name, so the URL must end in it.
+    private BaseImage? MapBlenderproc(WorkerDto? worker, string kind)
+    {
+        var wheel = MapDownload(worker?.Blenderproc, "vm.worker.blenderproc");
+        if (wheel is null || worker?.Blenderproc is not { } dto)
+        {
+            return null;
+        }
+
+        if (kind != "queue")
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, dto.Location, $"'vm.worker.blenderproc' is set, but only the queue worker runs generation jobs ('kind' is {kind})",
+                "remove blenderproc, or use kind: queue");
+        }
+
+        if (worker.Blender is null)
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, dto.Location, "'vm.worker.blenderproc' needs 'vm.worker.blender': BlenderProc runs an official Blender release folder (its version folder beside the binary)",
+                "add vm.worker.blender with the Linux x64 tarball's url and sha256");
+        }
+
+        if (wheel.Url.Length > 0 && !WorkerSettings.IsBlenderprocWheel(WorkerSettings.FileNameOf(wheel.Url)))
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, dto.Url?.Location ?? dto.Location, $"'vm.worker.blenderproc.url' must end in the wheel's file name, blenderproc-VERSION-py3-none-any.whl (it ends in '{WorkerSettings.FileNameOf(wheel.Url)}')",
+                "point it at the wheel itself, e.g. https://files.pythonhosted.org/.../blenderproc-2.7.1-py3-none-any.whl or your mirror's copy");
+        }
+
+        return wheel;
     }
 
     // A download is fetched and then checked: url and sha256 go together (one without the other

@@ -65,6 +65,31 @@ public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? Qu
 
     public IReadOnlyList<string> NvidiaPackages { get; init; } = [];
 
+    /// <summary>Agent processes on the VM's one GPU; above 1 the unit is a template, one instance per process.</summary>
+    public int ProcessesPerGpu { get; init; } = 1;
+
+    /// <summary>BlenderProc's wheel (pinned); null: --blenderproc jobs are refused in this VM.</summary>
+    public BaseImage? Blenderproc { get; init; }
+
+    /// <summary>The worker's systemd unit file: a template (one instance per process) when the GPU runs several.</summary>
+    public string UnitFileName => ProcessesPerGpu > 1 ? "provision-worker@.service" : "provision-worker.service";
+
+    /// <summary>The units first boot enables and starts: provision-worker.service, or provision-worker@1.service ... @N.</summary>
+    public IReadOnlyList<string> UnitsToStart => ProcessesPerGpu > 1
+        ? [.. Enumerable.Range(1, ProcessesPerGpu).Select(i => $"provision-worker@{i}.service")]
+        : ["provision-worker.service"];
+
+    /// <summary>The last path segment of a URL, without query or fragment: the name a download is saved under.</summary>
+    public static string FileNameOf(string url)
+    {
+        var path = url.Split('?', '#')[0];
+        return path[(path.LastIndexOf('/') + 1)..];
+    }
+
+    /// <summary>blenderproc-2.7.1-py3-none-any.whl: the only file name pip installs BlenderProc's pure-Python wheel from.</summary>
+    public static bool IsBlenderprocWheel(string fileName) =>
+        System.Text.RegularExpressions.Regex.IsMatch(fileName, "\\Ablenderproc-[0-9][0-9A-Za-z.+]{0,40}-py3-none-any\\.whl\\z");
+
     /// <summary>The driver packages a GPU worker gets when the inventory names none (Ubuntu 22.04/24.04 server LTS branch).</summary>
     public static readonly IReadOnlyList<string> DefaultNvidiaPackages = ["nvidia-headless-535-server", "nvidia-utils-535-server"];
 }

@@ -91,8 +91,13 @@ public static class ViewFactory
             Network: new VmNetworkView(vm.Network.Address?.ToString(), vm.Network.Gateway?.ToString(), [.. vm.Network.Dns.Select(d => d.ToString())]),
             Users: [.. vm.Users.Select(u => new VmUserView(u.Name, u.SshAuthorizedKeys, u.Sudo))],
             Worker: new WorkerView(worker.Kind, worker.Device, worker.QueueUrl, worker.QueuePassword?.ToString(), worker.ManagerUrl,
-                "provision-worker.service", exec, args)
+                worker.UnitFileName, exec, args)
             {
+                Processes = worker.ProcessesPerGpu,
+                Units = worker.UnitsToStart,
+                Threads = worker.ProcessesPerGpu > 1 ? Math.Max(1, vm.Vcpus / worker.ProcessesPerGpu) : null,
+                Blenderproc = Download(worker.Blenderproc),
+                BlenderprocWheel = worker.Blenderproc is { } wheel ? WorkerSettings.FileNameOf(wheel.Url) : null,
                 Blender = Download(worker.Blender),
                 Agent = worker.Kind == "queue" ? Download(worker.Agent) : null,
                 Flamenco = worker.Kind == "flamenco" ? Download(worker.Flamenco) : null,

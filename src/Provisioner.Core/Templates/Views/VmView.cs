@@ -49,6 +49,20 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
 
     /// <summary>°C above which the worker flags heat; null leaves the worker's default (80).</summary>
     public int? TemperatureLimit { get; init; }
+
+    /// <summary>Agent processes on the GPU (worker.processes_per_gpu); above 1 the unit is a template.</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>The units first boot enables and starts, in order.</summary>
+    public IReadOnlyList<string> Units { get; init; } = [];
+
+    /// <summary>Blender's -t for each process when several share the VM: an even share of the vCPUs; null: Blender takes them all.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>BlenderProc's pinned wheel, and its file name (pip needs it); null when the inventory installs none.</summary>
+    public DownloadView? Blenderproc { get; init; }
+
+    public string? BlenderprocWheel { get; init; }
 }
 
 /// <summary>A pinned download; <see cref="Short"/> (first 12 hex digits) names its install directory so a new version lands beside the old one.</summary>
