@@ -25,4 +25,9 @@ public sealed record VmDesiredState(
 {
     /// <summary>The first-boot install script inside the user-data (also rendered on its own for review); empty for kind none.</summary>
     public string WorkerInstall { get; init; } = "";
+
+    /// <summary>worker.gl: xorg: the headless X server's unit and the script it runs, written by cloud-init; empty otherwise.</summary>
+    public string XorgUnit { get; init; } = "";
+
+    public string XorgScript { get; init; } = "";
 }

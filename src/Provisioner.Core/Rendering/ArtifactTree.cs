@@ -33,6 +33,11 @@ public static class ArtifactTree
             {
                 yield return new Artifact(dir + vm.Vm.Worker.UnitFileName, vm.WorkerUnit);
                 yield return new Artifact(dir + "provision-worker-install", vm.WorkerInstall);
+                if (vm.XorgUnit.Length > 0)
+                {
+                    yield return new Artifact(dir + "provision-xorg.service", vm.XorgUnit);
+                    yield return new Artifact(dir + "provision-xorg", vm.XorgScript);
+                }
             }
         }
     }

@@ -99,6 +99,25 @@ public sealed class ValidatorTests
         }
     }
 
+    /// <summary>worker.gl: xorg: the X server's unit, and the worker unit that wants it.</summary>
+    [Fact]
+    public void XorgUnits_PassSystemdAnalyzeVerify_WithTheWorkerThatWantsThem()
+    {
+        ExternalTool.Require("systemd-analyze");
+        var units = Named("/provision-xorg.service").ToList();
+        Assert.NotEmpty(units);
+        foreach (var unit in units)
+        {
+            using var root = SystemdRoot();
+            var result = VerifyUnit(root, unit.Content, "provision-xorg.service");
+            Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, unit.RelativePath + ": " + result);
+            var worker = All.Single(a => a.RelativePath == unit.RelativePath.Replace("provision-xorg.service", "provision-worker.service", StringComparison.Ordinal));
+            Assert.Contains("After=network-online.target provision-xorg.service", worker.Content, StringComparison.Ordinal);
+            var both = VerifyUnit(root, worker.Content);
+            Assert.True(both.ExitCode == 0 && both.Stderr.Length == 0, worker.RelativePath + ": " + both);
+        }
+    }
+
     /// <summary>Several processes on one GPU: a template unit, verified as systemd instantiates it (%i filled in).</summary>
     [Fact]
     public void WorkerTemplateUnits_PassSystemdAnalyzeVerify_AndAMissingCommandFails()
@@ -151,7 +170,8 @@ public sealed class ValidatorTests
         var scripts = All.Where(a => a.RelativePath.EndsWith(".sh", StringComparison.Ordinal)
                                      || a.RelativePath.Contains("/initramfs-tools/hooks/", StringComparison.Ordinal)
                                      || a.RelativePath.Contains("/default/grub.d/", StringComparison.Ordinal)
-                                     || a.RelativePath.EndsWith("/provision-worker-install", StringComparison.Ordinal)).ToList();
+                                     || a.RelativePath.EndsWith("/provision-worker-install", StringComparison.Ordinal)
+                                     || a.RelativePath.EndsWith("/provision-xorg", StringComparison.Ordinal)).ToList();
         Assert.True(scripts.Count >= 5);
         foreach (var script in scripts)
         {
@@ -279,7 +299,7 @@ public sealed class ValidatorTests
         Assert.Equal(0, copy.ExitCode);
         Directory.CreateDirectory(Path.Combine(root.Path, "usr/lib/systemd"));
         Directory.Move(Path.Combine(root.Path, "unit-base"), Path.Combine(root.Path, "usr/lib/systemd/system"));
-        foreach (var command in new[] { "opt/provision-worker/provision-worker", "opt/flamenco/flamenco-worker" })
+        foreach (var command in new[] { "opt/provision-worker/provision-worker", "opt/flamenco/flamenco-worker", "usr/local/sbin/provision-xorg" })
         {
             var path = root.File(command, "#!/bin/sh\n");
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

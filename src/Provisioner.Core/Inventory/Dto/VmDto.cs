@@ -131,6 +131,9 @@ public sealed class WorkerDto : Dto
     [Doc("Guest packages with the NVIDIA driver and nvidia-smi (default for OPTIX/CUDA: nvidia-headless-535-server, nvidia-utils-535-server; none for CPU). [] installs none.")]
     public List<YamlScalar>? NvidiaPackages { get; set; }
 
+    [OneOf("none", "egl", "xorg"), Doc("OpenGL for EEVEE and Workbench jobs (default none). egl: the driver branch's GL libraries (libnvidia-gl-NNN: the headless driver packages have none), and Blender draws through EGL with no display; xorg: also an X server on the VM's NVIDIA GPU with a headless configuration (provision-xorg.service, no TCP, cookie-protected), for a Blender that needs GLX. With device CPU: Mesa's software GL.")]
+    public YamlScalar? Gl { get; set; }
+
     [ScalarType("integer"), Doc("Agent processes sharing the VM's GPU (kind: queue; 1-8, default 1): for small scenes and generation scripts that leave the card idle between frames. Each is its own worker (VM-NAME-1, VM-NAME-2...) with its own work folder and an even share of the vCPUs as Blender threads.")]
     public YamlScalar? ProcessesPerGpu { get; set; }
 

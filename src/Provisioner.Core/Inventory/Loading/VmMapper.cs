@@ -139,17 +139,57 @@ public sealed class VmMapper(ValueReader read)
                 "remove processes_per_gpu, or use kind: queue");
         }
 
+        IReadOnlyList<string> driverPackages = worker?.NvidiaPackages is { } packages
+            ? [.. packages.Select(p => PackageName(p)).OfType<string>()]
+            : device == "CPU" ? [] : WorkerSettings.DefaultNvidiaPackages;
+        var gl = read.Choice(worker?.Gl, "vm.worker.gl", Allowed.For<WorkerDto>(nameof(WorkerDto.Gl)), GlPayload.None);
         return new WorkerSettings(kind, queueUrl, read.Secret(worker?.QueuePassword, "vm.worker.queue_password"), managerUrl, device)
         {
+            Gl = gl,
+            GlPackages = MapGlPackages(gl, kind, device, driverPackages, worker),
             ProcessesPerGpu = processes,
             Blenderproc = MapBlenderproc(worker, kind),
             Blender = MapDownload(worker?.Blender, "vm.worker.blender"),
             Agent = MapDownload(worker?.Agent, "vm.worker.agent"),
             Flamenco = MapDownload(worker?.Flamenco, "vm.worker.flamenco"),
-            NvidiaPackages = worker?.NvidiaPackages is { } packages
-                ? [.. packages.Select(p => PackageName(p)).OfType<string>()]
-                : device == "CPU" ? [] : WorkerSettings.DefaultNvidiaPackages,
+            NvidiaPackages = driverPackages,
         };
+    }
+
+    // The GL libraries belong to the driver branch, so they are named from the driver packages;
+    // an X server on the card is a GPU worker's (a CPU worker draws with Mesa through EGL).
+    private IReadOnlyList<string> MapGlPackages(string gl, string kind, string device, IReadOnlyList<string> driverPackages, WorkerDto? worker)
+    {
+        if (gl == GlPayload.None || worker?.Gl is not { } at)
+        {
+            return [];
+        }
+
+        if (kind == "none")
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, at.Location, $"'vm.worker.gl' is {gl}, but the VM runs no worker ('kind' is none)",
+                "remove gl, or set a worker kind");
+            return [];
+        }
+
+        if (gl == GlPayload.Xorg && device == "CPU")
+        {
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, at.Location, "'vm.worker.gl' is xorg, but the device is CPU: there is no GPU to put an X server on",
+                "use gl: egl (Mesa's software GL, for CPU EEVEE jobs)");
+            return [];
+        }
+
+        if (GlPayload.Packages(gl, device, driverPackages) is { } packages)
+        {
+            return packages;
+        }
+
+        read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, at.Location,
+            $"'vm.worker.gl' is {gl}, but the driver branch cannot be told from 'nvidia_packages' ({string.Join(", ", driverPackages)}), so neither can its GL libraries",
+            gl == GlPayload.Xorg
+                ? "add the branch's libnvidia-gl-NNN and xserver-xorg-video-nvidia-NNN to nvidia_packages (or name nvidia-headless-NNN there)"
+                : "add the branch's libnvidia-gl-NNN to nvidia_packages (or name nvidia-headless-NNN there)");
+        return [];
     }
 
     // BlenderProc runs the worker's own Blender release (--custom-blender-path), so it needs one

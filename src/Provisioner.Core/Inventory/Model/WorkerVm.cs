@@ -68,6 +68,12 @@ public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? Qu
     /// <summary>Agent processes on the VM's one GPU; above 1 the unit is a template, one instance per process.</summary>
     public int ProcessesPerGpu { get; init; } = 1;
 
+    /// <summary>worker.gl: none, egl or xorg (<see cref="GlPayload"/>).</summary>
+    public string Gl { get; init; } = GlPayload.None;
+
+    /// <summary>The packages <see cref="Gl"/> adds to the VM's first boot, beside <see cref="NvidiaPackages"/>.</summary>
+    public IReadOnlyList<string> GlPackages { get; init; } = [];
+
     /// <summary>BlenderProc's wheel (pinned); null: --blenderproc jobs are refused in this VM.</summary>
     public BaseImage? Blenderproc { get; init; }
 

@@ -59,6 +59,11 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
     /// <summary>Blender's -t for each process when several share the VM: an even share of the vCPUs; null: Blender takes them all.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>worker.gl: none, egl or xorg; <see cref="GlPackages"/> are what it adds to the VM's packages.</summary>
+    public string Gl { get; init; } = "none";
+
+    public IReadOnlyList<string> GlPackages { get; init; } = [];
+
     /// <summary>BlenderProc's pinned wheel, and its file name (pip needs it); null when the inventory installs none.</summary>
     public DownloadView? Blenderproc { get; init; }
 
