@@ -47,6 +47,32 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         }
     }
 
+    /// <summary>
+    /// worker.processes_per_gpu: 2, as the VM's template unit starts them: the same name, the same
+    /// work folder and PROVISION_WORKER_SLOT 1 and 2. They are two workers sharing the job, each
+    /// with its own cache (the same scene fetched by both, never into the same partial file).
+    /// </summary>
+    [Fact]
+    public async Task TwoProcessesOfOneVm_AreTwoWorkers_EachWithItsOwnCache_EveryFrameExactlyOnce()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        var spec = await farm.SubmitAsync("shared", scene.Path, "1-8", chunk: 1);
+        farm.StartWorker("vm0", new Dictionary<string, string> { ["PROVISION_WORKER_SLOT"] = "1" });
+        farm.StartWorker("vm0", new Dictionary<string, string> { ["PROVISION_WORKER_SLOT"] = "2" });
+
+        var job = await farm.WaitForEndAsync("shared", JobTimeout);
+
+        Assert.True(job.Status == "done", job.Error + "\n" + farm.Logs());
+        Assert.Equal(FrameNames(1, 8), farm.OutputFiles());
+        var frames = await farm.Reader.FramesAsync("shared", CancellationToken.None);
+        Assert.Equal(["vm0-1", "vm0-2"], frames.Select(f => f.Worker).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["vm0-1", "vm0-2"], (await farm.Database.SetMembersAsync(FarmKeys.Workers)).Select(w => w.ToString()).Order(StringComparer.Ordinal));
+        foreach (var slot in new[] { "slot-1", "slot-2" })
+        {
+            Assert.Equal([spec.Sha256 + ".blend"], farm.CacheFiles(Path.Combine("vm0", slot)));
+        }
+    }
+
     [Fact]
     public async Task WorkerKilledMidChunk_ItsChunkIsRequeuedAfterTheLeaseAndFinishedByAnother()
     {
