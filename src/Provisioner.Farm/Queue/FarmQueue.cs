@@ -121,7 +121,8 @@ public sealed class FarmQueue
         // primary after a switch (a lost take means the task is queued again for someone else).
         for (var round = 1; !await ReplicatedAsync(cancellationToken).ConfigureAwait(false) && round < DurableRounds; round++)
         {
-            var held = await Run(() => redis.ExecuteAsync("LPOS", FarmKeys.WorkerTasks(worker), taskId), cancellationToken).ConfigureAwait(false);
+            // The primary's answer, never a replica's (which may not have the take yet): see ReplicatedAsync.
+            var held = await Run(() => redis.ExecuteAsync("LPOS", [FarmKeys.WorkerTasks(worker), taskId], CommandFlags.DemandMaster), cancellationToken).ConfigureAwait(false);
             if (held.IsNull)
             {
                 return null;
@@ -302,11 +303,18 @@ public sealed class FarmQueue
 
         try
         {
-            var acknowledged = await redis.ExecuteAsync("WAIT", replicas, (long)ReplicaWait.TotalMilliseconds).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // WAIT names no key, so the client would send it to any server it knows, and after a
+            // failover it knows replicas too: a replica answers "ERR WAIT cannot be used with
+            // replica instances", which once turned a task taken on the new primary into "queue
+            // unreachable", and the task sat held, unrenewed, until its lease expired.
+            var acknowledged = await redis.ExecuteAsync("WAIT", [replicas, (long)ReplicaWait.TotalMilliseconds], CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
             return (long)acknowledged >= replicas;
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException
+                                  || (e is RedisServerException && (e.Message.Contains("replica", StringComparison.OrdinalIgnoreCase) || e.Message.StartsWith("READONLY", StringComparison.Ordinal))))
         {
+            // Not confirmed (the primary went away, or what answered is no longer it): the caller
+            // checks what the primary holds.
             return false;
         }
     }

@@ -37,7 +37,7 @@ public sealed class SeedIntake(IDatabase redis, FarmQueue queue, IReadOnlyList<s
         var cursor = "0";
         do
         {
-            var reply = (RedisResult[])(await queue.Run(() => redis.ExecuteAsync("SCAN", cursor, "MATCH", FarmKeys.QueuePrefix + "*", "COUNT", 1000), cancellationToken).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await queue.Run(() => redis.ExecuteAsync("SCAN", [cursor, "MATCH", FarmKeys.QueuePrefix + "*", "COUNT", 1000], CommandFlags.DemandMaster), cancellationToken).ConfigureAwait(false))!;
             cursor = reply[0].ToString();
             foreach (var key in ((RedisResult[])reply[1]!).Select(k => k.ToString()).Where(k => !IsQueue(k)))
             {
