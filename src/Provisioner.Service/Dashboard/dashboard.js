@@ -318,7 +318,8 @@ async function refresh() {
       return;
     }
     const content = job ? await jobPage(decodeURIComponent(job[1])) : route === "/workers" ? await workersPage() : await overview();
-    document.getElementById("view").replaceChildren(...[content].flat());
+    // A page leaves out what a job does not have as null (a render job's generation line): not "null" on screen.
+    document.getElementById("view").replaceChildren(...[content].flat().filter(c => c !== null && c !== undefined));
     document.getElementById("freshness").textContent = "updated " + new Date().toLocaleTimeString();
     if (document.getElementById("banner").dataset.source === "poll") banner("");
   } catch (e) {

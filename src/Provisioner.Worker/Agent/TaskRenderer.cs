@@ -76,7 +76,7 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
             if (gl.Value.Reading!.IsSoftware)
             {
                 marks |= GpuWarnings.SoftwareGl;
-                note = $"{job.Engine} drew on software OpenGL, {gl.Value.Reading} (a CPU job may)";
+                note = $"{job.Engine} drew on software OpenGL, {gl.Value.Reading} (allowed: the job asked for the CPU)";
             }
         }
 

@@ -116,7 +116,7 @@ public static class GlCheck
 
         return device != "CPU" && reading.IsSoftware
             ? $"engine {engine} on {device}: Blender got a software OpenGL renderer, {reading}, not the GPU's: without a display Blender falls back to Mesa on the CPU. "
-              + "Give the VM the NVIDIA driver's OpenGL (worker.gl: egl installs its EGL libraries, x11 runs a headless X server on the card), or submit with --device CPU to render on software OpenGL knowingly"
+              + "Give the VM the NVIDIA driver's OpenGL (worker.gl: egl installs its GL and EGL libraries, xorg also runs a headless X server on the card), or submit with --device CPU to render on software OpenGL knowingly"
             : null;
     }
 }

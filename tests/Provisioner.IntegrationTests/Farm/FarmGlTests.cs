@@ -85,6 +85,19 @@ public sealed class FarmGlTests(FarmScene scene, ITestOutputHelper output) : ICl
         Assert.Equal(1, job.Flagged.GetValueOrDefault("software-gl"));
         Assert.Contains("EEVEE drew on software OpenGL, 'llvmpipe", job.LastWarning, StringComparison.Ordinal);
 
+        // The job's page says what it drew with: its engine in the settings, and the software-GL flag with the renderer.
+        using (var browser = Browser.Start())
+        {
+            browser.Driver.Navigate().GoToUrl(service.Url + "#/jobs/cpu-eevee");
+            await browser.WaitAsync(() => browser.Find("#last-warning"), TimeSpan.FromSeconds(20), "the EEVEE job's page with its GPU warning");
+            Assert.StartsWith("render settings: engine EEVEE, format PNG, 4 samples, 64×48", browser.TextOf("#settings"), StringComparison.Ordinal);
+            Assert.Contains("software-gl", browser.TextOf("#gpu-warnings"), StringComparison.Ordinal);
+            Assert.Contains("llvmpipe", browser.TextOf("#last-warning"), StringComparison.Ordinal);
+            // What a render job has no use for (the generation line) is left out, not written as "null".
+            Assert.DoesNotContain("null", browser.Text().Split('\n').Select(line => line.Trim()));
+            browser.Screenshot(Path.Combine(Browser.Shots, "dashboard-eevee-job.png"));
+        }
+
         // Workbench too (no samples: it has none), and the worker says which GL it got.
         var workbench = new JobSpec { Id = "workbench", Src = scene.Path, Frames = "3", Output = Path.Combine(farm.Output, "wb"), Engine = Engines.Workbench, Device = "CPU", ResolutionX = 40, ResolutionY = 30, MaxAttempts = 1 };
         Assert.True(await farm.Queue.SubmitAsync(workbench, [FrameList.Parse("3")], CancellationToken.None));
