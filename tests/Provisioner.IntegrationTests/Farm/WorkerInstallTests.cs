@@ -24,13 +24,8 @@ public sealed class WorkerInstallTests
         using var http = await LocalHttpServer.StartAsync(Path.Combine(dir.Path, "www"));
         var script = await RenderInstallerAsync(dir, ExampleServedBy(http, blender, agent));
         var wrong = dir.File("wrong-install", File.ReadAllText(script).Replace(agent, new string('0', 64), StringComparison.Ordinal));
-        var stubs = Path.Combine(dir.Path, "stubs");
-        File.SetUnixFileMode(dir.File("stubs/systemctl", $"#!/bin/sh\necho \"systemctl $*\" >> {dir.Path}/systemctl.log\n"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        var run = ExternalTool.Run(TimeSpan.FromMinutes(2), null, "unshare", "--mount", "--fork", "bash", "-c", $"""
-            set -u
-            mount --make-rprivate / && for d in /opt /usr/local/bin /var/cache; do mkdir -p $d && mount -t tmpfs scratch $d; done
-            export PATH={stubs}:$PATH
+        var run = InScratchNamespace(dir, TimeSpan.FromMinutes(2), $"""
             bash {script}; echo "first: $?"
             echo "blender says: $(blender)"
             echo "agent: $(cat /opt/provision-worker/.provision-sha256) $(test -x /opt/provision-worker/provision-worker && echo executable)"
@@ -95,13 +90,8 @@ public sealed class WorkerInstallTests
         var env = File.ReadAllText(Path.Combine(dir.Path, "out", "hk-gpu-01", "vms", "hk-gpu-01-gpu0", "user-data"));
         Assert.Contains("PROVISION_BLENDERPROC=/opt/blenderproc/bin/blenderproc", env, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir.Path, "out", "hk-gpu-01", "vms", "hk-gpu-01-gpu0", "provision-worker@.service")));
-        var stubs = Path.Combine(dir.Path, "stubs");
-        File.SetUnixFileMode(dir.File("stubs/systemctl", $"#!/bin/sh\necho \"systemctl $*\" >> {dir.Path}/systemctl.log\n"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        var run = ExternalTool.Run(TimeSpan.FromMinutes(3), null, "unshare", "--mount", "--fork", "bash", "-c", $"""
-            set -u
-            mount --make-rprivate / && for d in /opt /usr/local/bin /var/cache; do mkdir -p $d && mount -t tmpfs scratch $d; done
-            export PATH={stubs}:$PATH
+        var run = InScratchNamespace(dir, TimeSpan.FromMinutes(3), $"""
             bash {script}; echo "first: $?"
             echo "blenderproc: $(readlink /opt/blenderproc) $(test -x /opt/blenderproc/bin/blenderproc && echo executable)"
             bash {script}; echo "second: $?"
@@ -127,6 +117,23 @@ public sealed class WorkerInstallTests
         using var connection = redis.Connect();
         var workers = (await connection.GetDatabase().SetMembersAsync(Provisioner.Farm.Queue.FarmKeys.Workers)).Select(w => w.ToString()).Order(StringComparer.Ordinal).ToList();
         Assert.True(workers.SequenceEqual(["hk-gpu-01-gpu0-1", "hk-gpu-01-gpu0-2"]), string.Join(", ", workers) + "\n" + File.ReadAllText(Path.Combine(dir.Path, "agent-1.log")));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with bash in a private mount namespace whose /opt,
+    /// /usr/local/bin and /var/cache are empty tmpfs, with a systemctl stand-in that appends its
+    /// arguments to DIR/systemctl.log first on the PATH (there is no systemd here).
+    /// </summary>
+    private static ExternalTool.Result InScratchNamespace(TempDirectory dir, TimeSpan timeout, string body)
+    {
+        var stubs = Path.Combine(dir.Path, "stubs");
+        File.SetUnixFileMode(dir.File("stubs/systemctl", $"#!/bin/sh\necho \"systemctl $*\" >> {dir.Path}/systemctl.log\n"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        return ExternalTool.Run(timeout, null, "unshare", "--mount", "--fork", "bash", "-c", $"""
+            set -u
+            mount --make-rprivate / && for d in /opt /usr/local/bin /var/cache; do mkdir -p $d && mount -t tmpfs scratch $d; done
+            export PATH={stubs}:$PATH
+            {body}
+            """);
     }
 
     /// <summary>The stand-in Blender tarball and the real agent release tarball, served from www/; their sha256.</summary>
