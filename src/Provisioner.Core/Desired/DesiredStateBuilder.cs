@@ -120,7 +120,7 @@ public static class DesiredStateBuilder
         var unit = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/provision-worker.service.sbn", ("host", hostView), ("vm", vm));
         var env = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/worker.env.sbn", ("host", hostView), ("vm", vm));
         var install = gpu.Vm.Worker.Kind == "none" ? "" : scope.Render("worker/install-worker.sh.sbn", ("host", hostView), ("vm", vm));
-        var xorg = gpu.Vm.Worker.Kind != "none" && gpu.Vm.Worker.Gl == GlPayload.Xorg;
+        var xorg = gpu.Vm.Worker.Gl == GlPayload.Xorg;
         var xorgUnit = xorg ? scope.Render("worker/provision-xorg.service.sbn", ("host", hostView), ("vm", vm)) : "";
         var xorgScript = xorg ? scope.Render("worker/provision-xorg.sbn", ("host", hostView), ("vm", vm)) : "";
         var userData = scope.Render("vm/user-data.sbn", ("host", hostView), ("vm", vm), ("worker_unit", unit), ("worker_env", env), ("worker_install", install),

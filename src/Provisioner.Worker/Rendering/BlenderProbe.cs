@@ -40,14 +40,10 @@ public static class BlenderProbe
         var script = Script
             .Replace("FORMATS", PythonList(FrameFormats.Names), StringComparison.Ordinal)
             .Replace("ENGINES", PythonList(Engines.AllBlenderIds), StringComparison.Ordinal);
-        ToolOutput output;
-        try
+        var output = await ToolProcess.RunAsync(blender, ["-b", "--factory-startup", "--python-expr", script], Deadline, cancellationToken).ConfigureAwait(false);
+        if (output.StartFailure is { } why)
         {
-            output = await ToolProcess.RunAsync(blender, ["-b", "--factory-startup", "--python-expr", script], Deadline, cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (null, $"{blender} did not start: {e.Message}");
+            return (null, $"{blender} did not start: {why}");
         }
 
         return Parse(output.Text) is { } features ? (features, null)

@@ -54,14 +54,10 @@ public static class GlProbe
 
     public static async Task<(GlReading? Reading, string? Problem)> ProbeAsync(string blender, CancellationToken cancellationToken)
     {
-        ToolOutput output;
-        try
+        var output = await ToolProcess.RunAsync(blender, ["-b", "--factory-startup", "--python-expr", Script], BlenderProbe.Deadline, cancellationToken).ConfigureAwait(false);
+        if (output.StartFailure is { } why)
         {
-            output = await ToolProcess.RunAsync(blender, ["-b", "--factory-startup", "--python-expr", Script], BlenderProbe.Deadline, cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (null, $"{blender} did not start: {e.Message}");
+            return (null, $"{blender} did not start: {why}");
         }
 
         if (Parse(output.Text) is { } reading)

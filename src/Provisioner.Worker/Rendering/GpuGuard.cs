@@ -17,14 +17,10 @@ public static class GpuGuard
             return (null, "CPU");
         }
 
-        Tools.ToolOutput output;
-        try
+        var output = await new NvidiaSmi(nvidiaSmi).RunAsync(["-L"], cancellationToken).ConfigureAwait(false);
+        if (output.StartFailure is { } why)
         {
-            output = await new NvidiaSmi(nvidiaSmi).RunAsync(["-L"], cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return ($"{device} task refused: {nvidiaSmi} cannot run ({e.Message}); the NVIDIA driver is not installed in this VM", "");
+            return ($"{device} task refused: {nvidiaSmi} cannot run ({why}); the NVIDIA driver is not installed in this VM", "");
         }
 
         if (output.ExitCode != 0)

@@ -26,24 +26,21 @@ public static class DriverQuery
     /// <summary>The card, or why nvidia-smi could not say.</summary>
     public static async Task<(GpuIdentity? Gpu, string? Problem)> ReadAsync(string nvidiaSmi, CancellationToken cancellationToken)
     {
-        // A VM with no NVIDIA driver has no nvidia-smi at all: that is a reason to refuse GPU
-        // work, never a crash of the agent (it still takes CPU tasks).
-        try
+        var tool = new NvidiaSmi(nvidiaSmi);
+        var first = await tool.RunAsync(NameAndDriver, cancellationToken).ConfigureAwait(false);
+        if (first.StartFailure is { } why)
         {
-            var tool = new NvidiaSmi(nvidiaSmi);
-            var first = await tool.RunAsync(NameAndDriver, cancellationToken).ConfigureAwait(false);
-            if (first.ExitCode != 0)
-            {
-                return (null, $"nvidia-smi could not name the GPU and its driver ({first.Text.Trim()})");
-            }
+            // A VM with no NVIDIA driver has no nvidia-smi at all: GPU work is refused, CPU tasks still run.
+            return (null, $"nvidia-smi could not start ({why}): no NVIDIA driver in this VM");
+        }
 
-            var capability = await tool.RunAsync(ComputeCapability, cancellationToken).ConfigureAwait(false);
-            return Parse(first.Text, capability.ExitCode == 0 ? capability.Text : null);
-        }
-        catch (System.ComponentModel.Win32Exception e)
+        if (first.ExitCode != 0)
         {
-            return (null, $"nvidia-smi could not start ({e.Message}): no NVIDIA driver in this VM");
+            return (null, $"nvidia-smi could not name the GPU and its driver ({first.Text.Trim()})");
         }
+
+        var capability = await tool.RunAsync(ComputeCapability, cancellationToken).ConfigureAwait(false);
+        return Parse(first.Text, capability.ExitCode == 0 ? capability.Text : null);
     }
 
     /// <summary>"NVIDIA A100-SXM4-40GB, 470.57.02" and, when answered, "8.0".</summary>

@@ -44,15 +44,13 @@ public sealed class GpuMonitor(NvidiaSmi smi, TimeSpan every, int temperatureLim
         try
         {
             var output = await smi.RunAsync(GpuQuery.Arguments, cancellationToken).ConfigureAwait(false);
-            (sample, problem) = output.ExitCode == 0 ? GpuQuery.Parse(output.Text) : (null, $"nvidia-smi failed (exit {output.ExitCode}): {output.Text.Trim()}");
+            (sample, problem) = output.StartFailure is { } why ? (null, $"{smi.Path} cannot run: {why}")
+                : output.ExitCode == 0 ? GpuQuery.Parse(output.Text)
+                : (null, $"nvidia-smi failed (exit {output.ExitCode}): {output.Text.Trim()}");
         }
         catch (OperationCanceledException)
         {
             return;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            problem = $"{smi.Path} cannot run: {e.Message}";
         }
 
         lock (gate)

@@ -13,7 +13,7 @@ public sealed class NvidiaSmi(string path)
     /// <summary>How long one call may take; nvidia-smi answers in well under a second with persistence mode on.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs it; throws <see cref="System.ComponentModel.Win32Exception"/> when it cannot start (no driver in this VM).</summary>
+    /// <summary>Runs it; <see cref="Tools.ToolOutput.StartFailure"/> says when it cannot start (no driver in this VM).</summary>
     public Task<ToolOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         ToolProcess.RunAsync(Path, arguments, Deadline, cancellationToken);
 }

@@ -2,8 +2,12 @@ using System.Diagnostics;
 
 namespace Provisioner.Worker.Tools;
 
-/// <summary>What one tool run printed (stdout and stderr together, as a user sees it) and its exit code (-1: killed at the deadline).</summary>
-public sealed record ToolOutput(int ExitCode, string Text);
+/// <summary>What one tool run printed (stdout and stderr together, as a user sees it) and its exit code (-1: killed at the deadline, or never started).</summary>
+public sealed record ToolOutput(int ExitCode, string Text)
+{
+    /// <summary>Why the tool could not start at all (not installed, not executable: the system's words), else null.</summary>
+    public string? StartFailure { get; init; }
+}
 
 /// <summary>
 /// Runs a tool with a list of arguments (no shell) and a deadline, for the short questions the
@@ -12,7 +16,11 @@ public sealed record ToolOutput(int ExitCode, string Text);
 /// </summary>
 public static class ToolProcess
 {
-    /// <summary>Runs <paramref name="path"/>; throws <see cref="System.ComponentModel.Win32Exception"/> when it cannot start.</summary>
+    /// <summary>
+    /// Runs <paramref name="path"/>. A tool that cannot start is an answer (<see cref="ToolOutput.StartFailure"/>),
+    /// not an exception: a VM without the NVIDIA driver has no nvidia-smi, and that is a reason to
+    /// refuse GPU work, never a crash of the worker.
+    /// </summary>
     public static async Task<ToolOutput> RunAsync(string path, IReadOnlyList<string> arguments, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -21,7 +29,17 @@ public static class ToolProcess
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{path} did not start");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new ToolOutput(-1, "") { StartFailure = e.Message };
+        }
+
+        using var process = started ?? throw new InvalidOperationException($"{path} did not start");
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(deadline);
         try

@@ -93,8 +93,9 @@ public static class ViewFactory
             Worker: new WorkerView(worker.Kind, worker.Device, worker.QueueUrl, worker.QueuePassword?.ToString(), worker.ManagerUrl,
                 worker.UnitFileName, exec, args)
             {
-                Gl = worker.Kind == "none" ? GlPayload.None : worker.Gl,
-                GlPackages = worker.Kind == "none" ? [] : worker.GlPackages,
+                // The loader refuses gl on kind none, so these are none and empty there.
+                Gl = worker.Gl,
+                GlPackages = worker.GlPackages,
                 Processes = worker.ProcessesPerGpu,
                 Units = worker.UnitsToStart,
                 Threads = worker.ProcessesPerGpu > 1 ? Math.Max(1, vm.Vcpus / worker.ProcessesPerGpu) : null,
