@@ -34,6 +34,30 @@ public sealed class SshConnectionTests(Lab lab)
         Assert.Equal(before + 1, Accepted(log)); // sshd (LogLevel VERBOSE) logs one accepted login per connection
     }
 
+    /// <summary>
+    /// A script that exits before its end (the host lock's 'take; exit 0'). Fed to 'sh -s', sh
+    /// closed the channel while we still sent the rest or its EOF: "unexpected
+    /// InvalidOperationException: The channel is closed." in a CI apply, or sshd dropping the
+    /// connection. A long tail after the exit made it happen every time here. The script's exit
+    /// status is the answer, and the connection stays good.
+    /// </summary>
+    [Fact]
+    public async Task RunScriptAsync_ScriptExitsBeforeItsEnd_GivesItsExitStatus()
+    {
+        using var connection = await SshConnection.ConnectAsync(Target("h5"), Timeout, CancellationToken.None);
+        var tail = string.Concat(Enumerable.Repeat("# the rest of the script, never read\n", 20_000));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var result = await connection.RunScriptAsync("echo started; exit 7\n" + tail, sudo: false, Timeout, CancellationToken.None);
+
+            Assert.Equal((7, "started\n"), (result.ExitCode, result.Stdout));
+        }
+
+        // The connection is still good for the next command.
+        Assert.Equal(0, (await connection.RunAsync("true", Timeout, CancellationToken.None)).ExitCode);
+    }
+
     [Fact]
     public async Task ConnectAsync_ChangedHostKey_IsRefusedWithTheFingerprint()
     {

@@ -57,7 +57,7 @@ CONF
   chroot "$BASE" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     qemu-system-x86 libvirt-daemon-system ovmf genisoimage qemu-utils bridge-utils ifenslave sudo curl && apt-get clean' || { umount "$BASE/proc"; exit 1; }
   umount "$BASE/proc"
-  # A non-root admin as many fleets have: key login, passwordless sudo (apply runs 'sudo -n sh -s').
+  # A non-root admin as many fleets have: key login, passwordless sudo (apply runs 'sudo -n sh -c ...', its script on stdin).
   chroot "$BASE" sh -c 'id deploy >/dev/null 2>&1 || useradd -m -s /bin/bash deploy'
   sed -i 's/^deploy:[^:]*:/deploy:*:/' "$BASE/etc/shadow"
   echo 'deploy ALL=(ALL) NOPASSWD: ALL' > "$BASE/etc/sudoers.d/deploy" && chmod 440 "$BASE/etc/sudoers.d/deploy"

@@ -108,10 +108,19 @@ public sealed class SshConnection : IHostShell
             var execution = cmd.ExecuteAsync(limit.Token);
             if (stdin is not null)
             {
-                var input = cmd.CreateInputStream();
-                await using (input.ConfigureAwait(false))
+                try
                 {
-                    await input.WriteAsync(System.Text.Encoding.UTF8.GetBytes(stdin), limit.Token).ConfigureAwait(false);
+                    var input = cmd.CreateInputStream();
+                    await using (input.ConfigureAwait(false))
+                    {
+                        await input.WriteAsync(System.Text.Encoding.UTF8.GetBytes(stdin), limit.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // "The channel is closed.": the command ended without reading its stdin
+                    // (sudo -n refusing: no passwordless sudo). Its exit status and stderr below
+                    // are the answer; a connection that broke fails the execution instead.
                 }
             }
 
@@ -135,9 +144,18 @@ public sealed class SshConnection : IHostShell
     /// </summary>
     public ExecStream OpenStream(string command) => ExecStream.Start(_client.CreateCommand(command));
 
-    /// <summary>Runs a POSIX sh script fed on stdin ('sh -s'): no quoting into argv, no ARG_MAX limit.</summary>
+    /// <summary>
+    /// The host's sh reads the whole script from stdin before it runs any of it. With 'sh -s' a
+    /// script that exits early (the host lock's 'take; exit 0') ended the command while we were
+    /// still sending: SSH.NET then threw "The channel is closed.", or our EOF reached a channel
+    /// sshd had freed and OpenSSH dropped the whole connection ("ieof packet referred to
+    /// nonexistent channel"). eval of the read text runs it as 'sh -s' would, exit and set -e included.
+    /// </summary>
+    private static readonly string ReadThenRun = "sh -c " + Core.Shell.ShellQuote.Quote("s=$(cat) && eval \"$s\"");
+
+    /// <summary>Runs a POSIX sh script fed on stdin: no quoting into argv, no ARG_MAX limit.</summary>
     public Task<CommandResult> RunScriptAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RunAsync(sudo ? "sudo -n sh -s" : "sh -s", script, timeout, cancellationToken);
+        RunAsync(sudo ? "sudo -n " + ReadThenRun : ReadThenRun, script, timeout, cancellationToken);
 
     public string HostName => _target.Name;
 
