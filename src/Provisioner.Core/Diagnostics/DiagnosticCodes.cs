@@ -58,6 +58,7 @@ public static class DiagnosticCodes
     public static readonly DiagnosticDescriptor UserWithoutKeys = new("PRV041", Severity.Error, "VM user has no SSH key");
     public static readonly DiagnosticDescriptor DuplicateEntry = new("PRV042", Severity.Error, "Given twice where each must be unique");
     public static readonly DiagnosticDescriptor ServiceWithoutToken = new("PRV043", Severity.Error, "Farm service reachable from other machines without a token");
+    public static readonly DiagnosticDescriptor StorageSettings = new("PRV044", Severity.Error, "Shared storage settings invalid");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -67,6 +68,6 @@ public static class DiagnosticCodes
         HugepagesTooFew, MemoryNotPageMultiple, UnsafeName, UnsafePath, MalformedSize, InvalidNumber,
         InlineSecret, MalformedSecretRef, MalformedSha256, MalformedUrl, MalformedSshKey, BridgeUplink,
         BondTooSmall, VmNetworkMode, WorkerSettings, TemplatesDirectory, HostsEmpty, AcsOverride, GpusAuto,
-        TemplateError, UserWithoutKeys, DuplicateEntry, ServiceWithoutToken,
+        TemplateError, UserWithoutKeys, DuplicateEntry, ServiceWithoutToken, StorageSettings,
     ];
 }

@@ -158,4 +158,101 @@ public sealed class LoaderTests
         Assert.Empty(result.Inventory.Hosts[0].Gpus);
         Assert.Contains(result.Diagnostics, d => d.Code == "PRV039");
     }
+    [Fact]
+    public void Load_FarmStorage_ReachesEveryWorkerVmButNotAVmWithoutOne()
+    {
+        var inventory = Load("""
+            version: 1
+            farm:
+              storage: { server: "fd00::5", export: /exports/farm, version: "3" }
+            defaults:
+              vm:
+                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: queue, queue_url: "redis://10.0.0.5:6379/0" }
+            hosts:
+              - name: a
+                address: 10.0.0.1
+                gpus: [{ address: "01:00.0" }, { address: "02:00.0", vm: { worker: { kind: none } } }]
+            """);
+
+        var gpus = inventory.Hosts[0].Gpus;
+        var share = gpus[0].Vm.Worker.Storage;
+        Assert.NotNull(share);
+        Assert.Equal("[fd00::5]:/exports/farm", share.Source);
+        Assert.Equal("/srv/farm", share.MountPath);
+        // Version 3 without a lock daemon, as the source material mounts it.
+        Assert.Equal("vers=3,noatime,nolock,local_lock=all,_netdev", share.FstabOptions);
+        Assert.Null(gpus[1].Vm.Worker.Storage);
+        Assert.Same(share, inventory.FarmStorage);
+    }
+
+    [Fact]
+    public void Load_FarmStorageOptions_ReplaceTheDefaults()
+    {
+        var inventory = Load("""
+            version: 1
+            farm:
+              storage: { server: nfs.example.org, export: /srv/farm, mount: /mnt/farm, options: [hard, rsize=1048576] }
+            defaults:
+              vm:
+                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker: { kind: queue, queue_url: "redis://10.0.0.5:6379/0" }
+            hosts:
+              - name: a
+                address: 10.0.0.1
+                gpus: [{ address: "01:00.0" }]
+            """);
+
+        var share = inventory.Hosts[0].Gpus[0].Vm.Worker.Storage!;
+        Assert.Equal("vers=4,hard,rsize=1048576,_netdev", share.FstabOptions);
+        Assert.Equal("/mnt/farm", share.MountPath);
+    }
+
+    [Fact]
+    public void Load_BlenderSystemOnAHost_ReplacesTheDefaultsTarballAndTheOtherWayRound()
+    {
+        var inventory = Load("""
+            version: 1
+            defaults:
+              vm:
+                image: { url: https://images.example.org/a.img, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+                users: [{ name: render, ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGDCQseXtQm6+hBJHriEUswlgXUkrAzO0Zc7c2rAbRby a@b"] }]
+                worker:
+                  kind: queue
+                  queue_url: "redis://10.0.0.5:6379/0"
+                  blender: { url: https://download.blender.org/b.tar.xz, sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef }
+            groups:
+              distro: { vm: { worker: { blender: system } } }
+            hosts:
+              - name: a
+                address: 10.0.0.1
+                group: distro
+                gpus: [{ address: "01:00.0" }, { address: "02:00.0", vm: { worker: { blender: { url: https://example.org/c.tar.xz, sha256: 1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef } } } }]
+              - name: b
+                address: 10.0.0.2
+                gpus: [{ address: "01:00.0" }]
+            """);
+
+        var a = inventory.Hosts[0].Gpus;
+        Assert.True(a[0].Vm.Worker.SystemBlender);
+        Assert.Null(a[0].Vm.Worker.Blender);
+        Assert.False(a[1].Vm.Worker.SystemBlender);
+        Assert.Equal("https://example.org/c.tar.xz", a[1].Vm.Worker.Blender!.Url);
+        var b = inventory.Hosts[1].Gpus[0].Vm.Worker;
+        Assert.False(b.SystemBlender);
+        Assert.Equal("https://download.blender.org/b.tar.xz", b.Blender!.Url);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 1, 2)]
+    [InlineData(4, 1, 3)]
+    [InlineData(8, 1, 6)]
+    [InlineData(8, 2, 3)]
+    [InlineData(16, 4, 3)]
+    [InlineData(2, 4, 1)]
+    public void BlenderThreads_LeaveTheSystemItsShare(int vcpus, int processes, int expected) =>
+        Assert.Equal(expected, WorkerSettings.BlenderThreads(vcpus, processes));
 }

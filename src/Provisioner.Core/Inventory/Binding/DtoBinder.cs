@@ -43,9 +43,10 @@ public static class DtoBinder
                 }
                 else
                 {
+                    var shape = typeof(System.Collections.IList).IsAssignableFrom(property.PropertyType) ? "a list" : "a mapping";
                     diagnostics.Add(DiagnosticCodes.WrongType, word.Location,
-                        $"{key.Shown} must be a list or '{orScalar.Word}', found {word.Shown}",
-                        $"write '{key.Value}: {orScalar.Word}' or a list of entries");
+                        $"{key.Shown} must be {shape} or '{orScalar.Word}', found {word.Shown}",
+                        $"write '{key.Value}: {orScalar.Word}' or {(shape == "a list" ? "a list of entries" : "its keys under it")}");
                 }
 
                 continue;

@@ -35,7 +35,34 @@ public static class DtoOverlay
             property.SetValue(result, merged);
         }
 
+        KeepOrScalarsWhole(type, upper, result);
         return result;
+    }
+
+    /// <summary>
+    /// A key that takes a mapping or a word (worker.blender: a download, or 'system') is one
+    /// choice: the upper layer's word replaces the lower layer's mapping and its mapping the
+    /// lower layer's word, instead of the two standing side by side.
+    /// </summary>
+    private static void KeepOrScalarsWhole(Type type, Dto.Dto upper, Dto.Dto result)
+    {
+        foreach (var property in PropertiesOf(type))
+        {
+            if (property.GetCustomAttribute<OrScalarAttribute>() is not { } orScalar)
+            {
+                continue;
+            }
+
+            var word = type.GetProperty(orScalar.ScalarProperty)!;
+            if (word.GetValue(upper) is not null)
+            {
+                property.SetValue(result, null);
+            }
+            else if (property.GetValue(upper) is not null)
+            {
+                word.SetValue(result, null);
+            }
+        }
     }
 
     /// <summary>Copies the <see cref="Dto.HostSettingsDto"/> part of a layered settings object onto a host.</summary>

@@ -119,8 +119,11 @@ public sealed class WorkerDto : Dto
     [OneOf("OPTIX", "CUDA", "CPU", "OPTIX,CUDA"), Doc("Cycles render device (default OPTIX). OPTIX,CUDA: OptiX, else CUDA on the same card (never the CPU), recorded on the task.")]
     public YamlScalar? Device { get; set; }
 
-    [Doc("Blender installed in the VM by its first boot: a Linux x64 .tar.xz (download.blender.org or your mirror), pinned by sha256; linked as /usr/local/bin/blender.")]
+    [OrScalar("system", nameof(BlenderScalar)), Doc("Blender installed in the VM by its first boot: a Linux x64 .tar.xz (download.blender.org or your mirror), pinned by sha256, unpacked to /opt and linked as /usr/local/bin/blender, with the X11/GL libraries it links installed when missing; or `system`: the guest distribution's blender package.")]
     public DownloadDto? Blender { get; set; }
+
+    [NotAKey]
+    public YamlScalar? BlenderScalar { get; set; }
 
     [Doc("The provision-worker agent (kind: queue): the release tarball `provision-worker-VERSION-linux-x64.tar.gz` that `tools/release.sh` makes (self-contained, no .NET needed in the VM), pinned by the sha256 in its `.sha256` file.")]
     public DownloadDto? Agent { get; set; }

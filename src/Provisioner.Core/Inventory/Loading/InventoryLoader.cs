@@ -11,7 +11,7 @@ namespace Provisioner.Core.Inventory.Loading;
 /// layer defaults → group → host, map to records, then run fleet-wide checks. Every problem
 /// is collected; the inventory is returned only when there is no error.
 /// </summary>
-public static class InventoryLoader
+public static partial class InventoryLoader
 {
     /// <summary>Larger than any real inventory by far (a 1,000-host fleet is about 200 KB).</summary>
     public const long MaxFileBytes = 8L << 20;
@@ -123,8 +123,75 @@ public static class InventoryLoader
         }
 
         FleetChecks.Run(mapped, diagnostics);
-        return new Model.Inventory(file, templates, [.. mapped.Select(m => m.Item2)]) { FarmService = MapFarmService(dto.Farm?.Service, read) };
+        var storage = MapFarmStorage(dto.Farm?.Storage, read);
+        return new Model.Inventory(file, templates, [.. mapped.Select(m => WithStorage(m.Item2, storage))])
+        {
+            FarmService = MapFarmService(dto.Farm?.Service, read),
+            FarmStorage = storage,
+        };
     }
+
+    /// <summary>Every VM that runs a worker mounts the farm's share; a VM without one has nothing to write there.</summary>
+    private static Host WithStorage(Host host, Model.FarmStorage? storage) => storage is null ? host : host with
+    {
+        Gpus = [.. host.Gpus.Select(g => g.Vm.Worker.Kind == "none" ? g : g with { Vm = g.Vm with { Worker = g.Vm.Worker with { Storage = storage } } })],
+    };
+
+    /// <summary>
+    /// farm.storage: the values reach the VMs' fstab (through cloud-config) and the worker unit's
+    /// ReadWritePaths, so each is checked here: a host name or address, absolute paths, and mount
+    /// options of plain characters.
+    /// </summary>
+    private static Model.FarmStorage? MapFarmStorage(FarmStorageDto? dto, ValueReader read)
+    {
+        if (dto is null)
+        {
+            return null;
+        }
+
+        var server = dto.Server is { } s && !Values.SafeText.IsHostAddress(s.Value)
+            ? Invalid(read, s, DiagnosticCodes.MalformedIp, $"'farm.storage.server' {s.Shown} is not a host name or IP address", "give the NFS server's DNS name or address, e.g. nfs.example.org or 10.20.0.5")
+            : dto.Server?.Value;
+        var export = read.AbsolutePath(dto.Export, "farm.storage.export");
+        var mount = read.AbsolutePath(dto.Mount, "farm.storage.mount") ?? Model.FarmStorage.DefaultMountPath;
+        if (dto.Mount is { } at && (mount.TrimEnd('/') is "/srv/work" || mount.StartsWith("/srv/work/", StringComparison.Ordinal) || mount.TrimEnd('/').Length == 0))
+        {
+            Invalid(read, at, DiagnosticCodes.StorageSettings, $"'farm.storage.mount' {at.Shown} is on the VM's work disk (/srv/work) or its root",
+                "mount the share beside it, e.g. /srv/farm");
+        }
+
+        var version = read.Choice(dto.Version, "farm.storage.version", Allowed.For<FarmStorageDto>(nameof(FarmStorageDto.Version)), "4");
+        List<string> options = [];
+        foreach (var option in dto.Options ?? [])
+        {
+            if (!MountOption().IsMatch(option.Value))
+            {
+                Invalid(read, option, DiagnosticCodes.StorageSettings, $"'farm.storage.options' entry {option.Shown} is not a mount option",
+                    "write name or name=value (letters, digits and '_'; values may also have '.', ':', '/' and '-'), e.g. rsize=1048576");
+            }
+            else if (option.Value.StartsWith("vers=", StringComparison.Ordinal) || option.Value.StartsWith("nfsvers=", StringComparison.Ordinal))
+            {
+                Invalid(read, option, DiagnosticCodes.StorageSettings, $"'farm.storage.options' entry {option.Shown} sets the version", "use farm.storage.version instead");
+            }
+            else
+            {
+                options.Add(option.Value);
+            }
+        }
+
+        return server is null || export is null
+            ? null
+            : new Model.FarmStorage(server, export, mount, version, dto.Options is null ? Model.FarmStorage.DefaultOptions(version) : options);
+    }
+
+    private static string? Invalid(ValueReader read, YamlScalar at, DiagnosticDescriptor code, string message, string fix)
+    {
+        read.Report(code, at, message, fix);
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\\A[a-z0-9_]{1,32}(=[A-Za-z0-9_.:/-]{1,128})?\\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex MountOption();
 
     /// <summary>
     /// farm.service: the address must be ADDRESS:PORT, and one other machines can reach needs a

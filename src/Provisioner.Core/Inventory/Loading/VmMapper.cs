@@ -150,6 +150,7 @@ public sealed class VmMapper(ValueReader read)
             ProcessesPerGpu = processes,
             Blenderproc = MapBlenderproc(worker, kind),
             Blender = MapDownload(worker?.Blender, "vm.worker.blender"),
+            SystemBlender = worker?.BlenderScalar is not null,
             Agent = MapDownload(worker?.Agent, "vm.worker.agent"),
             Flamenco = MapDownload(worker?.Flamenco, "vm.worker.flamenco"),
             NvidiaPackages = driverPackages,
@@ -210,7 +211,9 @@ public sealed class VmMapper(ValueReader read)
 
         if (worker.Blender is null)
         {
-            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, dto.Location, "'vm.worker.blenderproc' needs 'vm.worker.blender': BlenderProc runs an official Blender release folder (its version folder beside the binary)",
+            read.Diagnostics.Add(DiagnosticCodes.WorkerSettings, dto.Location, worker.BlenderScalar is not null
+                ? "'vm.worker.blenderproc' needs an official Blender release in 'vm.worker.blender', not 'system': BlenderProc runs a release folder (its version folder beside the binary), which a distribution's package does not have"
+                : "'vm.worker.blenderproc' needs 'vm.worker.blender': BlenderProc runs an official Blender release folder (its version folder beside the binary)",
                 "add vm.worker.blender with the Linux x64 tarball's url and sha256");
         }
 

@@ -59,6 +59,12 @@ public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? Qu
 {
     public BaseImage? Blender { get; init; }
 
+    /// <summary>farm.storage: the share the VM mounts (null: none; jobs stay on the work disk).</summary>
+    public FarmStorage? Storage { get; init; }
+
+    /// <summary>worker.blender: system: the guest distribution's blender package instead of a pinned tarball.</summary>
+    public bool SystemBlender { get; init; }
+
     public BaseImage? Agent { get; init; }
 
     public BaseImage? Flamenco { get; init; }
@@ -84,6 +90,17 @@ public sealed record WorkerSettings(string Kind, string? QueueUrl, SecretRef? Qu
     public IReadOnlyList<string> UnitsToStart => ProcessesPerGpu > 1
         ? [.. Enumerable.Range(1, ProcessesPerGpu).Select(i => $"provision-worker@{i}.service")]
         : ["provision-worker.service"];
+
+    /// <summary>
+    /// Blender's -t for each agent process: the vCPUs left after the system's share (one of 4-7,
+    /// two of 8 or more: the agent, sshd and the guest agent must not wait behind a render, and
+    /// a VM that stops answering its heartbeat loses its task), split evenly between the processes.
+    /// </summary>
+    public static int BlenderThreads(int vcpus, int processes)
+    {
+        var reserved = vcpus >= 8 ? 2 : vcpus >= 4 ? 1 : 0;
+        return Math.Max(1, (vcpus - reserved) / Math.Max(1, processes));
+    }
 
     /// <summary>The last path segment of a URL, without query or fragment: the name a download is saved under.</summary>
     public static string FileNameOf(string url)

@@ -56,8 +56,17 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
     /// <summary>The units first boot enables and starts, in order.</summary>
     public IReadOnlyList<string> Units { get; init; } = [];
 
-    /// <summary>Blender's -t for each process when several share the VM: an even share of the vCPUs; null: Blender takes them all.</summary>
-    public int? Threads { get; init; }
+    /// <summary>Blender's -t for each process: the vCPUs the system does not keep, shared evenly between the processes (WorkerSettings.BlenderThreads).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>farm.storage: the NFS share the VM mounts; null when the inventory has none.</summary>
+    public StorageView? Storage { get; init; }
+
+    /// <summary>Where jobs may read scenes and write frames (PROVISION_ALLOWED_ROOTS, the unit's ReadWritePaths): the work disk, and the share.</summary>
+    public IReadOnlyList<string> WritablePaths { get; init; } = ["/srv/work"];
+
+    /// <summary>worker.blender: system: the guest's blender package (first boot installs it), not a tarball.</summary>
+    public bool SystemBlender { get; init; }
 
     /// <summary>worker.gl: none, egl or xorg; <see cref="GlPackages"/> are what it adds to the VM's packages.</summary>
     public string Gl { get; init; } = "none";
@@ -69,6 +78,9 @@ public sealed record WorkerView(string Kind, string Device, string? QueueUrl, st
 
     public string? BlenderprocWheel { get; init; }
 }
+
+/// <summary>farm.storage as the VM mounts it: <see cref="Source"/> is SERVER:/export, <see cref="Options"/> the fstab options (vers= first).</summary>
+public sealed record StorageView(string Source, string Mount, string Options);
 
 /// <summary>A pinned download; <see cref="Short"/> (first 12 hex digits) names its install directory so a new version lands beside the old one.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "templates read it as download.short: renaming it would break users' template overrides")]
