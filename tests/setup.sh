@@ -33,6 +33,9 @@ cd "$(dirname "$0")/.."
 # Its /metrics scraped for real (FarmPrometheusTests): Debian's prometheus, started by the test on
 #   127.0.0.1; the package's own service (all interfaces, :9090) is stopped and disabled below.
 # worker.blenderproc (WorkerInstallTests): python3-venv, for the venv the VM's installer builds.
+# The farm end to end (FarmEndToEnd, tests/guest): the worker VMs' share is a real NFS server,
+#   nfs-ganesha with its VFS backend (this kernel has no nfsd); their image's EFI system partition
+#   is made with dosfstools (mkfs.vfat) and filled with mtools (the sandbox mounts no vfat).
 packages=(
   libvirt-clients libvirt0 libxml2-utils cloud-init python3-jsonschema python3-yaml systemd dash
   debootstrap util-linux libcap2-bin openssh-client ca-certificates
@@ -41,6 +44,7 @@ packages=(
   fdisk e2fsprogs qemu-utils
   pci.ids time zsh
   chromium chromium-driver prometheus xvfb xauth
+  nfs-ganesha nfs-ganesha-vfs dosfstools mtools
 )
 
 missing_packages() {
@@ -95,5 +99,7 @@ fi
 # The lab's shared rootfs, built once per machine (~70 s) before the tests time anything.
 tests/lab/lab.sh base
 tests/lab/libvirtd.sh start
-# The real-kernel host's image, built once per cache (~7 min) before any test's clock runs.
+# The real-kernel host's image, built once per cache (~3 min) before any test's clock runs.
 tests/qemu-host/image.sh build >/dev/null
+# The worker VMs' guest image for the farm end to end (~3 min, once per cache).
+tests/guest/image.sh build >/dev/null

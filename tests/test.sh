@@ -4,11 +4,13 @@
 # runs every test project, and ends with the plain line "N passed, N failed" summed over all of
 # them. Needs root for the lab (docs/lab.md). PROVISION_TEST_SETUP=skip leaves the machine alone.
 #
-# Without arguments it runs in two phases: the fast suite (every test but the RealKernel
-# category), then the RealKernel category on its own (tests/qemu-host: a Debian host under QEMU's
-# software emulation, ~5 min plus ~7 min to build its image once per cache). With arguments, one
-# run with them passed to dotnet test (e.g. --filter FullyQualifiedName~Golden, or
-# --filter Category=RealKernel).
+# Without arguments it runs in three phases: the fast suite (every test but the RealKernel and
+# FarmEndToEnd categories), then the RealKernel category on its own (tests/qemu-host: a Debian
+# host under QEMU's software emulation, ~5 min plus ~3 min to build its image once per cache),
+# then FarmEndToEnd (tests/guest: worker VMs of a real guest OS rendering a job from the queue
+# onto an NFS share, ~15 min plus ~3 min to build the guest image once per cache). With
+# arguments, one run with them passed to dotnet test (e.g. --filter FullyQualifiedName~Golden,
+# or --filter Category=FarmEndToEnd).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "${PROVISION_TEST_SETUP:-}" != skip ]; then
@@ -40,7 +42,7 @@ fi
 if [ "$#" -gt 0 ]; then
   dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" "$@" || code=$?
 else
-  dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" --filter "Category!=RealKernel" || code=$?
+  dotnet test Provisioner.sln -c Release --logger trx --results-directory "$results" --filter "Category!=RealKernel&Category!=FarmEndToEnd" || code=$?
   # The image is built outside any test's clock (a no-op when the cache has it, as after setup).
   if ! tests/qemu-host/image.sh build >/dev/null; then
     echo "the real-kernel host image could not be built (tests/qemu-host/image.sh build)" >&2
@@ -48,9 +50,15 @@ else
   fi
   dotnet test tests/Provisioner.IntegrationTests -c Release --no-build --logger trx --results-directory "$results/real-kernel" \
     --filter "Category=RealKernel" || code=$?
+  if ! tests/guest/image.sh build >/dev/null; then
+    echo "the worker VMs' guest image could not be built (tests/guest/image.sh build)" >&2
+    code=1
+  fi
+  dotnet test tests/Provisioner.IntegrationTests -c Release --no-build --logger trx --results-directory "$results/farm-end-to-end" \
+    --filter "Category=FarmEndToEnd" || code=$?
 fi
 passed=0 failed=0 files=0
-for trx in "$results"/*.trx "$results"/real-kernel/*.trx; do
+for trx in "$results"/*.trx "$results"/real-kernel/*.trx "$results"/farm-end-to-end/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
   passed=$((passed + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))

@@ -92,7 +92,7 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
             // A generation job's script may build its scene from nothing.
             if (job.Src is { } src)
             {
-                scene = await cache.GetAsync(src, job.Sha256, cancellationToken).ConfigureAwait(false);
+                scene = await cache.GetAsync(src, job.Sha256, job.Id, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or UnauthorizedAccessException)

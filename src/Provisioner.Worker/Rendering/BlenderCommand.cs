@@ -26,7 +26,8 @@ public sealed record BlenderCommand(
     public IReadOnlyList<string> Arguments()
     {
         var settings = Settings ?? RenderOptions.SceneDefaults;
-        var args = new List<string> { "-b", Scene, "-E", EngineId, "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
+        // The scene's external files first: a missing one stops Blender before any frame (MissingFiles).
+        var args = new List<string> { "-b", Scene, "--python-expr", MissingFiles.Check, "-E", EngineId, "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
         if (Threads is { } threads)
         {
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
@@ -55,7 +56,9 @@ public sealed record BlenderCommand(
         if (Frames.Count > 1 && last - first + 1 == Frames.Count)
         {
             // A contiguous run: render the animation range (same frames as -f a..b, one argument each).
-            args.AddRange(["-s", first.ToString(CultureInfo.InvariantCulture), "-e", last.ToString(CultureInfo.InvariantCulture), "-a"]);
+            // -j 1: -a steps by the scene's own frame_step, so a scene saved with step 2 would
+            // render every other frame of the range and the task would miss half its frames.
+            args.AddRange(["-s", first.ToString(CultureInfo.InvariantCulture), "-e", last.ToString(CultureInfo.InvariantCulture), "-j", "1", "-a"]);
         }
         else
         {

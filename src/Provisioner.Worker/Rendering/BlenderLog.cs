@@ -11,12 +11,16 @@ public sealed partial class BlenderLog
 {
     private readonly List<SavedFrame> saved = [];
     private readonly List<string> errors = [];
+    private readonly List<string> missing = [];
     private readonly Queue<string> tail = new();
     private string? pendingPath;
 
     public IReadOnlyList<SavedFrame> Saved => saved;
 
     public IReadOnlyList<string> Errors => errors;
+
+    /// <summary>The external files the scene names and this machine lacks (<see cref="MissingFiles"/>'s report), before any frame.</summary>
+    public IReadOnlyList<string> Missing => missing;
 
     /// <summary>The last lines, for an error report when Blender failed without an Error: line.</summary>
     public IReadOnlyList<string> Tail => [.. tail];
@@ -30,6 +34,12 @@ public sealed partial class BlenderLog
             {
                 tail.Dequeue();
             }
+        }
+
+        if (line.StartsWith(MissingFiles.Marker, StringComparison.Ordinal))
+        {
+            missing.Add(line[MissingFiles.Marker.Length..]);
+            return;
         }
 
         var savedMatch = SavedLine().Match(line);
@@ -55,7 +65,9 @@ public sealed partial class BlenderLog
 
     /// <summary>The best one-line account of a failure: Blender's errors, else its last words.</summary>
     public string Explain(int exitCode) =>
-        errors.Count > 0
+        missing.Count > 0 && exitCode == MissingFiles.ExitCode
+            ? MissingFiles.Explain(missing)
+            : errors.Count > 0
             ? "Blender: " + string.Join("; ", errors.Distinct())
             : $"Blender exited with {exitCode}: " + string.Join(" / ", tail.Where(l => l.Trim().Length > 0).TakeLast(3));
 

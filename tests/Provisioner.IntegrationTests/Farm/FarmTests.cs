@@ -40,11 +40,13 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         var tasks = await farm.Reader.TasksAsync("thirty", CancellationToken.None);
         Assert.All(tasks, t => Assert.Equal(("done", 1), (t.State, t.Attempts)));
         Assert.Equal("100", (string?)await farm.Database.HashGetAsync("job:thirty", "progress"));
-        // Each worker fetched the scene once, under its content hash, for all its tasks.
+        // A scene on a path the workers see (the share) renders in place: nothing copied.
         foreach (var worker in frames.Select(f => f.Worker).Distinct())
         {
-            Assert.Equal([spec.Sha256 + ".blend"], farm.CacheFiles(worker));
+            Assert.Empty(farm.CacheFiles(worker));
         }
+
+        Assert.NotNull(spec.Sha256);
     }
 
     /// <summary>
@@ -56,7 +58,10 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
     public async Task TwoProcessesOfOneVm_AreTwoWorkers_EachWithItsOwnCache_EveryFrameExactlyOnce()
     {
         await using var farm = await FarmHarness.StartAsync();
-        var spec = await farm.SubmitAsync("shared", scene.Path, "1-8", chunk: 1);
+        // Served over HTTP, so each process fetches it into its own cache.
+        using var http = await Support.LocalHttpServer.StartAsync(Path.GetDirectoryName(scene.Path)!);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(scene.Path)));
+        var spec = await farm.SubmitAsync("shared", http.Url(Path.GetFileName(scene.Path)), "1-8", chunk: 1, sha256: sha);
         farm.StartWorker("vm0", new Dictionary<string, string> { ["PROVISION_WORKER_SLOT"] = "1" });
         farm.StartWorker("vm0", new Dictionary<string, string> { ["PROVISION_WORKER_SLOT"] = "2" });
 
@@ -71,6 +76,38 @@ public sealed class FarmTests(FarmScene scene) : IClassFixture<FarmScene>
         {
             Assert.Equal([spec.Sha256 + ".blend"], farm.CacheFiles(Path.Combine("vm0", slot)));
         }
+    }
+
+    /// <summary>
+    /// A scene that names its texture by relative path (//textures/green.png): from its folder it
+    /// renders in place with the texture (a pixel is green); copied away from it, the task fails
+    /// with the missing path before any frame, where Blender alone renders magenta and succeeds.
+    /// </summary>
+    [Fact]
+    public async Task TexturedScene_RendersInPlaceWithItsTexture_AndWithoutItFailsNamingTheFile()
+    {
+        using var folder = new Tests.Support.TempDirectory();
+        var made = Tests.Support.ExternalTool.Run("blender", "-b", "--factory-startup", "--python", Tests.Support.Repo.Path("tests", "farm", "make_textured_scene.py"), "--", folder.Path);
+        var textured = Path.Combine(folder.Path, "textured.blend");
+        Assert.True(File.Exists(textured), made.ToString());
+        var alone = Path.Combine(folder.Path, "alone", "textured.blend");
+        Directory.CreateDirectory(Path.GetDirectoryName(alone)!);
+        File.Copy(textured, alone);
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.SubmitAsync("inplace", textured, "1-2", chunk: 2);
+        await farm.SubmitAsync("lost", alone, "1", chunk: 1, maxAttempts: 1);
+        farm.StartWorker("w1");
+
+        var done = await farm.WaitForEndAsync("inplace", JobTimeout);
+        var lost = await farm.WaitForEndAsync("lost", JobTimeout);
+
+        Assert.True(done.Status == "done", done.Error + "\n" + farm.Logs());
+        var pixel = Support.FramePixels.Center(Path.Combine(farm.Output, "frame_0001.png"));
+        Assert.True(Support.FramePixels.IsTextureGreen(pixel), $"frame_0001.png's centre is {pixel}, not the texture's green (magenta: Blender had no texture)");
+        Assert.Equal("failed", lost.Status);
+        var tasks = await farm.Reader.TasksAsync("lost", CancellationToken.None);
+        var error = Assert.Single(tasks).LastError;
+        Assert.Contains($"the scene needs 1 file(s) this worker cannot open: {Path.Combine(folder.Path, "alone", "textures", "green.png")}. Nothing was rendered", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,11 +25,15 @@ public sealed class LocalHttpServer : IDisposable
     private readonly Process process;
     private readonly List<string> requests = [];
 
-    private LocalHttpServer(Process process, int port)
+    private LocalHttpServer(Process process, string address, int port)
     {
         this.process = process;
+        Address = address;
         Port = port;
     }
+
+    /// <summary>The address it listens on: 127.0.0.1 unless a test's own bridge address was asked for.</summary>
+    public string Address { get; }
 
     public int Port { get; }
 
@@ -45,14 +49,14 @@ public sealed class LocalHttpServer : IDisposable
         }
     }
 
-    public string Url(string file) => $"http://127.0.0.1:{Port}/{file}";
+    public string Url(string file) => $"http://{Address}:{Port}/{file}";
 
-    public static async Task<LocalHttpServer> StartAsync(string directory)
+    public static async Task<LocalHttpServer> StartAsync(string directory, string address = "127.0.0.1")
     {
         var port = LocalPort.Free();
-        var process = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, port.ToString(CultureInfo.InvariantCulture)])
+        var process = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", address, "--directory", directory, port.ToString(CultureInfo.InvariantCulture)])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
-        var server = new LocalHttpServer(process, port);
+        var server = new LocalHttpServer(process, address, port);
         process.ErrorDataReceived += (_, e) => server.Record(e.Data);
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
@@ -62,7 +66,7 @@ public sealed class LocalHttpServer : IDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
+                await client.ConnectAsync(IPAddress.Parse(address), port);
                 return server;
             }
             catch (SocketException)

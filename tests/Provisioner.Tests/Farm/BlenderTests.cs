@@ -11,9 +11,9 @@ public sealed class BlenderTests
         var command = new BlenderCommand("blender", "/cache/abc.blend", "/work/t/frame_####", FrameList.Parse("11-15"), "OPTIX", 64, null);
 
         Assert.Equal(
-            ["-b", "/cache/abc.blend", "-E", "CYCLES", "-o", "/work/t/frame_####", "-F", "PNG", "-x", "1",
+            ["-b", "/cache/abc.blend", "--python-expr", MissingFiles.Check, "-E", "CYCLES", "-o", "/work/t/frame_####", "-F", "PNG", "-x", "1",
              "--python-expr", "import bpy; bpy.context.scene.cycles.device = 'GPU'",
-             "--python-expr", "import bpy; bpy.context.scene.cycles.samples = 64", "-s", "11", "-e", "15", "-a", "--", "--cycles-device", "OPTIX"],
+             "--python-expr", "import bpy; bpy.context.scene.cycles.samples = 64", "-s", "11", "-e", "15", "-j", "1", "-a", "--", "--cycles-device", "OPTIX"],
             command.Arguments());
     }
 
@@ -25,8 +25,25 @@ public sealed class BlenderTests
         var f = args.ToList().IndexOf("-f");
         Assert.Equal("1..3,7", args[f + 1]);
         Assert.True(args.ToList().IndexOf("-o") < f && args.ToList().IndexOf("-t") < f);
-        Assert.DoesNotContain("--python-expr", args);
+        Assert.Equal(["--python-expr", MissingFiles.Check], args.Skip(2).Take(2));
+        Assert.Equal(1, args.Count(a => a == "--python-expr"));
         Assert.Equal(["--", "--cycles-device", "CPU"], args.TakeLast(3));
+    }
+
+    [Fact]
+    public void Log_MissingFiles_ExplainsWithTheirPaths()
+    {
+        var log = new BlenderLog();
+        foreach (var line in new[] { "Blender 3.4.1", "Read blend: /c/abc.blend", MissingFiles.Marker + "/c/textures/wood.png", MissingFiles.Marker + "/c/lib/props.blend" })
+        {
+            log.Add(line);
+        }
+
+        Assert.Equal(["/c/textures/wood.png", "/c/lib/props.blend"], log.Missing);
+        var explained = log.Explain(MissingFiles.ExitCode);
+        Assert.StartsWith("the scene needs 2 file(s) this worker cannot open: /c/textures/wood.png, /c/lib/props.blend. Nothing was rendered", explained, StringComparison.Ordinal);
+        // Another exit code is Blender's own failure, whatever was printed before it.
+        Assert.StartsWith("Blender exited with 139", log.Explain(139), StringComparison.Ordinal);
     }
 
     [Fact]
