@@ -33,6 +33,7 @@ public static class CheckCatalog
         new(VmChecks.ConsoleLocalhost, VmChecks.EvaluateConsoleLocalhost),
         new(VmChecks.LargeBar, VmChecks.EvaluateLargeBar),
         new(VmChecks.GuestGpu, VmChecks.EvaluateGuestGpu),
+        new(VmChecks.GuestFarm, VmChecks.EvaluateGuestFarm),
     ];
 
     public static IEnumerable<CheckDefinition> Definitions => Entries.Select(e => e.Definition);

@@ -73,5 +73,11 @@ public sealed record GuestReport(string? AgentProblem, string? GpuProblem)
 {
     public string? GpuSeen { get; init; }
 
+    /// <summary>What <see cref="GuestFarmProbe"/> found inside (null: not asked): its problems, empty when the queue answers and the share is writable.</summary>
+    public IReadOnlyList<string>? FarmProblems { get; init; }
+
+    /// <summary>The probe's lines that were fine, for the pass line.</summary>
+    public IReadOnlyList<string> FarmFine { get; init; } = [];
+
     public bool AgentAnswered => AgentProblem is null;
 }

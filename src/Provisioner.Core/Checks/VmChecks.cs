@@ -48,6 +48,11 @@ internal static class VmChecks
         "Through the guest agent: `virsh qemu-agent-command NAME '{\"execute\":\"guest-exec\",...}'` runs nvidia-smi -L in the guest. The guest needs qemu-guest-agent running (the seed installs it).")
     { VerifyVms = true };
 
+    public static readonly CheckDefinition GuestFarm = new("guest-farm", "Inside each worker VM, the queue answers and the share is mounted and writable by the worker", CheckStatus.Fail,
+        "from the VM: check the route and firewall to the queue (and Redis's bind address); mount the share (mount /srv/farm; journalctl -b | grep nfs) and export it writable to the worker",
+        "Through the guest agent, as root in the VM: `mountpoint` on farm.storage's mount, a file touched and removed there as provision-worker, and a Redis PING to worker.queue_url's host and port over bash's /dev/tcp (+PONG, or -NOAUTH: Redis answered; the password is never sent). The worker's own view, not the control machine's: a share the host mounts but a VM cannot reach fails here.")
+    { VerifyVms = true };
+
     public static IEnumerable<CheckOutcome> EvaluateHugepagesNode(CheckInput input)
     {
         var backed = input.Desired.Vms.Where(v => v.Vm.HugepageBacked && !Running(input, v.Vm.Name)).ToList();
@@ -272,6 +277,39 @@ internal static class VmChecks
             else
             {
                 yield return report.GpuProblem is null ? CheckOutcome.Pass($"{vm.Vm.Name}: one GPU" + (report.GpuSeen is { } seen ? $" ({seen})" : "")) : new(CheckStatus.Fail, $"{vm.Vm.Name}: {report.GpuProblem}");
+            }
+        }
+    }
+
+    public static IEnumerable<CheckOutcome> EvaluateGuestFarm(CheckInput input)
+    {
+        var workers = input.Desired.Vms.Where(v => GuestFarmProbe.Script(v.Vm.Worker) is not null).ToList();
+        if (workers.Count == 0)
+        {
+            yield return CheckOutcome.Skip("no VM has a queue or a share to reach");
+            yield break;
+        }
+
+        if (input.Guests is not { } guests)
+        {
+            yield return CheckOutcome.Skip("the guests were not asked");
+            yield break;
+        }
+
+        foreach (var vm in workers)
+        {
+            var report = guests.GetValueOrDefault(vm.Vm.Name);
+            if (report?.FarmProblems is not { } problems)
+            {
+                yield return CheckOutcome.Skip($"{vm.Vm.Name}: no guest agent answering (VM not running, still booting, or no qemu-guest-agent in the image)");
+            }
+            else if (problems.Count > 0)
+            {
+                yield return new(CheckStatus.Fail, $"{vm.Vm.Name}: " + string.Join("; ", problems));
+            }
+            else
+            {
+                yield return CheckOutcome.Pass($"{vm.Vm.Name}: " + string.Join("; ", report.FarmFine));
             }
         }
     }

@@ -6,7 +6,8 @@ namespace Provisioner.Remote.Checks;
 
 /// <summary>
 /// Asks each worker VM's guest agent (through libvirt on the host's connection): does it answer,
-/// and where it does and a GPU is passed through, does exactly one GPU show inside? Used by
+/// and where it does and a GPU is passed through, does exactly one GPU show inside; does the queue
+/// answer from inside and is the share mounted and writable (<see cref="GuestFarmProbe"/>)? Used by
 /// apply's last step and by `check`.
 /// </summary>
 public static class GuestReports
@@ -20,7 +21,10 @@ public static class GuestReports
             var gpu = agent is null && vm.Vm.Passthrough && vm.Gpu.Functions[0].Id is { } id
                 ? WorkerDomains.GuestGpu(libvirt, vm.Vm.Name, id.ToString(), time)
                 : (null, null);
-            return new GuestReport(agent, gpu.Problem) { GpuSeen = gpu.Seen };
+            var farm = agent is null && GuestFarmProbe.Script(vm.Vm.Worker) is { } script
+                ? WorkerDomains.GuestFarm(libvirt, vm.Vm.Name, script, time)
+                : ((IReadOnlyList<string> Problems, IReadOnlyList<string> Fine)?)null;
+            return new GuestReport(agent, gpu.Problem) { GpuSeen = gpu.Seen, FarmProblems = farm?.Problems, FarmFine = farm?.Fine ?? [] };
         }, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using Provisioner.Core.Checks;
 using Provisioner.Core.Facts;
 using Provisioner.Core.Planning;
 using Provisioner.Remote.Ssh;
@@ -131,6 +132,31 @@ public static class WorkerDomains
         catch (LibvirtException e)
         {
             return ("the guest agent: " + e.LibvirtMessage, null);
+        }
+    }
+
+    /// <summary>Through the guest agent: runs <see cref="GuestFarmProbe"/>'s script in the VM (bash, as root) and reads its findings.</summary>
+    public static (IReadOnlyList<string> Problems, IReadOnlyList<string> Fine) GuestFarm(LibvirtConnection libvirt, string name, string script, TimeProvider time)
+    {
+        try
+        {
+            using var domain = libvirt.Find(name);
+            if (domain is null)
+            {
+                return (["no such domain"], []);
+            }
+
+            var run = GuestExec.Run(json => AgentAnswer(domain, json), "/bin/bash", ["-c", script], () => Task.Delay(TimeSpan.FromMilliseconds(500), time).Wait(), 30);
+            return run switch
+            {
+                null => (["the guest agent could not run /bin/bash"], []),
+                { ExitCode: null } => (["the farm probe did not finish in 15 s inside the VM (a hung NFS mount?)"], []),
+                { Output: var said } => GuestFarmProbe.Read(said),
+            };
+        }
+        catch (LibvirtException e)
+        {
+            return (["the guest agent: " + e.LibvirtMessage], []);
         }
     }
 

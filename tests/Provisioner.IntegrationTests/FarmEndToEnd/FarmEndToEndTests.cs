@@ -49,6 +49,8 @@ public sealed class FarmEndToEndTests(Lab lab, ITestOutputHelper output)
             output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.0} s  {step}");
         }
 
+        // Its own host: 'up 34' also makes h33 when the fast suite's twin test has not (another process).
+        Lab.Run("up", "34", "a5000x4", "debian", "libvirt");
         MakeBridge();
         var share = Path.Combine(dir.Path, "share");
         using var nfs = NfsServer.Start(dir.Path, share, Gateway);
@@ -81,6 +83,11 @@ public sealed class FarmEndToEndTests(Lab lab, ITestOutputHelper output)
             await WaitUntilAsync(async () => (await db.SetMembersAsync(FarmKeys.Workers)).Length == 2, BootTimeout,
                 "both VMs' workers joining the queue (boot, cloud-init, payload, agent)", () => Consoles(dir));
             Mark("both workers in the queue");
+
+            // From inside each VM (guest agent): the queue answers and the share is writable by the worker.
+            var check = await CliRunner.RunAsync("check", inventory);
+            Assert.Contains("  pass     guest-farm ", check.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, check.Stdout + check.Stderr, StringComparison.Ordinal);
 
             // A second apply: nothing to change on a farm that is up.
             var again = await CliRunner.RunAsync("apply", inventory, "--detailed-exitcode");

@@ -30,7 +30,7 @@ public sealed class Lab : IDisposable
     // h31 the Z370 again, on the ACS-override kernel its owner moved to (the groups split).
     // h32 gets three of its four GPUs, two on one NUMA node (each node's own hugepages).
     // h33 is made by a test: the profile `discover --twin` writes of h26.
-    // h34 (the machine's libvirtd socket) runs the farm end to end: two worker VMs with a real guest OS.
+    // h34 is made by the farm end-to-end test (the machine's libvirtd socket, two worker VMs of a real guest OS).
     public static readonly (string Host, string Profile, string Os)[] Hosts =
     [
         ("h1", "a5000x4", "debian"),
@@ -65,7 +65,6 @@ public sealed class Lab : IDisposable
         ("h30", "twin:14", "debian"),
         ("h31", "twin:08+acs-kernel", "debian"),
         ("h32", "a5000x4", "debian"),
-        ("h34", "a5000x4", "debian libvirt"),
     ];
 
     public Lab()

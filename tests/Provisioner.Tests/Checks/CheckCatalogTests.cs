@@ -72,8 +72,9 @@ public sealed class CheckCatalogTests
         var results = Run(Healthy());
 
         Assert.Equal(CheckCatalog.Definitions.Count(), results.Count);
-        Assert.All(results.Values.Where(r => r.Check.Id != "guest-gpu"), r => Assert.True(r.Status == CheckStatus.Pass, $"{r.Check.Id}: {string.Join("; ", r.Details)}"));
+        Assert.All(results.Values.Where(r => r.Check.Id is not "guest-gpu" and not "guest-farm"), r => Assert.True(r.Status == CheckStatus.Pass, $"{r.Check.Id}: {string.Join("; ", r.Details)}"));
         Assert.Equal(CheckStatus.Skip, results["guest-gpu"].Status);
+        Assert.Equal(CheckStatus.Skip, results["guest-farm"].Status);
     }
 
     [Fact]
@@ -134,6 +135,22 @@ public sealed class CheckCatalogTests
 
         Assert.Equal(CheckStatus.Pass, result.Status);
         Assert.Equal([.. Host.Vms.Select(vm => vm.Vm.Name + ": one GPU (NVIDIA RTX A5000, driver 535.104.05)")], result.Details);
+    }
+
+    [Fact]
+    public void Run_GuestFarm_FailsNamingEachVmsProblem_PassesWithWhatWasFine()
+    {
+        var guests = Host.Vms.ToDictionary(vm => vm.Vm.Name, vm => vm == Host.Vms[1]
+            ? new GuestReport(null, null) { FarmProblems = ["the share 10.20.0.5:/srv/farm at /srv/farm is not mounted"] }
+            : new GuestReport(null, null) { FarmProblems = [], FarmFine = ["the queue 10.20.0.5:6379 answers"] });
+
+        var result = Run(Healthy(), guests)["guest-farm"];
+
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Equal(["hk-gpu-01-gpu1: the share 10.20.0.5:/srv/farm at /srv/farm is not mounted"], result.Details);
+        var fine = Run(Healthy(), Host.Vms.ToDictionary(vm => vm.Vm.Name, vm => new GuestReport(null, null) { FarmProblems = [], FarmFine = ["the queue 10.20.0.5:6379 answers"] }))["guest-farm"];
+        Assert.Equal(CheckStatus.Pass, fine.Status);
+        Assert.Contains("hk-gpu-01-gpu0: the queue 10.20.0.5:6379 answers", fine.Details);
     }
 
     [Fact]
