@@ -26,9 +26,12 @@ mirror=${PROVISION_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # What the worker payload's cloud-config asks for (qemu-guest-agent curl xz-utils, nfs-common for
 # farm.storage, blender for worker.blender: system), what cloud-init itself uses here (gdisk:
-# disk_setup's gpt table; ifupdown: its network renderer on Debian 12), and the boot chain.
+# disk_setup's gpt table; ifupdown: its network renderer on Debian 12; locales: its locale module
+# sets en_US.UTF-8), and the boot chain. The full kernel, not linux-image-cloud-amd64: the seed
+# ISO is a SATA CD-ROM (ahci, sr_mod, isofs), which the cloud kernel cannot read, and cloud-init
+# then falls back to no datasource at all.
 packages=(
-  linux-image-cloud-amd64 grub-efi-amd64-bin systemd-sysv udev dbus kmod iproute2 ifupdown
+  linux-image-amd64 grub-efi-amd64-bin systemd-sysv udev dbus kmod iproute2 ifupdown locales
   cloud-init qemu-guest-agent openssh-server sudo gdisk
   curl xz-utils nfs-common blender
 )
@@ -104,6 +107,9 @@ in_root apt-get install -y -q --no-install-recommends initramfs-tools >>"$work/a
 printf '%s\n' virtio_pci virtio_blk virtio_net virtio_scsi ext4 >>"$root/etc/initramfs-tools/modules"
 in_root apt-get install -y -q --no-install-recommends "${packages[@]}" >>"$work/apt.log" 2>&1 || fail_with_log "$work/apt.log"
 in_root apt-get clean
+# The locale cloud-init's locale module sets (as on Debian's own cloud images).
+echo "en_US.UTF-8 UTF-8" >"$root/etc/locale.gen"
+in_root locale-gen >>"$work/apt.log" 2>&1 || fail_with_log "$work/apt.log"
 # No sources: the first boot's apt-get update succeeds with nothing to fetch (the guest has no
 # route to a mirror), and the payload's packages are all installed already.
 : >"$root/etc/apt/sources.list"
@@ -153,10 +159,12 @@ losetup -d "$loop"
 loop=""
 qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/guest.qcow2"
 (cd "$work" && sha256sum guest.qcow2 | cut -d' ' -f1 >guest.qcow2.sha256)
-rm -f "$work/disk.raw"
+rm -f "$work/disk.raw" "$work/esp.img"
 rm -rf "$root"
 chmod 755 "$work"
 mv "$work" "$entry"
 trap - EXIT
+# Images of earlier recipes are never used again (~1 GiB each).
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name .build.\* ! -path "$entry" -exec rm -rf {} +
 log "built $entry ($(du -sh "$entry/guest.qcow2" | cut -f1), $(head -n 1 "$entry/blender.version"))"
 echo "$entry"

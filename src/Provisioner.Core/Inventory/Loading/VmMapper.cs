@@ -98,6 +98,11 @@ public sealed class VmMapper(ValueReader read)
         {
             Require(user.Name, user, "vm.users[].name");
             var name = read.UserName(user.Name, "vm.users[].name");
+            if (name is not null && VmUser.IsSystemAccount(name))
+            {
+                read.Report(DiagnosticCodes.UnsafeName, user.Name, $"VM user {user.Name!.Shown} is an account the guest OS already has",
+                    "pick a name of your own, e.g. artist: cloud-init's useradd fails on an existing user, and the users after it (the worker's own among them) are not made");
+            }
 
             var keys = (user.SshAuthorizedKeys ?? []).Select(k => read.SshKey(k, "ssh_authorized_keys")).OfType<string>().ToList();
             if (user.SshAuthorizedKeys is null || user.SshAuthorizedKeys.Count == 0)

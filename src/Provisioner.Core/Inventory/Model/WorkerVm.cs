@@ -49,7 +49,24 @@ public sealed record BaseImage(string Url, string Sha256);
 /// <summary>A null <see cref="Address"/> means DHCP.</summary>
 public sealed record VmNetwork(string Bridge, MacAddress Mac, IpCidr? Address, IPAddress? Gateway, IReadOnlyList<IPAddress> Dns);
 
-public sealed record VmUser(string Name, IReadOnlyList<string> SshAuthorizedKeys, bool Sudo);
+public sealed record VmUser(string Name, IReadOnlyList<string> SshAuthorizedKeys, bool Sudo)
+{
+    /// <summary>
+    /// Users a Debian, Ubuntu or EL cloud image already has (base-passwd, systemd, the image's
+    /// services) and the worker's own: useradd refuses them. Groups of the same name (render,
+    /// video, input...) are no obstacle: the seed makes each user without a group of its own.
+    /// </summary>
+    public static bool IsSystemAccount(string name) => SystemAccounts.Contains(name) || name.StartsWith("systemd-", StringComparison.Ordinal);
+
+    private static readonly HashSet<string> SystemAccounts = new(StringComparer.Ordinal)
+    {
+        "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
+        "list", "irc", "gnats", "nobody", "_apt", "messagebus", "sshd", "syslog", "uuidd", "tcpdump", "tss", "landscape",
+        "pollinate", "polkitd", "lxd", "adm", "halt", "shutdown", "operator", "ftp", "chrony", "dbus", "rpc", "rpcuser",
+        "nfsnobody", "statd", "redis", "libvirt-qemu", "qemu", "ubuntu", "debian", "centos", "rocky", "almalinux", "cloud-user",
+        "ec2-user", "provision-worker",
+    };
+}
 
 /// <summary>
 /// What runs in the VM: the worker kind and its queue or manager, the render device, and what

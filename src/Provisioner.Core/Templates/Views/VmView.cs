@@ -28,7 +28,11 @@ public sealed record VmView(
 
 public sealed record HostdevView(string Domain, string Bus, string Slot, string Function);
 
-public sealed record VmNetworkView(string? Address, string? Gateway, IReadOnlyList<string> Dns);
+/// <summary><see cref="DefaultRoute"/>: 0.0.0.0/0 or ::/0, as the gateway's family has it (cloud-init before 23.1 renders 'to: default' only through netplan: Debian 12's refuses it, and the VM comes up with no address).</summary>
+public sealed record VmNetworkView(string? Address, string? Gateway, IReadOnlyList<string> Dns)
+{
+    public string DefaultRoute => Gateway?.Contains(':', StringComparison.Ordinal) == true ? "::/0" : "0.0.0.0/0";
+}
 
 public sealed record VmUserView(string Name, IReadOnlyList<string> Keys, bool Sudo);
 
