@@ -52,7 +52,9 @@ public sealed class FarmEndToEndTests(Lab lab, ITestOutputHelper output)
         // Its own host: 'up 34' also makes h33 when the fast suite's twin test has not (another process).
         Lab.Run("up", "34", "a5000x4", "debian", "libvirt");
         MakeBridge();
-        var share = Path.Combine(dir.Path, "share");
+        // Not under /tmp: the worker's unit has PrivateTmp (the loader refuses such a mount). The
+        // control machine sees the share at the path the VMs mount it, as a studio's does.
+        var share = Path.Combine(Lab.Root, "farm-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         using var nfs = NfsServer.Start(dir.Path, share, Gateway);
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         File.WriteAllText(Path.Combine(dir.Path, "queue-password"), password + "\n");
@@ -153,6 +155,10 @@ public sealed class FarmEndToEndTests(Lab lab, ITestOutputHelper output)
             }
 
             ExternalTool.Run("ip", "link", "del", Bridge);
+            if (Directory.Exists(share))
+            {
+                Directory.Delete(share, recursive: true);
+            }
         }
     }
 

@@ -159,6 +159,12 @@ public static partial class InventoryLoader
             Invalid(read, at, DiagnosticCodes.StorageSettings, $"'farm.storage.mount' {at.Shown} is on the VM's work disk (/srv/work) or its root",
                 "mount the share beside it, e.g. /srv/farm");
         }
+        else if (dto.Mount is { } hidden && HiddenFromTheWorker.FirstOrDefault(p => mount == p || mount.StartsWith(p + "/", StringComparison.Ordinal)) is { } under)
+        {
+            // Found by the farm end-to-end test: systemd failed the worker with 226/NAMESPACE.
+            Invalid(read, hidden, DiagnosticCodes.StorageSettings, $"'farm.storage.mount' {hidden.Shown} is under {under}, which the worker's unit hides (PrivateTmp, ProtectHome): it could not write there",
+                "mount the share elsewhere, e.g. /srv/farm");
+        }
 
         var version = read.Choice(dto.Version, "farm.storage.version", Allowed.For<FarmStorageDto>(nameof(FarmStorageDto.Version)), "4");
         List<string> options = [];
@@ -183,6 +189,9 @@ public static partial class InventoryLoader
             ? null
             : new Model.FarmStorage(server, export, mount, version, dto.Options is null ? Model.FarmStorage.DefaultOptions(version) : options);
     }
+
+    // What the worker's unit hides (PrivateTmp, ProtectHome): a share mounted there is out of its reach.
+    private static readonly string[] HiddenFromTheWorker = ["/tmp", "/var/tmp", "/home", "/root", "/run/user"];
 
     private static string? Invalid(ValueReader read, YamlScalar at, DiagnosticDescriptor code, string message, string fix)
     {
