@@ -41,6 +41,7 @@ public static class GuestFarmProbe
     }
 
     /// <summary>redis://HOST:PORT/DB, or a Sentinel URL's first sentinel (port 26379 unless given).</summary>
+    /// <remarks>The URL passed the loader's checks (ValueReader.RedisUrl); System.Uri reads its authority, brackets of an IPv6 address included.</remarks>
     public static (string Host, int Port)? QueueEndpoint(string? url)
     {
         if (url is null)
@@ -48,18 +49,20 @@ public static class GuestFarmProbe
             return null;
         }
 
-        var sentinel = url.StartsWith("redis-sentinel://", StringComparison.Ordinal);
-        var rest = url[(url.IndexOf("//", StringComparison.Ordinal) + 2)..];
-        var first = rest.Split('/')[0].Split(',')[0];
-        var colon = first.LastIndexOf(':');
-        var bracketed = first.StartsWith('[');
-        if (colon > 0 && (!bracketed || first[colon - 1] == ']') && int.TryParse(first[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port))
+        const string Sentinel = "redis-sentinel://";
+        var sentinel = url.StartsWith(Sentinel, StringComparison.Ordinal);
+        // A Sentinel URL lists its sentinels before the service: the first one is asked.
+        var single = sentinel ? "redis://" + url[Sentinel.Length..].Split('/')[0].Split(',')[0] + "/" : url;
+        if (!Uri.TryCreate(single, UriKind.Absolute, out var uri))
         {
-            return (first[..colon].Trim('[', ']'), port);
+            return null;
         }
 
-        return (first.Trim('[', ']'), sentinel ? 26379 : 6379);
+        return (uri.IdnHost.Trim('[', ']'), uri.IsDefaultPort || uri.Port < 0 ? (sentinel ? 26379 : 6379) : uri.Port);
     }
+
+    /// <summary>Whether the VM's worker has anything for the probe to ask (a share, or a queue it works from).</summary>
+    public static bool HasAnythingToAsk(WorkerSettings worker) => worker.Storage is not null || (worker.Kind == "queue" && worker.QueueUrl is not null);
 
     /// <summary>The script's findings: the problems (empty when all is well) and the lines that were fine.</summary>
     public static (IReadOnlyList<string> Problems, IReadOnlyList<string> Fine) Read(string output)

@@ -283,7 +283,7 @@ internal static class VmChecks
 
     public static IEnumerable<CheckOutcome> EvaluateGuestFarm(CheckInput input)
     {
-        var workers = input.Desired.Vms.Where(v => GuestFarmProbe.Script(v.Vm.Worker) is not null).ToList();
+        var workers = input.Desired.Vms.Where(v => GuestFarmProbe.HasAnythingToAsk(v.Vm.Worker)).ToList();
         if (workers.Count == 0)
         {
             yield return CheckOutcome.Skip("no VM has a queue or a share to reach");

@@ -93,6 +93,9 @@ internal static class FarmScripts
         local mine = 'farm:worker:' .. worker .. ':tasks'
         -- Known by name from its first take on (farm workers lists it), even if it dies before its first heartbeat.
         redis.call('SADD', 'farm:workers', worker)
+        -- A take is a sign of life: a worker whose tasks end before their first lease renewal
+        -- (a sixth of the lease) never heartbeats while busy, and would show lost.
+        redis.call('HSET', 'farm:worker:' .. worker, 'heartbeat_ms', now)
         -- Drained (provision farm drain): no new task until undrained.
         if redis.call('HGET', 'farm:worker:' .. worker, 'draining') == '1' then return false end
         for _, priority in ipairs({'high', 'normal', 'low'}) do

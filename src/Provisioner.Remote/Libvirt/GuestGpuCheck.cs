@@ -20,7 +20,7 @@ public static class GuestGpuCheck
     public static (string? Problem, string? Seen) Inspect(Func<string, string> agent, string vendorDevice, Action wait, int polls = 20)
     {
         var problem = Problem(agent, vendorDevice, wait, polls);
-        if (problem is not null || Run(agent, "nvidia-smi", NameAndDriver, wait, polls) is not { ExitCode: 0 } answer)
+        if (problem is not null || GuestExec.Run(agent, "nvidia-smi", NameAndDriver, wait, polls) is not { ExitCode: 0 } answer)
         {
             return (problem, null);
         }
@@ -35,7 +35,7 @@ public static class GuestGpuCheck
     /// <returns>null when the GPU shows exactly once, else what is wrong.</returns>
     public static string? Problem(Func<string, string> agent, string vendorDevice, Action wait, int polls = 20)
     {
-        var smi = Run(agent, "nvidia-smi", ["-L"], wait, polls);
+        var smi = GuestExec.Run(agent, "nvidia-smi", ["-L"], wait, polls);
         if (smi is not null)
         {
             var (smiCode, smiOutput) = smi.Value;
@@ -50,7 +50,7 @@ public static class GuestGpuCheck
                 : $"nvidia-smi -L in the guest lists {gpus} GPUs, not one";
         }
 
-        var lspci = Run(agent, "lspci", ["-nn"], wait, polls);
+        var lspci = GuestExec.Run(agent, "lspci", ["-nn"], wait, polls);
         if (lspci is not { } result)
         {
             return "neither nvidia-smi nor lspci can run in the guest: install the NVIDIA driver or pciutils in the image";
@@ -74,7 +74,4 @@ public static class GuestGpuCheck
             _ => $"the guest sees {count} devices {vendorDevice}, not one",
         };
     }
-
-    private static (int? ExitCode, string Output)? Run(Func<string, string> agent, string path, string[] args, Action wait, int polls) =>
-        GuestExec.Run(agent, path, args, wait, polls);
 }

@@ -196,6 +196,25 @@ public sealed class FarmQueueTests
         Assert.Equal(("running", 0), await farm.Queue.RetryAsync("j", CancellationToken.None));
     }
 
+    /// <summary>
+    /// Found by the dashboard test in CI: a worker whose tasks end before their first lease
+    /// renewal never heartbeats while busy, and showed lost while rendering frame after frame.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerThatOnlyTakesTasks_IsAlive_NotLost()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        await farm.Queue.SubmitAsync(Job("j"), FrameList.Parse("1-4").Chunk(1), CancellationToken.None);
+        var before = DateTimeOffset.UtcNow;
+        var task = (await farm.Queue.TakeAsync("quick", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+
+        var worker = (await farm.Reader.WorkersAsync(CancellationToken.None)).Single(w => w.Name == "quick");
+        Assert.NotNull(worker.Heartbeat);
+        Assert.InRange(worker.Heartbeat!.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(WorkerCondition.Busy, worker.Condition(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(8)));
+        Assert.Equal(task.TaskId, worker.Task);
+    }
+
     [Fact]
     public async Task Release_GivesTheTaskBackWithoutSpendingAnAttempt()
     {
