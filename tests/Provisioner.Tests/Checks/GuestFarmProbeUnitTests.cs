@@ -1,5 +1,5 @@
-using Provisioner.Core.Inventory.Model;
 using Provisioner.Core.Checks;
+using Provisioner.Core.Inventory.Model;
 
 namespace Provisioner.Tests.Checks;
 
