@@ -58,7 +58,10 @@ public sealed record JobSpec
     /// <summary>Where the frames go: a directory (frames named frame_####.png) or a pattern with '#'s.</summary>
     public required string Output { get; init; }
 
-    /// <summary>Free-form extras from the seed's clients; kept and shown, never passed to a shell.</summary>
+    /// <summary>
+    /// The seed's extras: a list of Blender arguments honoured from an allow-list (<see cref="BlenderArguments"/>),
+    /// or an object of the client's own fields, kept and shown. Never passed to a shell.
+    /// </summary>
     public JsonElement? Extra { get; init; }
 
     /// <summary>sha256 of the .blend: the worker caches it under this name and refuses other content.</summary>

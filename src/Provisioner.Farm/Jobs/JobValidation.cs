@@ -80,6 +80,11 @@ public static partial class JobValidation
             return settings;
         }
 
+        if (ArgumentsProblem(spec) is { } arguments)
+        {
+            return arguments;
+        }
+
         if (spec.Sha256 is not null && !Sha256Pattern().IsMatch(spec.Sha256))
         {
             return "sha256 must be the 64 lowercase hex digits that sha256sum prints";
@@ -93,6 +98,15 @@ public static partial class JobValidation
         return spec.TaskTimeoutSeconds is < 10 or > 7 * 24 * 3600
             ? $"task_timeout_seconds {spec.TaskTimeoutSeconds} must be between 10 and 604800"
             : null;
+    }
+
+    /// <summary>The Blender arguments in the seed's extra (<see cref="BlenderArguments"/>): a render job's only.</summary>
+    private static string? ArgumentsProblem(JobSpec spec)
+    {
+        var (arguments, problem) = BlenderArguments.Read(spec.Extra, cycles: (spec.Engine ?? Engines.Cycles) == Engines.Cycles);
+        return problem ?? (spec.Generate is not null && !arguments!.IsEmpty
+            ? "extra: a generation job's script sets up its own render; Blender arguments are for render jobs"
+            : null);
     }
 
     /// <summary>The render settings' own bounds (what a worker's Blender offers is checked against its features, see BlenderFeatures).</summary>

@@ -166,7 +166,14 @@ public sealed class TaskRenderer(WorkerConfig config, AssetCache cache, BlenderR
     {
         var job = task.Job;
         var engineId = features?.EngineId(job.Engine ?? Engines.Cycles) ?? "CYCLES";
-        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job), engineId);
+        // Read again here: the job passed the same check when it was submitted or taken in.
+        var (extra, refused) = BlenderArguments.Read(job.Extra, engineId == "CYCLES");
+        if (refused is not null)
+        {
+            return RenderOutcome.Failed(refused);
+        }
+
+        var command = new BlenderCommand(config.Blender, scene, Path.Combine(taskDirectory, pattern.FilePattern), task.Frames, device, job.Samples, config.Threads, RenderOptions.From(job), engineId, extra);
         log.Debug("running {Command}", command);
         var result = await blender.RunAsync(command, TimeSpan.FromSeconds(job.TaskTimeoutSeconds), null, cancellationToken).ConfigureAwait(false);
         if (result.FirstFrameAfter is { } fixedCost)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Provisioner.Farm.Frames;
+using Provisioner.Farm.Jobs;
 
 namespace Provisioner.Worker.Rendering;
 
@@ -19,15 +20,23 @@ public sealed record BlenderCommand(
     int? Samples,
     int? Threads,
     RenderOptions? Settings = null,
-    string EngineId = "CYCLES")
+    string EngineId = "CYCLES",
+    BlenderArguments? Extra = null)
 {
     private bool Cycles => EngineId == "CYCLES";
 
     public IReadOnlyList<string> Arguments()
     {
         var settings = Settings ?? RenderOptions.SceneDefaults;
+        var extra = Extra ?? BlenderArguments.None;
+        // The job's start-up options before the .blend (Blender applies -Y to files loaded after
+        // it), its scene choice right after (every setting below then applies to that scene).
+        var args = new List<string> { "-b" };
+        args.AddRange(extra.Startup);
+        args.Add(Scene);
+        args.AddRange(extra.SceneChoice);
         // The scene's external files first: a missing one stops Blender before any frame (MissingFiles).
-        var args = new List<string> { "-b", Scene, "--python-expr", MissingFiles.Check, "-E", EngineId, "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1" };
+        args.AddRange(["--python-expr", MissingFiles.Check, "-E", EngineId, "-o", OutputPattern, "-F", settings.BlenderFormat, "-x", "1"]);
         if (Threads is { } threads)
         {
             args.AddRange(["-t", threads.ToString(CultureInfo.InvariantCulture)]);
@@ -69,6 +78,7 @@ public sealed record BlenderCommand(
         if (Cycles)
         {
             args.AddRange(["--", "--cycles-device", Device]);
+            args.AddRange(extra.Cycles);
         }
 
         return args;

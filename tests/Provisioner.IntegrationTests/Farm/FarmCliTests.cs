@@ -117,6 +117,42 @@ public sealed class FarmCliTests(FarmScene scene) : IClassFixture<FarmScene>
         Assert.Equal("sh010", JsonDocument.Parse(hash["spec"]).RootElement.GetProperty("extra").GetProperty("shot").GetString());
     }
 
+    private static readonly string[] WideArguments = ["-S", "Wide", "--cycles-print-stats", "-Y"];
+    private static readonly string[] CodeArguments = ["--python-expr", "import os; os.system('touch /tmp/owned')"];
+
+    /// <summary>
+    /// The seed's extra as Blender arguments, through the seed's own list: -S picks the .blend's
+    /// second scene (its own resolution shows in the frames), and code is refused with the reason.
+    /// </summary>
+    [Fact]
+    public async Task SeedClientJob_ExtraBlenderArguments_AreHonouredFromTheAllowList_CodeIsRefused()
+    {
+        await using var farm = await FarmHarness.StartAsync();
+        var twoScenes = Path.Combine(farm.Directory.Path, "two-scenes.blend");
+        ExternalTool.Run("blender", "-b", scene.Path, "--python-expr",
+            "import bpy; w = bpy.data.scenes['Scene'].copy(); w.name = 'Wide'; w.use_fake_user = True; w.render.resolution_x = 96; w.render.resolution_y = 40; "
+            + $"bpy.ops.wm.save_as_mainfile(filepath='{twoScenes}')");
+        Assert.True(File.Exists(twoScenes));
+        string Seed(string id, object extra) => JsonSerializer.Serialize(new { id, src = twoScenes, frames = "1-2", samples = 4, device = "CPU", output = Path.Combine(farm.Output, id), extra });
+        await farm.Database.ListLeftPushAsync("queue:blender", Seed("wide", WideArguments));
+        await farm.Database.ListLeftPushAsync("queue:blender", Seed("evil", CodeArguments));
+        farm.StartWorker("w1");
+
+        var wide = await farm.WaitForEndAsync("wide", TimeSpan.FromMinutes(3));
+        var evil = await farm.WaitForEndAsync("evil", TimeSpan.FromMinutes(1));
+
+        Assert.True(wide.Status == "done", wide.Error + farm.Logs());
+        foreach (var frame in new[] { "frame_0001.png", "frame_0002.png" })
+        {
+            var header = File.ReadAllBytes(Path.Combine(farm.Output, "wide", frame))[16..24];
+            Assert.Equal((96, 40), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4))));
+        }
+
+        Assert.Equal("failed", evil.Status);
+        Assert.Contains("extra: --python-expr would run code on the worker that nobody reviewed", evil.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(farm.Output, "evil")));
+    }
+
     [Fact]
     public async Task GpuTaskOnAWorkerThatSeesTwoGpus_RefusedWithTheReasonNotRenderedOnCpu()
     {

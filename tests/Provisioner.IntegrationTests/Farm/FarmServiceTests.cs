@@ -21,6 +21,8 @@ namespace Provisioner.IntegrationTests.Farm;
 [Collection("farm")]
 public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) : IClassFixture<FarmScene>
 {
+    private static readonly string[] OutputArgument = ["-o", "/elsewhere/#"];
+
     private const string Token = "test-token-0123456789abcdef";
 
     [Fact]
@@ -95,6 +97,7 @@ public sealed class FarmServiceTests(FarmScene scene, ITestOutputHelper output) 
             (FarmServiceHost.Json("submit", new { frames = "1-3" }), HttpStatusCode.BadRequest, "src: the scene is missing"),
             (FarmServiceHost.Json("submit", new { src = "/srv/shot01.zip", frames = "1-3", blend = "shot01.blend" }), HttpStatusCode.BadRequest, "blend: scenes packed in a .zip are not taken yet"),
             (FarmServiceHost.Json("submit", new { src = "/srv/a.blend", frames = "1-3", device = "GPU0" }), HttpStatusCode.BadRequest, "device"),
+            (FarmServiceHost.Json("submit", new { src = "/srv/a.blend", frames = "1-3", extra = OutputArgument }), HttpStatusCode.BadRequest, "extra: -o is set by the worker from the job's output: set that instead"),
             (Raw("submit", "{not json", "application/json"), HttpStatusCode.BadRequest, "the body is not a job"),
             (Raw("submit", "src=/srv/a.blend", "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType, "a write must be sent as JSON"),
             (Raw("submit", "{\"src\": \"" + new string('a', 100_000) + "\"}", "application/json"), HttpStatusCode.RequestEntityTooLarge, "larger than the 64 KiB"),
